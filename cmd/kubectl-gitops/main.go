@@ -1,0 +1,28 @@
+// Command kubectl-gitops is the kubectl plugin: `kubectl gitops plan|apply|status|images|release`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := cmd.NewRoot(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
+	err := root.ExecuteContext(ctx)
+	if err != nil && err.Error() != "" {
+		if e, ok := err.(*cmdutil.ExitError); !ok || e.Err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+	}
+	os.Exit(cmdutil.CodeOf(err))
+}

@@ -1,0 +1,7 @@
+// Package testcluster starts a real Kubernetes control plane on loopback for tests,
+// the demo and the benchmarks: etcd and kube-apiserver (and, when asked,
+// kube-controller-manager) built from the Go module proxy by hack/testcluster-build.sh.
+//
+// No kubelet runs: pods stay Pending, so health checks in tests use kinds without pods
+// or set status through the status subresource.
+package testcluster

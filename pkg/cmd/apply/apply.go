@@ -1,0 +1,261 @@
+// Package apply is the `kubectl gitops apply` command: plan, then apply with
+// server-side apply in stages, prune, record the result in the cluster and, when asked,
+// as a GitHub commit status and a git sync tag; optionally in a loop.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/apply"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+)
+
+// Options of `kubectl gitops apply`.
+type Options struct {
+	Source cmdutil.SourceOptions
+	Target cmdutil.TargetOptions
+	Plan   cmdutil.PlanOptions
+	Output cmdutil.OutputOptions
+	Status cmdutil.StatusOptions
+
+	DryRun          bool
+	Wait            bool
+	WaitTimeout     time.Duration
+	LockTTL         time.Duration
+	GitSyncTag      string
+	Interval        time.Duration
+	GitPollInterval time.Duration
+	SyncInterval    time.Duration
+	Progress        string
+
+	flags *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+	Log *slog.Logger
+}
+
+// NewCmdApply returns the apply command.
+func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger) *cobra.Command {
+	o := &Options{flags: f, IOStreams: streams, Log: log}
+	cmd := &cobra.Command{
+		Use:   "apply [SOURCE]",
+		Short: "Apply a git path to the cluster, in stages, with garbage collection",
+		Long: `Apply plans SOURCE (see "kubectl gitops plan"), refuses to write anything if any object is
+invalid, then applies with server-side apply in stages (CRDs and Namespaces, cluster-scoped,
+namespaced, admission webhooks), prunes members of the ApplySet no longer in git, and records
+the applied commit on the ApplySet parent. Two applies of one set never run at once.
+
+Exit status: 0 applied, 1 some objects failed (the rest were applied), 2 nothing applied
+(bad input, problems in the plan, unreachable cluster, set locked).`,
+		Example: `  kubectl gitops apply ./deploy --applyset prod
+  kubectl gitops apply https://github.com/org/fleet --ref main --path clusters/prod --wait
+  kubectl gitops apply https://github.com/org/fleet --interval 5m   # keep syncing`,
+		Args:          cobra.MaximumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return cmdutil.Exit(cmdutil.ExitFailure, err)
+			}
+			if err := o.Validate(); err != nil {
+				return cmdutil.Exit(cmdutil.ExitFailure, err)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	o.Source.AddFlags(fs)
+	o.Target.AddFlags(fs)
+	o.Plan.AddFlags(fs)
+	o.Output.AddFlags(fs)
+	o.Status.AddFlags(fs, githubapp.ApplyStatusContext)
+	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan only; write nothing")
+	fs.BoolVar(&o.Wait, "wait", false, "wait for applied objects to become healthy (rollouts, Jobs; kstatus)")
+	fs.DurationVar(&o.WaitTimeout, "timeout", 5*time.Minute, "how long --wait (and waiting for CRDs) may take")
+	fs.DurationVar(&o.LockTTL, "lock-ttl", time.Minute, "lifetime of the set's lock if this process dies (renewed while running)")
+	fs.StringVar(&o.GitSyncTag, "git-sync-tag", "", "after a successful apply, move this git tag to the applied commit and push it (needs write access)")
+	fs.DurationVar(&o.Interval, "interval", 0, "keep running: poll git and re-apply (0: apply once)")
+	fs.DurationVar(&o.GitPollInterval, "git-poll-interval", 0, "with --interval: how often to look for new commits (default: --interval)")
+	fs.DurationVar(&o.SyncInterval, "sync-interval", 0, "with --interval: re-apply at least this often to correct drift (default: --interval)")
+	fs.StringVar(&o.Progress, "progress", "auto", "progress display: auto (bars on a terminal), bars, log, none")
+	return cmd
+}
+
+// Complete fills in what the flags leave open.
+func (o *Options) Complete(args []string) error {
+	if len(args) == 1 {
+		o.Source.Source = args[0]
+	}
+	if o.GitPollInterval == 0 {
+		o.GitPollInterval = o.Interval
+	}
+	if o.SyncInterval == 0 {
+		o.SyncInterval = o.Interval
+	}
+	return o.Target.Complete(o.flags)
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if err := o.Target.Validate(); err != nil {
+		return err
+	}
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if o.Interval < 0 || (o.Interval > 0 && (o.GitPollInterval <= 0 || o.SyncInterval <= 0)) {
+		return errors.New("--interval, --git-poll-interval and --sync-interval must be positive")
+	}
+	switch o.Progress {
+	case "auto", "bars", "log", "none":
+	default:
+		return fmt.Errorf("--progress %q: want auto, bars, log or none", o.Progress)
+	}
+	return nil
+}
+
+// Run applies once, or keeps syncing with --interval.
+func (o *Options) Run(ctx context.Context) error {
+	if err := o.Target.Reachable(ctx, o.flags); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	src, err := o.Source.Open(ctx, o.Log)
+	if err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	defer src.Close()
+	if o.GitSyncTag != "" && src.Repo == nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("--git-sync-tag needs a git source"))
+	}
+	if o.Interval == 0 {
+		return o.once(ctx, src)
+	}
+	return o.loop(ctx, src)
+}
+
+// loop applies new commits as they appear and re-applies every SyncInterval; a failed
+// round is logged and retried at the next tick, never fatal.
+func (o *Options) loop(ctx context.Context, src *cmdutil.Source) error {
+	lastApply := time.Time{}
+	poll := time.NewTicker(o.GitPollInterval)
+	defer poll.Stop()
+	for {
+		changed := false
+		if src.Repo != nil && !lastApply.IsZero() {
+			var err error
+			if changed, err = src.Repo.Update(ctx); err != nil {
+				o.Log.Error("poll git", "err", err)
+			}
+			if changed {
+				src.Revision = src.Repo.Revision()
+				o.Log.Info("new commit", "revision", src.Revision)
+			}
+		}
+		if lastApply.IsZero() || changed || time.Since(lastApply) >= o.SyncInterval {
+			if err := o.once(ctx, src); err != nil {
+				o.Log.Error("apply", "revision", src.Revision, "err", err)
+			}
+			lastApply = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-poll.C:
+		}
+	}
+}
+
+// once runs one plan and apply of the source under the set's lock.
+func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
+	if !o.DryRun {
+		host, _ := os.Hostname()
+		unlock, err := o.Target.Store.Lock(ctx, fmt.Sprintf("%s/%d", host, os.Getpid()), o.LockTTL)
+		if err != nil {
+			return cmdutil.Exit(cmdutil.ExitFailure, err)
+		}
+		defer unlock()
+	}
+	if err := o.Status.Complete(src.Revision, o.Log); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	o.Status.Pending(ctx, "applying", o.Log)
+	p, inv, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
+	if err != nil {
+		o.Status.Report(ctx, nil, err, o.Log)
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	if o.DryRun || len(p.Problems) > 0 {
+		o.Status.Report(ctx, p, nil, o.Log)
+		if err := o.Output.Print(o.Out, p, "kubectl gitops apply --dry-run"); err != nil {
+			return cmdutil.Exit(cmdutil.ExitFailure, err)
+		}
+		if len(p.Problems) > 0 {
+			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("%d problems; nothing was applied", len(p.Problems)))
+		}
+		return nil
+	}
+	if o.Output.Format == "text" {
+		if err := o.Output.Print(o.Out, p, ""); err != nil {
+			return err
+		}
+	}
+	err = apply.Execute(ctx, o.Target.Cluster, o.Target.Store, inv, p, apply.Options{
+		FieldManager:   o.Target.FieldManager,
+		ForceConflicts: o.Plan.ForceConflicts,
+		Concurrency:    o.Target.Concurrency,
+		Wait:           o.Wait,
+		WaitTimeout:    o.WaitTimeout,
+		Progress:       o.progress(),
+		Logger:         o.Log,
+	})
+	o.Status.Report(ctx, p, err, o.Log)
+	if perr := o.printResult(p); perr != nil {
+		return perr
+	}
+	switch {
+	case errors.Is(err, apply.ErrFailed):
+		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("%d objects failed", p.Counts().Failed))
+	case err != nil:
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	if o.GitSyncTag != "" && src.Revision != "" {
+		if err := src.Repo.SetTag(ctx, o.GitSyncTag, src.Revision); err != nil {
+			return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("applied, but moving sync tag %s: %w", o.GitSyncTag, err))
+		}
+		o.Log.Info("sync tag moved", "tag", o.GitSyncTag, "revision", src.Revision)
+	}
+	return nil
+}
+
+func (o *Options) printResult(p *plan.Plan) error {
+	out := o.Output
+	if out.Format == "text" {
+		out.NoDiff = true // the diffs were printed with the plan
+	}
+	return out.Print(o.Out, p, "kubectl gitops apply")
+}
+
+func (o *Options) progress() apply.Progress {
+	switch o.Progress {
+	case "none":
+		return nil
+	case "bars":
+		return apply.NewBarProgress(o.ErrOut)
+	case "log":
+		return apply.LogProgress{Log: o.Log}
+	}
+	if cmdutil.IsTerminal(o.ErrOut) {
+		return apply.NewBarProgress(o.ErrOut)
+	}
+	return apply.LogProgress{Log: o.Log}
+}

@@ -1,0 +1,43 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, as documented in the README (like kubectl diff).
+const (
+	ExitOK      = 0 // nothing to change / everything applied
+	ExitChanges = 1 // plan: changes found; apply: some objects failed
+	ExitFailure = 2 // bad input, problems in the plan, cluster unreachable, locked
+)
+
+// ExitError carries an exit code out of a command's Run. A nil Err exits silently.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit wraps err with code.
+func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
+
+// CodeOf returns the exit code for err: 0 for nil, the code of an ExitError, else ExitFailure.
+func CodeOf(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var e *ExitError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ExitFailure
+}

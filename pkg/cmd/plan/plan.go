@@ -1,0 +1,110 @@
+// Package plan is the `kubectl gitops plan` command: what applying a git path would
+// change in the cluster, one entry per object, with diffs; it writes nothing.
+package plan
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+)
+
+// Options of `kubectl gitops plan`.
+type Options struct {
+	Source cmdutil.SourceOptions
+	Target cmdutil.TargetOptions
+	Plan   cmdutil.PlanOptions
+	Output cmdutil.OutputOptions
+	Status cmdutil.StatusOptions
+
+	flags *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+	Log *slog.Logger
+}
+
+// NewCmdPlan returns the plan command.
+func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger) *cobra.Command {
+	o := &Options{flags: f, IOStreams: streams, Log: log}
+	cmd := &cobra.Command{
+		Use:   "plan [SOURCE]",
+		Short: "Show what applying a git path would change in the cluster",
+		Long: `Plan compares the manifests of SOURCE (a directory, default ".", or a git URL) with the
+live cluster and the ApplySet's inventory, and prints one entry per object: create, update,
+delete (prune), unchanged or skip, with a diff. Every object is validated by the API server
+(server-side dry-run); nothing is written.
+
+Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).`,
+		Example: `  kubectl gitops plan ./deploy
+  kubectl gitops plan https://github.com/org/fleet --ref main --path clusters/prod -o markdown`,
+		Args:          cobra.MaximumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return cmdutil.Exit(cmdutil.ExitFailure, err)
+			}
+			if err := o.Validate(); err != nil {
+				return cmdutil.Exit(cmdutil.ExitFailure, err)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Source.AddFlags(cmd.Flags())
+	o.Target.AddFlags(cmd.Flags())
+	o.Plan.AddFlags(cmd.Flags())
+	o.Output.AddFlags(cmd.Flags())
+	o.Status.AddFlags(cmd.Flags(), githubapp.PlanStatusContext)
+	return cmd
+}
+
+// Complete fills in what the flags leave open.
+func (o *Options) Complete(args []string) error {
+	if len(args) == 1 {
+		o.Source.Source = args[0]
+	}
+	return o.Target.Complete(o.flags)
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if err := o.Target.Validate(); err != nil {
+		return err
+	}
+	return o.Output.Validate()
+}
+
+// Run builds and prints the plan. The exit status is 1 when there are changes.
+func (o *Options) Run(ctx context.Context) error {
+	if err := o.Target.Reachable(ctx, o.flags); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	src, err := o.Source.Open(ctx, o.Log)
+	if err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	defer src.Close()
+	if err := o.Status.Complete(src.Revision, o.Log); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	o.Status.Pending(ctx, "planning", o.Log)
+	p, _, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
+	o.Status.Report(ctx, p, err, o.Log)
+	if err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	if err := o.Output.Print(o.Out, p, ""); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	switch {
+	case len(p.Problems) > 0:
+		return cmdutil.Exit(cmdutil.ExitFailure, nil)
+	case p.HasChanges():
+		return cmdutil.Exit(cmdutil.ExitChanges, nil)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+// Package cmd assembles the kubectl-gitops command tree.
+package cmd
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
+	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
+	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+// NewRoot returns the root command with every subcommand, writing to streams.
+func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
+	flags := genericclioptions.NewConfigFlags(true)
+	var verbose bool
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	root := &cobra.Command{
+		Use:   "kubectl-gitops",
+		Short: "GitOps for kubectl: plan and apply a git path, with garbage collection and image automation",
+		Long: `kubectl gitops treats git as the source of truth for a cluster.
+
+  plan     what applying a git path would change (nothing is written)
+  apply    apply it: staged server-side apply, pruning, commit statuses
+  status   the last applied commit and the inventory of an ApplySet
+  images   scan registries and update image tags in manifests
+  release  bump the image of one workload in git`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		level := slog.LevelInfo
+		if verbose {
+			level = slog.LevelDebug
+		}
+		*log = *slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: level}))
+		slog.SetDefault(log)
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	flags.AddFlags(root.PersistentFlags())
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.AddCommand(
+		plancmd.NewCmdPlan(flags, streams, log),
+		applycmd.NewCmdApply(flags, streams, log),
+		statuscmd.NewCmdStatus(flags, streams, log),
+	)
+	for _, extra := range extraCommands {
+		root.AddCommand(extra(flags, streams))
+	}
+	return root
+}
+
+// extraCommands are registered by command packages that build on other parts (images, release).
+var extraCommands []func(*genericclioptions.ConfigFlags, genericiooptions.IOStreams) *cobra.Command

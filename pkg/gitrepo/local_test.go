@@ -1,0 +1,154 @@
+package gitrepo
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLocalWorkTree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	head := runGit(t, f.work, "rev-parse", "HEAD")
+
+	tests := []struct {
+		name, src, ref string
+		inPlace        bool
+		want           string
+	}{
+		{name: "root", src: f.work, inPlace: true, want: head},
+		{name: "subdirectory", src: filepath.Join(f.work, "deploy"), inPlace: true, want: head},
+		{name: "ref naming HEAD's branch", src: f.work, ref: "main", inPlace: true, want: head},
+		{name: "ref naming HEAD's sha", src: f.work, ref: head[:9], inPlace: true, want: head},
+		{name: "other ref is cloned", src: f.work, ref: "v1", want: f.first},
+		{name: "other branch is cloned", src: f.work, ref: "dev", want: f.dev},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Open(ctx, tt.src, tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Revision() != tt.want {
+				t.Errorf("Revision() = %s, want %s", r.Revision(), tt.want)
+			}
+			if got := r.Dir() == f.work; got != tt.inPlace {
+				t.Errorf("Dir() = %s; in place = %v, want %v", r.Dir(), got, tt.inPlace)
+			}
+			if tt.inPlace && r.URL() != f.work {
+				t.Errorf("URL() = %s, want the work tree path %s", r.URL(), f.work)
+			}
+			dir := r.Dir()
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(dir); tt.inPlace && err != nil {
+				t.Errorf("Close removed the work tree: %v", err)
+			}
+			if got := runGit(t, f.work, "rev-parse", "HEAD"); got != head {
+				t.Errorf("work tree HEAD moved to %s", got)
+			}
+		})
+	}
+}
+
+func TestLocalWorkTreeDirtyCommitUpdate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	r, err := Open(ctx, f.work, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	writeFile(t, filepath.Join(f.work, ".gitignore"), "*.tmp\n")
+	runGit(t, f.work, "add", ".gitignore")
+	runGit(t, f.work, "commit", "-q", "-m", "ignore tmp")
+	if changed, err := r.Update(ctx); err != nil || !changed {
+		t.Fatalf("Update after a CLI commit = %v, %v; want true", changed, err)
+	}
+	if want := runGit(t, f.work, "rev-parse", "HEAD"); r.Revision() != want {
+		t.Fatalf("Revision() = %s, want %s", r.Revision(), want)
+	}
+
+	steps := []struct {
+		name  string
+		do    func()
+		dirty bool
+	}{
+		{name: "clean", do: func() {}, dirty: false},
+		{name: "ignored file", do: func() { writeFile(t, filepath.Join(f.work, "x.tmp"), "x") }, dirty: false},
+		{name: "untracked file", do: func() { writeFile(t, filepath.Join(f.work, "new.yaml"), "a: 1\n") }, dirty: true},
+		{name: "modified file", do: func() {
+			os.Remove(filepath.Join(f.work, "new.yaml"))
+			writeFile(t, filepath.Join(f.work, "version"), "local\n")
+		}, dirty: true},
+		{name: "staged only", do: func() { runGit(t, f.work, "add", "version") }, dirty: true},
+		{name: "reverted", do: func() { runGit(t, f.work, "checkout", "-q", "HEAD", "--", "version") }, dirty: false},
+	}
+	for _, s := range steps {
+		s.do()
+		dirty, err := r.Dirty()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dirty != s.dirty {
+			t.Errorf("%s: Dirty() = %v, want %v", s.name, dirty, s.dirty)
+		}
+	}
+
+	writeFile(t, filepath.Join(f.work, "version"), "local\n")
+	sha, err := r.Commit("local change", CommitOptions{CISkip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, f.work, "rev-parse", "HEAD"); got != sha {
+		t.Errorf("work tree HEAD = %s after Commit, want %s", got, sha)
+	}
+	if got := runGit(t, f.work, "log", "-1", "--format=%an <%ae>%n%B"); got != "Test <test@example.com>\nlocal change\n\n[ci skip]" {
+		t.Errorf("commit = %q, want the git config author and a [ci skip] line", got)
+	}
+	if got := runGit(t, f.work, "status", "--porcelain"); got != "" {
+		t.Errorf("git status after Commit = %q, want clean (ignored x.tmp not committed)", got)
+	}
+	if changed, err := r.Update(ctx); err != nil || changed {
+		t.Errorf("Update after own commit = %v, %v; want false", changed, err)
+	}
+
+	// Push and SetTag go to the work tree's origin.
+	if err := r.Push(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetTag(ctx, "gitops-sync", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"main", "refs/tags/gitops-sync"} {
+		if got := f.bareRev(t, ref); got != sha {
+			t.Errorf("origin %s = %s, want %s", ref, got, sha)
+		}
+	}
+}
+
+func TestLocalWorkTreeWithoutOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q")
+	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+
+	if _, err := Open(ctx, dir, ""); err == nil || !contains(err.Error(), "no commits") {
+		t.Fatalf("Open of a repository without commits: %v, want 'no commits'", err)
+	}
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "one")
+	r, err := Open(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Push(ctx, "main"); err == nil || !contains(err.Error(), `no remote "origin"`) {
+		t.Errorf("Push without origin: %v, want 'no remote \"origin\"'", err)
+	}
+}

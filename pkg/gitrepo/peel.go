@@ -1,0 +1,28 @@
+package gitrepo
+
+import (
+	"fmt"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// peel follows annotated tags (also tags of tags) down to the commit they name.
+func peel(repo *git.Repository, h plumbing.Hash) (plumbing.Hash, error) {
+	for range 10 {
+		obj, err := repo.Object(plumbing.AnyObject, h)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("read object %s: %w", h, err)
+		}
+		switch o := obj.(type) {
+		case *object.Commit:
+			return o.Hash, nil
+		case *object.Tag:
+			h = o.Target
+		default:
+			return plumbing.ZeroHash, fmt.Errorf("object %s is a %s, not a commit", h, obj.Type())
+		}
+	}
+	return plumbing.ZeroHash, fmt.Errorf("object %s: too many nested tags", h)
+}

@@ -1,0 +1,146 @@
+package images
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
+)
+
+// podSpecPaths says where each workload kind keeps its pod spec. Kinds not listed are
+// workloads too when they have spec.template.spec.containers (e.g. Argo Rollouts).
+var podSpecPaths = map[string][]string{
+	"Pod":                   {"spec"},
+	"Deployment":            {"spec", "template", "spec"},
+	"StatefulSet":           {"spec", "template", "spec"},
+	"DaemonSet":             {"spec", "template", "spec"},
+	"ReplicaSet":            {"spec", "template", "spec"},
+	"ReplicationController": {"spec", "template", "spec"},
+	"Job":                   {"spec", "template", "spec"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+var genericPodSpecPath = []string{"spec", "template", "spec"}
+
+// containerLists are the pod spec fields holding containers, in listing order.
+var containerLists = []string{"initContainers", "containers"}
+
+// doc is one Kubernetes object in a YAML document.
+type doc struct {
+	root        *yaml.Node // the object's mapping
+	id          *object.ID
+	kind        string
+	annotations map[string]string
+}
+
+func newDoc(root *yaml.Node) doc {
+	d := doc{root: root, annotations: map[string]string{}}
+	kind := scalar(mapValue(root, "kind"))
+	apiVersion := scalar(mapValue(root, "apiVersion"))
+	meta := mapValue(root, "metadata")
+	nm := scalar(mapValue(meta, "name"))
+	d.kind = kind
+	if kind != "" && nm != "" {
+		group := ""
+		if i := strings.IndexByte(apiVersion, '/'); i >= 0 {
+			group = apiVersion[:i]
+		}
+		d.id = &object.ID{Group: group, Kind: kind, Namespace: scalar(mapValue(meta, "namespace")), Name: nm}
+	}
+	if ann := mapValue(meta, "annotations"); ann != nil && ann.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ann.Content); i += 2 {
+			d.annotations[ann.Content[i].Value] = ann.Content[i+1].Value
+		}
+	}
+	return d
+}
+
+// container is one container of a workload with the node of its image field.
+type container struct {
+	name  string
+	image *yaml.Node
+	path  string
+}
+
+// containers returns the containers of d when it is a workload.
+func (d doc) containers() []container {
+	path, known := podSpecPaths[d.kind]
+	if !known {
+		path = genericPodSpecPath
+	}
+	spec := d.root
+	for _, k := range path {
+		spec = mapValue(spec, k)
+	}
+	if spec == nil {
+		return nil
+	}
+	var out []container
+	for _, list := range containerLists {
+		seq := mapValue(spec, list)
+		if seq == nil || seq.Kind != yaml.SequenceNode {
+			continue
+		}
+		for i, c := range seq.Content {
+			img := mapValue(c, "image")
+			if img == nil || img.Kind != yaml.ScalarNode {
+				continue
+			}
+			out = append(out, container{
+				name:  scalar(mapValue(c, "name")),
+				image: img,
+				path:  fmt.Sprintf("%s.%s[%d].image", strings.Join(path, "."), list, i),
+			})
+		}
+	}
+	return out
+}
+
+// podSpec returns the pod spec mapping of a workload (for imagePullSecrets).
+func (d doc) podSpec() *yaml.Node {
+	path, known := podSpecPaths[d.kind]
+	if !known {
+		path = genericPodSpecPath
+	}
+	spec := d.root
+	for _, k := range path {
+		spec = mapValue(spec, k)
+	}
+	return spec
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// pullSecrets returns where the workload's pods get registry credentials.
+func (d doc) pullSecrets() *PullSecretRef {
+	spec := d.podSpec()
+	if spec == nil {
+		return nil
+	}
+	ns := ""
+	if d.id != nil {
+		ns = d.id.Namespace
+	}
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	ref := &PullSecretRef{Namespace: ns, ServiceAccount: scalar(mapValue(spec, "serviceAccountName"))}
+	if ref.ServiceAccount == "" {
+		ref.ServiceAccount = "default"
+	}
+	if seq := mapValue(spec, "imagePullSecrets"); seq != nil && seq.Kind == yaml.SequenceNode {
+		for _, s := range seq.Content {
+			if n := scalar(mapValue(s, "name")); n != "" {
+				ref.Secrets = append(ref.Secrets, n)
+			}
+		}
+	}
+	return ref
+}

@@ -1,0 +1,105 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+var errGenerationOff = errors.New("this directory declares manifest generators, but manifest generation is off, so the directory is not read; " +
+	"pass --manifest-generation (WithManifestGeneration(true)) to run its commands")
+
+// generatorConfig is a parsed .gitops.yaml:
+//
+//	version: 1
+//	generators:
+//	  - command: kustomize build .
+type generatorConfig struct {
+	generators []generator
+}
+
+type generator struct {
+	command string
+	line    int // line of the command in .gitops.yaml
+}
+
+// parseGeneratorConfig reads .gitops.yaml strictly: version 1, a non-empty generators
+// list of {command: ...}; any other key is an error naming its line.
+func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) {
+	var errs []*Error
+	fail := func(line int, format string, args ...interface{}) {
+		errs = append(errs, &Error{Source: Source{File: file, Line: line}, Err: fmt.Errorf(format, args...)})
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		le := yamlLineError(err, 1)
+		fail(le.line, "%v", le.err)
+		return generatorConfig{}, errs
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		fail(1, "expected a mapping with version: 1 and generators")
+		return generatorConfig{}, errs
+	}
+	top := doc.Content[0]
+	var cfg generatorConfig
+	sawVersion, sawGenerators := false, false
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		key, val := top.Content[i], top.Content[i+1]
+		switch key.Value {
+		case "version":
+			sawVersion = true
+			if val.Kind != yaml.ScalarNode || val.Value != "1" {
+				fail(val.Line, "unsupported version %q: only version 1 is known", val.Value)
+			}
+		case "generators":
+			sawGenerators = true
+			cfg.generators = parseGenerators(val, fail)
+		default:
+			fail(key.Line, "unknown key %q (known: version, generators)", key.Value)
+		}
+	}
+	if !sawVersion {
+		fail(top.Line, "missing version: 1")
+	}
+	if !sawGenerators {
+		fail(top.Line, "missing generators")
+	} else if len(cfg.generators) == 0 && len(errs) == 0 {
+		fail(top.Line, "generators is empty")
+	}
+	return cfg, errs
+}
+
+func parseGenerators(val *yaml.Node, fail func(int, string, ...interface{})) []generator {
+	if val.Kind != yaml.SequenceNode {
+		fail(val.Line, "generators must be a list of {command: ...}")
+		return nil
+	}
+	var gens []generator
+	for i, g := range val.Content {
+		if g.Kind != yaml.MappingNode {
+			fail(g.Line, "generators[%d] must be a mapping with a command", i)
+			continue
+		}
+		var cmd *yaml.Node
+		for j := 0; j+1 < len(g.Content); j += 2 {
+			k, v := g.Content[j], g.Content[j+1]
+			switch k.Value {
+			case "command":
+				cmd = v
+			default:
+				fail(k.Line, "generators[%d]: unknown key %q (known: command)", i, k.Value)
+			}
+		}
+		switch {
+		case cmd == nil:
+			fail(g.Line, "generators[%d] has no command", i)
+		case cmd.Kind != yaml.ScalarNode || strings.TrimSpace(cmd.Value) == "":
+			fail(cmd.Line, "generators[%d].command must be a non-empty string", i)
+		default:
+			gens = append(gens, generator{command: cmd.Value, line: cmd.Line})
+		}
+	}
+	return gens
+}

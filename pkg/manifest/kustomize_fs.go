@@ -1,0 +1,127 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+var errReadOnly = errors.New("the source tree is read-only during a kustomize build")
+
+// rootFS is the file system Kustomize builds see: the disk, read-only, and limited to
+// the source root (symlinks resolved), so a kustomization can use ../base inside the
+// repository but nothing outside it. It also lets the top-level kustomization ask for
+// origin annotations without the file on disk being changed.
+type rootFS struct {
+	disk    filesys.FileSystem
+	root    sourceRoot
+	top     map[string]bool // absolute paths of the top-level kustomization file names
+	rewrite func([]byte) []byte
+}
+
+var _ filesys.FileSystem = (*rootFS)(nil)
+
+func newRootFS(root sourceRoot, topDir string, rewrite func([]byte) []byte) *rootFS {
+	top := map[string]bool{}
+	for _, name := range kustomizationFiles {
+		top[filepath.Join(topDir, name)] = true
+	}
+	return &rootFS{disk: filesys.MakeFsOnDisk(), root: root, top: top, rewrite: rewrite}
+}
+
+func (f *rootFS) check(p string) error {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return err
+	}
+	if err := f.root.inside(abs); err != nil {
+		return fmt.Errorf("refusing to read outside the source root: %w", err)
+	}
+	return nil
+}
+
+func (f *rootFS) Create(p string) (filesys.File, error) {
+	return nil, fmt.Errorf("create %s: %w", p, errReadOnly)
+}
+func (f *rootFS) Mkdir(p string) error     { return fmt.Errorf("mkdir %s: %w", p, errReadOnly) }
+func (f *rootFS) MkdirAll(p string) error  { return fmt.Errorf("mkdir %s: %w", p, errReadOnly) }
+func (f *rootFS) RemoveAll(p string) error { return fmt.Errorf("remove %s: %w", p, errReadOnly) }
+func (f *rootFS) WriteFile(p string, _ []byte) error {
+	return fmt.Errorf("write %s: %w", p, errReadOnly)
+}
+
+func (f *rootFS) Open(p string) (filesys.File, error) {
+	if err := f.check(p); err != nil {
+		return nil, err
+	}
+	return f.disk.Open(p)
+}
+
+func (f *rootFS) IsDir(p string) bool {
+	return f.check(p) == nil && f.disk.IsDir(p)
+}
+
+func (f *rootFS) ReadDir(p string) ([]string, error) {
+	if err := f.check(p); err != nil {
+		return nil, err
+	}
+	return f.disk.ReadDir(p)
+}
+
+func (f *rootFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
+	if err := f.check(p); err != nil {
+		return "", "", err
+	}
+	d, name, err := f.disk.CleanedAbs(p)
+	if err != nil {
+		return "", "", err
+	}
+	if err := f.check(d.String()); err != nil {
+		return "", "", err
+	}
+	return d, name, nil
+}
+
+func (f *rootFS) Exists(p string) bool {
+	return f.check(p) == nil && f.disk.Exists(p)
+}
+
+func (f *rootFS) Glob(pattern string) ([]string, error) {
+	if err := f.check(filepath.Dir(pattern)); err != nil {
+		return nil, err
+	}
+	matches, err := f.disk.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range matches {
+		if f.check(m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (f *rootFS) ReadFile(p string) ([]byte, error) {
+	if err := f.check(p); err != nil {
+		return nil, err
+	}
+	data, err := f.disk.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if abs, _ := filepath.Abs(p); f.top[filepath.Clean(abs)] && f.rewrite != nil {
+		data = f.rewrite(data)
+	}
+	return data, nil
+}
+
+func (f *rootFS) Walk(p string, fn filepath.WalkFunc) error {
+	if err := f.check(p); err != nil {
+		return err
+	}
+	return f.disk.Walk(p, fn)
+}

@@ -1,0 +1,83 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Load reads every source under root (see DiscoverFiles for the rules, plus Kustomize
+// directories and, with WithManifestGeneration, .gitops.yaml generators) and returns
+// the objects in a deterministic order: discovery order, then document order.
+//
+// Bad files and documents do not stop Load: each becomes a *Error naming the file and
+// line (and the object when known), and the good objects are returned together with
+// errors.Join of all of them. Callers must not apply anything when err != nil. A bad
+// root or --path, or a canceled ctx, returns no objects.
+func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
+	o := newOptions(opts)
+	r, err := newSourceRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	units, err := discover(r, o.paths, o.generation, o.log)
+	if err != nil {
+		return nil, err
+	}
+
+	type result struct {
+		objs []Object
+		errs []*Error
+	}
+	results := make([]result, len(units))
+	sem := make(chan struct{}, o.concurrency)
+	var wg sync.WaitGroup
+	for i, u := range units {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			objs, errs := loadUnit(ctx, r, u, o)
+			results[i] = result{objs, errs}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", root, err)
+	}
+
+	var objs []Object
+	var errs []*Error
+	for _, res := range results {
+		objs = append(objs, res.objs...)
+		errs = append(errs, res.errs...)
+	}
+	o.log.Debug("loaded manifests", "root", root, "sources", len(units), "objects", len(objs), "errors", len(errs))
+	return objs, joinErrors(errs)
+}
+
+func loadUnit(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error) {
+	switch u.kind {
+	case unitFile:
+		data, err := r.readFile(u.path)
+		if err != nil {
+			return nil, []*Error{{Source: Source{File: u.path}, Err: fmt.Errorf("read: %w", err)}}
+		}
+		objs, errs := parseDocuments(u.path, data, o.log)
+		o.log.Debug("parsed file", "file", u.path, "objects", len(objs), "errors", len(errs))
+		return objs, errs
+	case unitKustomize:
+		objs, errs := buildKustomization(r, u.path, u.file)
+		o.log.Debug("built kustomization", "dir", u.path, "objects", len(objs), "errors", len(errs))
+		return objs, errs
+	case unitGenerator:
+		objs, errs := runGenerators(ctx, r, u.path, o.generatorTimeout)
+		o.log.Debug("ran generators", "dir", u.path, "objects", len(objs), "errors", len(errs))
+		return objs, errs
+	default:
+		return nil, []*Error{u.err}
+	}
+}

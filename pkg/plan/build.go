@@ -1,0 +1,328 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/parallel"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
+)
+
+// DefaultFieldManager is the server-side apply field manager of this tool.
+const DefaultFieldManager = "kubectl-gitops"
+
+// Options configure Build.
+type Options struct {
+	FieldManager     string   // default DefaultFieldManager
+	DefaultNamespace string   // for namespaced objects without one
+	AllowNamespaces  []string // when set, objects elsewhere are problems
+	Prune            bool     // plan deletions of members no longer in git
+	// AllowEmpty allows pruning when the desired set is empty.
+	AllowEmpty bool
+	// MaxDeletes refuses plans that delete more objects; negative means no limit.
+	MaxDeletes     int
+	ForceConflicts bool
+	Concurrency    int // parallel requests; default 16
+	// FullDryRun dry-runs every object, even those unchanged since this tool applied them.
+	FullDryRun bool
+	Revision   string
+	Source     string
+	Logger     *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.FieldManager == "" {
+		o.FieldManager = DefaultFieldManager
+	}
+	if o.DefaultNamespace == "" {
+		o.DefaultNamespace = "default"
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Build compares objs with the cluster and the set's inventory and returns the Plan.
+// It writes nothing: every object is validated with a server-side dry-run apply, except
+// those the cluster still holds exactly as this tool last applied them (see
+// unchangedSinceApplied). Problems with single objects are collected in Plan.Problems;
+// an error is returned only when the cluster cannot be read at all.
+func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *inventory.Inventory, objs []manifest.Object, o Options) (*Plan, error) {
+	o.defaults()
+	start := time.Now()
+	p := &Plan{
+		SchemaVersion: SchemaVersion,
+		ApplySet:      store.Parent().String(),
+		ApplySetID:    store.Parent().ID(),
+		Revision:      o.Revision,
+		Source:        o.Source,
+		Created:       time.Now().UTC().Truncate(time.Second),
+	}
+	ds, problems := prepare(objs, cl.Mapper, store.MemberLabels(), o)
+	p.Problems = append(p.Problems, problems...)
+
+	gks := map[string]bool{}
+	var extra []schema.GroupKind
+	for _, d := range ds {
+		if d.mapping != nil && !gks[d.id.GroupKind().String()] {
+			gks[d.id.GroupKind().String()] = true
+			extra = append(extra, d.id.GroupKind())
+		}
+	}
+	members, unknown, err := store.Members(ctx, inv, cl.Mapper, extra)
+	if err != nil {
+		return nil, err
+	}
+	for _, gk := range unknown {
+		o.Logger.Warn("the cluster no longer serves a kind recorded in the applyset; its members cannot be pruned", "kind", gk.String())
+	}
+	live := make(map[object.ID]*unstructured.Unstructured, len(members))
+	for _, m := range members {
+		live[object.IDOf(m)] = m
+	}
+
+	// Namespaces in git: objects in one that does not exist yet cannot be dry-run now.
+	newNamespaces := map[string]bool{}
+	for _, d := range ds {
+		if d.id.Group == "" && d.id.Kind == "Namespace" {
+			newNamespaces[d.id.Name] = true
+		}
+	}
+	changes := make([]Change, len(ds))
+	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
+		changes[i] = planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if c.Action == "" { // the object's problem is recorded in Error
+			id := c.ID
+			p.Problems = append(p.Problems, Problem{ID: &id, Source: c.Source, Message: c.Error})
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+
+	if o.Prune {
+		p.Changes = append(p.Changes, prunes(ds, members, len(objs), o, p)...)
+	}
+	p.Sort()
+	o.Logger.Debug("plan built", "objects", len(objs), "members", len(members), "elapsed", time.Since(start))
+	return p, nil
+}
+
+// planObject decides the action for one desired object. A Change with an empty
+// Action carries a problem in Error.
+func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desired, member *unstructured.Unstructured, newNamespaces map[string]bool, o Options) Change {
+	c := Change{ID: d.id, APIVersion: d.obj.GetAPIVersion(), Source: d.source, Desired: d.obj}
+	if mode := object.IgnoreModeOf(d.obj); mode == object.Ignored {
+		c.Action, c.Reason = Skip, "ignored in git (annotation ignore: \"true\")"
+		return c
+	}
+	if d.mapping == nil {
+		return unverified(c, fmt.Sprintf("unverifiable until the CRD %s exists", d.pendingCRD))
+	}
+	live := member
+	if live == nil {
+		u, err := resourceFor(cl.Client, d.mapping, d.id.Namespace).Get(ctx, d.id.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			c.Error = fmt.Sprintf("read live object: %v", err)
+			return c
+		default:
+			live = u
+		}
+	}
+	c.Live = live
+	if live != nil {
+		if object.IgnoreModeOf(live) == object.Ignored {
+			c.Action, c.Reason = Skip, "ignored in the cluster (annotation ignore: \"true\")"
+			return c
+		}
+		if other := live.GetLabels()[inventory.LabelPartOf]; other != "" && other != store.Parent().ID() {
+			c.Error = fmt.Sprintf("the live object belongs to another ApplySet (%s=%s); remove it from one of the sets", inventory.LabelPartOf, other)
+			return c
+		}
+		if !o.FullDryRun && member != nil && unchangedSinceApplied(live, d.hash, o.FieldManager) {
+			c.Action = Unchanged
+			return c
+		}
+	}
+	merged, err := ServerSideApply(ctx, cl.Client, d.mapping, d.obj, o.FieldManager, o.ForceConflicts, true)
+	if err != nil {
+		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(err, d.id.Namespace) {
+			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists (validated right after it is created)", d.id.Namespace))
+		}
+		c.Error = describeAPIError("dry-run apply", err)
+		return c
+	}
+	c.Merged = merged
+	switch {
+	case live == nil:
+		c.Action = Create
+	case Equal(stripHash(live), stripHash(merged)):
+		c.Action = Unchanged
+		// Apply anyway, silently, so that the next plan can skip the dry-run.
+		c.refresh = live.GetAnnotations()[object.AnnotationAppliedHash] != d.hash || member == nil
+	default:
+		c.Action = Update
+	}
+	if c.Action != Unchanged {
+		diff, err := UnifiedDiff(d.id, stripHash(live), stripHash(merged))
+		if err != nil {
+			c.Error = fmt.Sprintf("diff: %v", err)
+			return c
+		}
+		c.Diff = diff
+	}
+	return c
+}
+
+// unverified marks c as a create the server cannot validate yet; it is dry-run by
+// the executor once the CRD or namespace it depends on exists, before it is written.
+func unverified(c Change, reason string) Change {
+	c.Action, c.Unverified, c.Reason = Create, true, reason
+	c.Diff, _ = UnifiedDiff(c.ID, nil, stripHash(c.Desired))
+	return c
+}
+
+func isNamespaceNotFound(err error, ns string) bool {
+	var st apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &st) {
+		return false
+	}
+	d := st.Status().Details
+	return d != nil && d.Kind == "namespaces" && d.Name == ns
+}
+
+// prunes returns the deletions: members no longer in git. Members marked ignore or
+// sync_only, and members this tool's field manager never applied (a copied label), are
+// kept and shown as skips.
+func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o Options, p *Plan) []Change {
+	want := make(map[object.ID]bool, len(ds))
+	for _, d := range ds {
+		want[d.id] = true
+	}
+	// Objects that failed preparation are still wanted: never prune what git still has.
+	for _, pr := range p.Problems {
+		if pr.ID != nil {
+			want[*pr.ID] = true
+		}
+	}
+	var out []Change
+	deletes := 0
+	for _, m := range members {
+		id := object.IDOf(m)
+		if want[id] {
+			continue
+		}
+		c := Change{ID: id, APIVersion: m.GetAPIVersion(), Live: m}
+		switch {
+		case object.IgnoreModeOf(m) != object.Managed:
+			c.Action, c.Reason = Skip, "not garbage-collected: marked ignore or sync_only in the cluster"
+		case !appliedBy(m, o.FieldManager):
+			c.Action, c.Reason = Skip, fmt.Sprintf("not garbage-collected: carries the set's label but was never applied by field manager %q", o.FieldManager)
+		case m.GetDeletionTimestamp() != nil:
+			continue // already being deleted
+		default:
+			c.Action = Delete
+			diff, err := UnifiedDiff(id, stripHash(m), nil)
+			if err == nil {
+				c.Diff = diff
+			}
+			deletes++
+		}
+		out = append(out, c)
+	}
+	if deletes > 0 && rendered == 0 && !o.AllowEmpty {
+		p.Problems = append(p.Problems, Problem{Message: fmt.Sprintf(
+			"refusing to prune %d objects: the rendered set is empty (a wrong --path or an empty render?); pass --allow-empty to delete them", deletes)})
+	}
+	if o.MaxDeletes >= 0 && deletes > o.MaxDeletes {
+		p.Problems = append(p.Problems, Problem{Message: fmt.Sprintf(
+			"refusing to prune %d objects: more than --max-deletes=%d", deletes, o.MaxDeletes)})
+	}
+	return out
+}
+
+// unchangedSinceApplied reports whether live is exactly what this tool last applied
+// from the same desired object: its applied-hash annotation matches, and no other field
+// manager has written to it (status aside) since this tool's last apply. Server-side
+// apply of the same object would then be a no-op, so no dry-run is needed.
+func unchangedSinceApplied(live *unstructured.Unstructured, hash, manager string) bool {
+	if live.GetAnnotations()[object.AnnotationAppliedHash] != hash {
+		return false
+	}
+	var ours *metav1.Time
+	mfs := live.GetManagedFields()
+	for _, f := range mfs {
+		if f.Manager == manager && f.Operation == metav1.ManagedFieldsOperationApply && f.Subresource == "" {
+			ours = f.Time
+		}
+	}
+	if ours == nil {
+		return false
+	}
+	for _, f := range mfs {
+		if (f.Manager == manager && f.Operation == metav1.ManagedFieldsOperationApply && f.Subresource == "") || f.Subresource == "status" {
+			continue
+		}
+		if f.Time == nil || !f.Time.Before(ours) {
+			return false
+		}
+	}
+	return true
+}
+
+// appliedBy reports whether manager has applied fields of u.
+func appliedBy(u *unstructured.Unstructured, manager string) bool {
+	for _, f := range u.GetManagedFields() {
+		if f.Manager == manager && f.Operation == metav1.ManagedFieldsOperationApply {
+			return true
+		}
+	}
+	return false
+}
+
+// stripHash returns u without the applied-hash annotation (bookkeeping, not content).
+func stripHash(u *unstructured.Unstructured) *unstructured.Unstructured {
+	if u == nil {
+		return nil
+	}
+	ann := u.GetAnnotations()
+	if _, ok := ann[object.AnnotationAppliedHash]; !ok {
+		return u
+	}
+	c := u.DeepCopy()
+	ann = c.GetAnnotations()
+	delete(ann, object.AnnotationAppliedHash)
+	c.SetAnnotations(ann)
+	return c
+}
+
+// describeAPIError turns an API error into a one-line message for a problem.
+func describeAPIError(op string, err error) string {
+	if apierrors.IsConflict(err) {
+		return fmt.Sprintf("%s: %v (another field manager owns these fields; pass --force-conflicts to take them over)", op, err)
+	}
+	if meta.IsNoMatchError(err) {
+		return fmt.Sprintf("%s: unknown kind: %v", op, err)
+	}
+	return fmt.Sprintf("%s: %v", op, err)
+}
