@@ -25,3 +25,10 @@ type TagListerFunc func(ctx context.Context, repo name.Repository) ([]string, er
 func (f TagListerFunc) ListTags(ctx context.Context, repo name.Repository) ([]string, error) {
 	return f(ctx, repo)
 }
+
+// CreatedLookupFunc adapts a function to CreatedLookup.
+type CreatedLookupFunc func(ctx context.Context, repo name.Repository, tag string) (time.Time, error)
+
+func (f CreatedLookupFunc) Created(ctx context.Context, repo name.Repository, tag string) (time.Time, error) {
+	return f(ctx, repo, tag)
+}

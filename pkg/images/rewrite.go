@@ -74,6 +74,9 @@ func (im *Image) SetReference(ref Reference) (Edit, error) {
 // replaceValue replaces Value[from:to] with s. When whole is set and the scalar is
 // plain, a value YAML would read as a number or boolean is quoted.
 func (im *Image) replaceValue(from, to int, s string, whole bool) (Edit, error) {
+	if im.spanErr != nil {
+		return Edit{}, fmt.Errorf("%s: %w", im.Where(), im.spanErr)
+	}
 	if im.span.end == 0 || im.span.end-im.span.start != len(im.Value) {
 		return Edit{}, fmt.Errorf("%s: the value's bytes were not located; cannot rewrite in place", im.Where())
 	}

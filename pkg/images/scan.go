@@ -46,8 +46,9 @@ type Image struct {
 
 	policy Policy
 	named  *NamedPolicy
-	span   span
-	pull   *PullSecretRef
+	span    span
+	spanErr error // why the value's bytes cannot be rewritten in place
+	pull    *PullSecretRef
 }
 
 // Where renders "file:line" and the object, for messages.
@@ -212,6 +213,15 @@ func (s *fileScanner) workloadImage(d doc, fa fluxAnnotations, n *yaml.Node, pat
 			s.fail(&im, im.Err)
 		}
 	}
+	s.add(im)
+}
+
+// add records an image; one that is automated but cannot be rewritten in place is a
+// problem now rather than at update time.
+func (s *fileScanner) add(im Image) {
+	if im.Automated && im.spanErr != nil {
+		s.fail(&im, im.spanErr)
+	}
 	s.images = append(s.images, im)
 }
 
@@ -240,7 +250,7 @@ func (s *fileScanner) markers(d doc, n *yaml.Node, path string, handled map[*yam
 		} else {
 			s.bind(&im, policyName, field)
 		}
-		s.images = append(s.images, im)
+		s.add(im)
 	}
 }
 
@@ -253,11 +263,7 @@ func joinPath(path, key string) string {
 
 func (s *fileScanner) newImage(d doc, n *yaml.Node, path string) Image {
 	im := Image{File: s.file.Path, Line: n.Line, Column: n.Column, Object: d.id, Path: path, Value: n.Value}
-	sp, err := scalarSpan(s.file.Data, s.li, n)
-	if err != nil {
-		im.Err = err
-	}
-	im.span = sp
+	im.span, im.spanErr = scalarSpan(s.file.Data, s.li, n)
 	return im
 }
 
@@ -276,6 +282,10 @@ func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	im.named = np
 	im.policy = np.Policy
 	im.Automated = field != FieldName
+	if im.spanErr != nil && im.Automated {
+		s.fail(im, im.spanErr)
+		return
+	}
 	var err error
 	switch field {
 	case FieldImage:
@@ -290,9 +300,6 @@ func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	case FieldName:
 		im.Ref, err = ParseReference(im.Value)
 		im.Policy = ""
-	}
-	if err == nil && im.Err != nil {
-		err = im.Err
 	}
 	if err != nil {
 		s.fail(im, err)

@@ -113,7 +113,7 @@ data:
 	check("spec.values.image.tag", 10, FieldTag, "podinfo", "ghcr.io/stefanprodan/podinfo:6.0.0", true)
 	check("spec.values.redis.image", 12, FieldImage, "redis", "redis:7.0.1", true)
 	check("spec.containers[0].image", 22, FieldImage, "", "nginx:1.25", false)
-	check("data.podinfo", 28, FieldImage, "podinfo", "ghcr.io/stefanprodan/podinfo:6.0.1", true)
+	check("data.podinfo", 29, FieldImage, "podinfo", "ghcr.io/stefanprodan/podinfo:6.0.1", true)
 	if len(imgs) != 5 {
 		t.Errorf("got %d images, want 5: %v", len(imgs), keys(got))
 	}

@@ -19,7 +19,7 @@ import (
 // HostStats counts the requests sent to one registry host.
 type HostStats struct {
 	Host      string `json:"host"`
-	Requests  int64  `json:"requests"`
+	Requests  int64  `json:"requests"` // requests the host answered
 	Throttled int64  `json:"throttled"` // 429/503 answers that were retried
 }
 
@@ -78,11 +78,11 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if err := hs.limiter.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("rate limit for %s: %w", req.URL.Host, err)
 		}
-		hs.requests.Add(1)
 		resp, err := t.base.RoundTrip(req)
 		if err != nil {
 			return nil, err
 		}
+		hs.requests.Add(1) // answered requests: a refused https probe is not counted
 		if !retryableStatus(resp.StatusCode) || attempt >= t.maxRetries || (req.Body != nil && req.GetBody == nil) {
 			return resp, nil
 		}

@@ -17,6 +17,9 @@ const (
 	GeneratorFile = ".gitops.yaml"
 	// chartFile marks a Helm chart: the directory and its subtree are skipped.
 	chartFile = "Chart.yaml"
+	// fluxV1File is Flux v1's generator file; its format differs, so it is refused
+	// rather than the directory being read as plain YAML.
+	fluxV1File = ".flux.yaml"
 )
 
 // kustomizationFiles are the names kustomize recognises, in its order.
@@ -165,6 +168,11 @@ func (d *discoverer) dir(rel string) {
 			return
 		}
 		d.add(unit{kind: unitGenerator, path: rel})
+		return
+	}
+	if e, ok := names[fluxV1File]; ok && !e.IsDir() {
+		file := path.Join(rel, fluxV1File)
+		d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errFluxV1}})
 		return
 	}
 	for _, name := range kustomizationFiles {

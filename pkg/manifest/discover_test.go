@@ -1,7 +1,9 @@
 package manifest
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,6 +79,11 @@ func TestDiscoverFiles(t *testing.T) {
 		{
 			name:  "kustomize and generator directories are not plain files",
 			paths: []string{"kust", "gen", "component"},
+			want:  nil,
+		},
+		{
+			name:  "overlapping paths: the kustomization owns its subdirectory",
+			paths: []string{"kust/sub", "kust"},
 			want:  nil,
 		},
 		{
@@ -218,5 +225,32 @@ func TestLoadUnreadableDirectory(t *testing.T) {
 	errs := manifestErrors(t, err)
 	if len(objs) != 1 || len(errs) != 1 || errs[0].Source.File != "locked" {
 		t.Fatalf("got %d objects, errors %v", len(objs), err)
+	}
+}
+
+func TestLoadLogsSkips(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"values.yaml":             "replicas: 2\n",
+		"a.yaml":                  cm("a") + "---\nname: ci\non: push\n",
+		".github/ci.yaml":         "name: ci\n",
+		"chart/Chart.yaml":        "name: c\n",
+		"comp/kustomization.yaml": "kind: Component\n",
+	})
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	objs, err := Load(context.Background(), root, WithLogger(log))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("got %d objects, %v", len(objs), err)
+	}
+	for _, want := range []string{
+		"source=values.yaml:1 reason=\"no apiVersion and no kind\"",
+		"source=a.yaml:6",
+		"skipping dot-directory\" dir=.github",
+		"skipping Helm chart directory\" dir=chart",
+		"dir=comp",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, buf.String())
+		}
 	}
 }

@@ -78,6 +78,19 @@ func TestGenerators(t *testing.T) {
 			wantErrs: []string{"g/.gitops.yaml:6: output of generator 1", "g/.gitops.yaml:6: kind Secret has no apiVersion"},
 		},
 		{
+			name: "Flux v1 .flux.yaml is refused, not read as plain YAML",
+			files: map[string]string{
+				"f/.flux.yaml":      "version: 1\ncommandUpdated:\n  generators:\n    - command: kustomize build .\n",
+				"f/x.yaml":          cm("template"),
+				"both/.flux.yaml":   "version: 1\n",
+				"both/.gitops.yaml": "version: 1\ngenerators:\n  - command: cat x.yaml\n",
+				"both/x.yaml":       cm("both"),
+			},
+			opts:     []Option{WithManifestGeneration(true)},
+			want:     []string{"both/.gitops.yaml:1 ConfigMap both"},
+			wantErrs: []string{"f/.flux.yaml: convert it to .gitops.yaml"},
+		},
+		{
 			name: "unknown keys and versions",
 			files: map[string]string{
 				"g/.gitops.yaml": "version: 2\ngenerators:\n  - command: echo\n    args: [x]\npatchUpdated: {}\n",

@@ -9,7 +9,10 @@ import (
 )
 
 var errGenerationOff = errors.New("this directory declares manifest generators, but manifest generation is off, so the directory is not read; " +
-	"pass --manifest-generation (WithManifestGeneration(true)) to run its commands")
+	"pass --manifest-generation to run its commands")
+
+var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is not read (nor is the directory read as plain YAML); " +
+	"convert it to .gitops.yaml (version: 1, generators: [{command: ...}]) next to it")
 
 // generatorConfig is a parsed .gitops.yaml:
 //

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -139,20 +140,43 @@ spec:
 	}
 }
 
-func TestKustomizeOriginAnnotationsKeptWhenAsked(t *testing.T) {
-	root := writeTree(t, map[string]string{
-		"k/kustomization.yaml": "buildMetadata: [originAnnotations]\nresources: [cm.yaml]\n",
-		"k/cm.yaml":            "# x\n" + cm("a"),
-	})
-	objs, err := Load(context.Background(), root)
-	if err != nil {
-		t.Fatal(err)
+func TestKustomizeOriginAnnotations(t *testing.T) {
+	tests := []struct {
+		name      string
+		kust      string
+		wantKept  bool
+		wantLabel bool
+	}{
+		{name: "added for sources, then removed", kust: "resources: [cm.yaml]\n"},
+		{name: "other build metadata kept working", kust: "buildMetadata: [managedByLabel]\nresources: [cm.yaml]\n", wantLabel: true},
+		{name: "kept when the kustomization asks for them", kust: "buildMetadata:\n- originAnnotations\nresources: [cm.yaml]\n", wantKept: true},
+		{name: "flow mapping kustomization", kust: "{resources: [cm.yaml]}\n"},
 	}
-	if len(objs) != 1 || objs[0].Source.String() != "k/cm.yaml:2" {
-		t.Fatalf("got %q", describe(objs))
-	}
-	if got := objs[0].Obj.GetAnnotations()[originAnnotation]; !strings.Contains(got, "path: cm.yaml") {
-		t.Errorf("origin annotation = %q, want it kept", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{
+				"k/kustomization.yaml": tt.kust,
+				"k/cm.yaml":            "# x\n" + cm("a"),
+			})
+			objs, err := Load(context.Background(), root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(objs) != 1 || objs[0].Source.String() != "k/cm.yaml:2" {
+				t.Fatalf("got %q", describe(objs))
+			}
+			got, kept := objs[0].Obj.GetAnnotations()[originAnnotation]
+			if kept != tt.wantKept || (kept && !strings.Contains(got, "path: cm.yaml")) {
+				t.Errorf("origin annotation = %q (present %v), want present %v", got, kept, tt.wantKept)
+			}
+			if _, ok := objs[0].Obj.GetLabels()["app.kubernetes.io/managed-by"]; ok != tt.wantLabel {
+				t.Errorf("labels = %v, want managed-by label %v", objs[0].Obj.GetLabels(), tt.wantLabel)
+			}
+			data, _ := os.ReadFile(filepath.Join(root, "k", "kustomization.yaml"))
+			if string(data) != tt.kust {
+				t.Errorf("kustomization.yaml on disk changed to %q", data)
+			}
+		})
 	}
 }
 

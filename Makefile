@@ -1,0 +1,36 @@
+# kubectl-gitops
+#   make demo   build the plugin, start a local control plane, plan + apply examples/demo
+#   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
+#   make bench  plan/apply benchmark against kubectl on the local control plane
+
+GO          ?= go
+BIN         := bin/kubectl-gitops
+GOTAGS      := kustomize_disable_go_plugin_support
+LDFLAGS     := -s -w -X github.com/kubectl-gitops/kubectl-gitops/pkg/cmd.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+TEST_FLAGS  ?= -timeout 45m
+
+.PHONY: build demo test testcluster unit vet bench clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-gitops
+
+testcluster:
+	@hack/testcluster-build.sh >/dev/null
+
+demo: build testcluster
+	hack/demo.sh
+
+vet:
+	$(GO) vet ./...
+
+test: testcluster
+	$(GO) vet ./...
+	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
+
+unit:
+	$(GO) test -short ./pkg/...
+
+clean:
+	rm -rf bin dist .demo
+
+-include bench/Makefile.inc

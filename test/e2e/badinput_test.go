@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBadInputWritesNothing: every kind of bad input fails plan and apply with exit 2
+// and an error naming the file:line and/or the object, and nothing of the same repo is
+// written: not the valid objects next to the bad one, not the ApplySet parent, not the
+// lock.
+func TestBadInputWritesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		// bad are files added next to the valid ones; NS is replaced by the case's namespace.
+		bad map[string]string
+		// args are extra flags; NS is replaced by the case's namespace.
+		args []string
+		// source returns the SOURCE argument (default: the work tree).
+		source func(r *repo) string
+		// kubeconfig returns the kubeconfig to use (default: the test cluster's).
+		kubeconfig func(t *testing.T) string
+		want       []string
+	}{
+		{
+			name: "malformed-yaml",
+			bad: map[string]string{"bad/broken.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: broken
+  namespace: NS
+data:
+  a: b
+   c: d
+`},
+			want: []string{"bad/broken.yaml:8", "invalid YAML"},
+		},
+		{
+			name: "unknown-kind",
+			bad: map[string]string{"bad/gizmo.yaml": `# no CRD defines this kind
+apiVersion: nothere.example.com/v1
+kind: Gizmo
+metadata:
+  name: g
+  namespace: NS
+`},
+			want: []string{"bad/gizmo.yaml:2", "Gizmo.nothere.example.com NS/g", "unknown kind"},
+		},
+		{
+			name: "wrong-type",
+			bad: map[string]string{"bad/deploy.yaml": strings.Replace(deploymentYAML("web", "NS", 1, "nginx:1"),
+				"replicas: 1", `replicas: "three"`, 1)},
+			want: []string{"bad/deploy.yaml:1", "Deployment.apps NS/web", ".spec.replicas", "expected numeric"},
+		},
+		{
+			name: "unknown-field",
+			bad: map[string]string{"bad/deploy.yaml": strings.Replace(deploymentYAML("web", "NS", 1, "nginx:1"),
+				"replicas: 1", `replicaz: 1`, 1)},
+			want: []string{"bad/deploy.yaml:1", "Deployment.apps NS/web", ".spec.replicaz", "field not declared in schema"},
+		},
+		{
+			name: "invalid-value",
+			bad: map[string]string{"bad/cm.yaml": "---\n" + configMapWith("badkey", "NS", "not a valid key", "v", nil)},
+			want: []string{"bad/cm.yaml:2", "ConfigMap NS/badkey", "Invalid value", "not a valid key"},
+		},
+		{
+			name: "defined-twice",
+			bad: map[string]string{
+				"a/one.yaml": configMapWith("twice", "NS", "k", "1", nil),
+				"b/two.yaml": "# the same object again\n" + configMapWith("twice", "NS", "k", "2", nil),
+			},
+			want: []string{"a/one.yaml:1", "b/two.yaml:2", "ConfigMap NS/twice", "defined twice"},
+		},
+		{
+			name: "namespace-not-allowed",
+			bad:  map[string]string{"bad/elsewhere.yaml": configMapWith("stray", "kube-system", "k", "v", nil)},
+			args: []string{"--allow-namespace", "NS", "--allow-namespace", "NS-new"},
+			want: []string{"bad/elsewhere.yaml:1", "ConfigMap kube-system/stray", `namespace "kube-system" is not allowed`},
+		},
+		{
+			name: "unreachable-cluster",
+			kubeconfig: func(t *testing.T) string {
+				return writeKubeconfig(t, closedLoopbackURL(t), "x")
+			},
+			want: []string{"cannot reach the cluster at https://127.0.0.1:", "connection refused"},
+		},
+		{
+			name: "unauthorized",
+			kubeconfig: func(t *testing.T) string {
+				return writeKubeconfig(t, cluster.Config.Host, "not-the-token")
+			},
+			want: []string{"cannot reach the cluster at " + cluster.Config.Host, "Unauthorized"},
+		},
+		{
+			name: "ref-not-found-local",
+			args: []string{"--ref", "nope"},
+			want: []string{`git ref "nope" not found`},
+		},
+		{
+			name:   "ref-not-found-url",
+			args:   []string{"--ref", "nope"},
+			source: func(r *repo) string { return "file://" + r.dir },
+			want:   []string{`git ref "nope" not found in file://`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := "bad-" + tc.name
+			set := "bad-" + tc.name
+			createNamespace(t, ns)
+			files := map[string]string{
+				"ok/ns.yaml": namespaceYAML(ns + "-new"),
+				"ok/cm.yaml": configMapWith("valid", ns, "k", "v", nil),
+			}
+			for name, body := range tc.bad {
+				files[name] = strings.ReplaceAll(body, "NS", ns)
+			}
+			r := newRepo(t, files)
+			source := r.dir
+			if tc.source != nil {
+				source = tc.source(r)
+			}
+			run := gitops
+			if tc.kubeconfig != nil {
+				kc := tc.kubeconfig(t)
+				run = func(t *testing.T, args ...string) result { return gitopsKubeconfig(t, kc, args...) }
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, strings.ReplaceAll(w, "NS", ns))
+			}
+			for _, verb := range []string{"plan", "apply"} {
+				args := []string{verb, "--applyset", set, source}
+				for _, a := range tc.args {
+					args = append(args, strings.ReplaceAll(a, "NS", ns))
+				}
+				res := run(t, args...)
+				if res.code != 2 {
+					t.Errorf("%s: want exit 2\n%s", verb, res)
+				}
+				requireContainsAll(t, res.out+res.err, want...)
+				t.Logf("%s %s", verb, res)
+			}
+			requireAbsent(t, gvrConfigMap, ns, "valid")
+			requireAbsent(t, gvrNamespace, "", ns+"-new")
+			requireNothingWritten(t, set)
+		})
+	}
+}
