@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
@@ -96,6 +97,10 @@ func (o *TargetOptions) Reachable(ctx context.Context, f *genericclioptions.Conf
 		return err
 	}
 	if _, err := disco.ServerVersion(); err != nil {
+		if apierrors.IsUnauthorized(err) {
+			// The server answered: say so, rather than "cannot reach".
+			return fmt.Errorf("the cluster at %s refused the credentials (401 Unauthorized: %w); check the kubeconfig's user", o.host, err)
+		}
 		return fmt.Errorf("cannot reach the cluster at %s: %w", o.host, err)
 	}
 	if _, err := o.Store.Get(ctx); err != nil {

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// measure is the cost of one step for one tool: wall time, and the peak RSS of the
+// largest process it ran (0 for in-process loops).
+type measure struct {
+	wall    time.Duration
+	maxRSS  int64 // bytes
+	procs   int   // subprocesses run
+	note    string
+	skipped bool
+}
+
+func (m *measure) add(o measure) {
+	m.wall += o.wall
+	m.maxRSS = max(m.maxRSS, o.maxRSS)
+	m.procs += o.procs
+}
+
+// proc runs subprocesses with a fixed environment and logs their output to a file.
+type proc struct {
+	env []string
+	log io.Writer
+}
+
+// result is one finished subprocess.
+type result struct {
+	measure
+	code   int
+	stdout []byte
+	stderr []byte
+}
+
+// run runs name args, timing it from start to exit, and returns its output and peak RSS
+// (getrusage's ru_maxrss, KiB on Linux). A non-zero exit status is not an error: the
+// caller decides which codes are expected.
+func (p *proc) run(ctx context.Context, stdin []byte, name string, args ...string) (*result, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = p.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	fmt.Fprintf(p.log, "$ %s %s\n# %s, exit %d\n%s%s\n", name, strings.Join(args, " "), wall.Round(time.Millisecond),
+		cmd.ProcessState.ExitCode(), tail(stdout.Bytes(), 2000), tail(stderr.Bytes(), 4000))
+	if cmd.ProcessState == nil {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	r := &result{measure: measure{wall: wall, procs: 1}, code: cmd.ProcessState.ExitCode(), stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss * 1024
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !asExitError(err, &exitErr) {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// expect returns an error naming the command when its exit code is not one of codes.
+func (r *result) expect(what string, codes ...int) error {
+	for _, c := range codes {
+		if r.code == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: exit status %d, want %v\nstdout: %s\nstderr: %s", what, r.code, codes, tail(r.stdout, 1500), tail(r.stderr, 3000))
+}
+
+func asExitError(err error, target **exec.ExitError) bool {
+	e, ok := err.(*exec.ExitError)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		return "…" + string(b[len(b)-n:])
+	}
+	return string(b)
+}
+
+func environ(extra ...string) []string {
+	env := append([]string{}, os.Environ()...)
+	// The tools must talk to the bench's cluster only.
+	env = dropEnv(env, "KUBECONFIG", "KUBECTL_APPLYSET", "KUBECTL_EXTERNAL_DIFF", "KUBECACHEDIR")
+	return append(env, extra...)
+}
+
+func dropEnv(env []string, keys ...string) []string {
+	out := env[:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		drop := false
+		for _, d := range keys {
+			if k == d {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
