@@ -149,7 +149,7 @@ func namespace(name string) *unstructured.Unstructured {
 	}}
 }
 
-func meta(ns, name, app string) map[string]any {
+func objectMeta(ns, name, app string) map[string]any {
 	return map[string]any{
 		"name": name, "namespace": ns,
 		"labels": map[string]any{
@@ -162,7 +162,7 @@ func meta(ns, name, app string) map[string]any {
 // build returns one object of kind; sizes are those of typical application manifests.
 func build(kind, ns, name string, app int) *unstructured.Unstructured {
 	appName := fmt.Sprintf("app-%04d", app)
-	m := meta(ns, name, appName)
+	m := objectMeta(ns, name, appName)
 	var o map[string]any
 	switch kind {
 	case "ConfigMap":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,11 +16,10 @@ import (
 // measure is the cost of one step for one tool: wall time, and the peak RSS of the
 // largest process it ran (0 for in-process loops).
 type measure struct {
-	wall    time.Duration
-	maxRSS  int64 // bytes
-	procs   int   // subprocesses run
-	note    string
-	skipped bool
+	wall   time.Duration
+	maxRSS int64 // bytes
+	procs  int   // subprocesses run
+	runs   []time.Duration
 }
 
 func (m *measure) add(o measure) {
@@ -66,7 +66,7 @@ func (p *proc) run(ctx context.Context, stdin []byte, name string, args ...strin
 		r.maxRSS = ru.Maxrss * 1024
 	}
 	var exitErr *exec.ExitError
-	if err != nil && !asExitError(err, &exitErr) {
+	if err != nil && !errors.As(err, &exitErr) {
 		return nil, fmt.Errorf("run %s: %w", name, err)
 	}
 	return r, nil
@@ -80,14 +80,6 @@ func (r *result) expect(what string, codes ...int) error {
 		}
 	}
 	return fmt.Errorf("%s: exit status %d, want %v\nstdout: %s\nstderr: %s", what, r.code, codes, tail(r.stdout, 1500), tail(r.stderr, 3000))
-}
-
-func asExitError(err error, target **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 func tail(b []byte, n int) string {

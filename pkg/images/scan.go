@@ -44,8 +44,8 @@ type Image struct {
 	// Err is why this image cannot be automated (unparseable reference, unknown policy).
 	Err error `json:"-"`
 
-	policy Policy
-	named  *NamedPolicy
+	policy  Policy
+	named   *NamedPolicy
 	span    span
 	spanErr error // why the value's bytes cannot be rewritten in place
 	pull    *PullSecretRef

@@ -19,7 +19,7 @@ import (
 // HostStats counts the requests sent to one registry host.
 type HostStats struct {
 	Host      string `json:"host"`
-	Requests  int64  `json:"requests"` // requests the host answered
+	Requests  int64  `json:"requests"`  // requests the host answered
 	Throttled int64  `json:"throttled"` // 429/503 answers that were retried
 }
 

@@ -137,6 +137,9 @@ func hashObject(u *unstructured.Unstructured, o Options) (string, error) {
 	c := u.DeepCopy()
 	ann := c.GetAnnotations()
 	delete(ann, object.AnnotationAppliedHash)
+	if len(ann) == 0 {
+		ann = nil // no annotations and an empty map hash the same
+	}
 	c.SetAnnotations(ann)
 	b, err := json.Marshal(c.Object) // map keys are sorted: deterministic
 	if err != nil {

@@ -60,7 +60,7 @@ metadata:
 		},
 		{
 			name: "invalid-value",
-			bad: map[string]string{"bad/cm.yaml": "---\n" + configMapWith("badkey", "NS", "not a valid key", "v", nil)},
+			bad:  map[string]string{"bad/cm.yaml": "---\n" + configMapWith("badkey", "NS", "not a valid key", "v", nil)},
 			want: []string{"bad/cm.yaml:2", "ConfigMap NS/badkey", "Invalid value", "not a valid key"},
 		},
 		{

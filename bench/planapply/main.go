@@ -1,0 +1,188 @@
+// Command planapply benchmarks `kubectl gitops plan|apply` against kubectl and against a
+// raw parallel server-side-apply loop, on a local etcd + kube-apiserver it starts itself.
+//
+//	go run ./bench/planapply -n 1000
+//
+// In one run it builds the plugin, generates N objects of mixed kinds over 10
+// namespaces (each tool gets its own copy in its own namespaces), and times the first
+// apply, a plan with 10% of the objects changed, applying that change, and a no-op
+// re-apply. Each tool runs as a subprocess; its wall time and peak RSS are measured.
+// The figures are printed with the targets of the issue; nothing is asserted.
+// See bench/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
+)
+
+type config struct {
+	n           int
+	namespaces  int
+	concurrency int
+	change      float64
+	repeat      int
+	kubectl     string
+	bin         string
+	oursArgs    string
+	keep        bool
+	logPath     string
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.n, "n", 1000, "objects per tool, namespaces included")
+	flag.IntVar(&c.namespaces, "namespaces", 10, "namespaces the objects are spread over")
+	flag.IntVar(&c.concurrency, "concurrency", 16, "kubectl-gitops --concurrency, and the raw loop's goroutines")
+	flag.Float64Var(&c.change, "change", 0.10, "fraction of the objects changed for the plan and update steps")
+	flag.IntVar(&c.repeat, "repeat", 1, "runs of the read-only and no-op steps (the median is shown)")
+	flag.StringVar(&c.kubectl, "kubectl", "kubectl", `kubectl binary to compare with ("" skips kubectl)`)
+	flag.StringVar(&c.bin, "bin", "", "a kubectl-gitops binary to use instead of building ./cmd/kubectl-gitops")
+	flag.StringVar(&c.oursArgs, "ours-args", "", `extra kubectl-gitops flags, e.g. "--qps=-1"`)
+	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (manifests, command log)")
+	flag.StringVar(&c.logPath, "log", "", "write every command with its output here (default: in the work directory)")
+	flag.Parse()
+	if c.n <= c.namespaces || c.namespaces < 1 || c.concurrency < 1 || c.repeat < 1 || c.change <= 0 || c.change > 1 {
+		fmt.Fprintln(os.Stderr, "planapply: need -n > -namespaces >= 1, -concurrency >= 1, -repeat >= 1, 0 < -change <= 1")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "planapply:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config, out io.Writer) (err error) {
+	work, err := os.MkdirTemp("", "bench-planapply-")
+	if err != nil {
+		return err
+	}
+	if c.keep {
+		defer fmt.Fprintf(out, "\nwork directory kept: %s\n", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	if c.logPath == "" {
+		c.logPath = filepath.Join(work, "commands.log")
+	}
+	logf, err := os.Create(c.logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	status := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+
+	if c.bin == "" {
+		status("building kubectl-gitops")
+		if c.bin, err = buildPlugin(ctx, work); err != nil {
+			return err
+		}
+	}
+	status("starting etcd + kube-apiserver")
+	cl, err := testcluster.Start(ctx, testcluster.Options{Dir: filepath.Join(work, "cluster")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := cl.Stop(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
+
+	// Each tool gets its own discovery cache, warmed before anything is timed.
+	cacheArgs := func(name string) []string {
+		return []string{"--kubeconfig", cl.Kubeconfig, "--cache-dir", filepath.Join(work, "cache-"+name)}
+	}
+	o := &ours{bin: c.bin, p: &proc{env: environ(), log: logf}, set: "bench-ours",
+		args: append(append(cacheArgs("ours"), fmt.Sprintf("--concurrency=%d", c.concurrency)), strings.Fields(c.oursArgs)...)}
+	var k *kubectl
+	if c.kubectl != "" {
+		k = &kubectl{bin: c.kubectl, args: cacheArgs("kubectl"), p: &proc{env: environ("KUBECTL_APPLYSET=true"), log: logf}}
+	}
+	rw, err := newRaw(cl.Config, c.concurrency)
+	if err != nil {
+		return err
+	}
+
+	sets := map[string]*set{"ours": generate("bo", c.n, c.namespaces), "kubectl": generate("bk", c.n, c.namespaces), "raw": generate("br", c.n, c.namespaces)}
+	roots := map[string]string{"ours": filepath.Join(work, "ours"), "kubectl": filepath.Join(work, "kubectl")}
+	for _, t := range []string{"ours", "kubectl"} {
+		if _, err := sets[t].write(roots[t], 0); err != nil {
+			return err
+		}
+	}
+	nchanged := 0
+	for _, ob := range sets["ours"].objs {
+		if changed(ob.index, c.change) {
+			nchanged++
+		}
+	}
+
+	env := environment{n: c.n, namespaces: c.namespaces, files: sets["ours"].files(), changed: nchanged,
+		concurrency: c.concurrency, oursArgs: c.oursArgs, loadStart: loadAvg()}
+	env.server = serverVersion(cl.Config)
+	if err := warm(ctx, o, k, rw, sets["raw"], work); err != nil {
+		return err
+	}
+	if k != nil {
+		env.kubectlVersion = kubectlVersion(ctx, k)
+		status("probing kubectl --applyset over several namespaces")
+		if err := k.probe(ctx, filepath.Join(work, "probe-kubectl")); err != nil {
+			return err
+		}
+		env.kubectlMultiNS, env.kubectlProbe = k.multiNS, k.probeErr
+	}
+
+	b := &bench{c: c, o: o, k: k, raw: rw, sets: sets, roots: roots, changed: nchanged, status: status}
+	rows, err := b.steps(ctx)
+	env.loadEnd = loadAvg()
+	report(out, env, rows)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\ncommands and their output: %s\n", c.logPath)
+	return nil
+}
+
+// warm fills each tool's discovery cache and the raw loop's REST mapper, so that
+// discovery is not part of any timed step (a CI runner with a cold cache pays it once).
+func warm(ctx context.Context, o *ours, k *kubectl, rw *raw, raw *set, work string) error {
+	dir := filepath.Join(work, "warm")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: warm, namespace: default}\n"), 0o644); err != nil {
+		return err
+	}
+	r, err := o.p.run(ctx, nil, o.bin, append([]string{"plan", dir, "--applyset", "bench-warm"}, o.args...)...)
+	if err != nil {
+		return err
+	}
+	if err := r.expect("kubectl-gitops plan (warm-up)", 0, 1); err != nil {
+		return err
+	}
+	if k != nil {
+		r, err := k.run(ctx, "api-resources")
+		if err != nil {
+			return err
+		}
+		if err := r.expect("kubectl api-resources (warm-up)", 0); err != nil {
+			return err
+		}
+	}
+	return rw.warm(raw.current(0))
+}

@@ -1,0 +1,119 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
+)
+
+func live(hash string, fields ...metav1.ManagedFieldsEntry) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "a", "namespace": "ns"}}}
+	if hash != "" {
+		u.SetAnnotations(map[string]string{object.AnnotationAppliedHash: hash})
+	}
+	u.SetManagedFields(fields)
+	return u
+}
+
+func mf(manager string, op metav1.ManagedFieldsOperationType, sub string, at time.Time) metav1.ManagedFieldsEntry {
+	t := metav1.NewTime(at)
+	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, Subresource: sub, Time: &t}
+}
+
+func TestUnchangedSinceApplied(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	ours := mf("kubectl-gitops", metav1.ManagedFieldsOperationApply, "", t0)
+	tests := []struct {
+		name string
+		live *unstructured.Unstructured
+		want bool
+	}{
+		{"only ours", live("h", ours), true},
+		{"older writer", live("h", mf("kubectl-create", metav1.ManagedFieldsOperationUpdate, "", t0.Add(-time.Minute)), ours), true},
+		{"status writer later", live("h", ours, mf("controller", metav1.ManagedFieldsOperationUpdate, "status", t0.Add(time.Minute))), true},
+		{"other hash", live("other", ours), false},
+		{"no hash", live("", ours), false},
+		{"edited later", live("h", ours, mf("kubectl-edit", metav1.ManagedFieldsOperationUpdate, "", t0.Add(time.Minute))), false},
+		{"scaled later", live("h", ours, mf("hpa", metav1.ManagedFieldsOperationUpdate, "scale", t0.Add(time.Minute))), false},
+		{"same second", live("h", ours, mf("kubectl-edit", metav1.ManagedFieldsOperationUpdate, "", t0)), false},
+		{"never applied by us", live("h", mf("kubectl-gitops", metav1.ManagedFieldsOperationUpdate, "", t0)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := unchangedSinceApplied(tt.live, "h", "kubectl-gitops"); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	mapper.Add(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, meta.RESTScopeNamespace)
+	mapper.Add(schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, meta.RESTScopeRoot)
+	mapper.Add(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}, meta.RESTScopeRoot)
+	obj := func(file, yaml string) manifest.Object {
+		objs, err := manifest.Parse(file, []byte(yaml))
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("parse %s: %v", file, err)
+		}
+		return objs[0]
+	}
+	objs := []manifest.Object{
+		obj("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"),
+		obj("b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: dflt\n"),
+		obj("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: forbidden\n"),
+		obj("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dflt\n  namespace: ignored\n"),
+		obj("e.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"),
+		obj("f.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n"),
+		obj("crd.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    kind: Widget\n"),
+	}
+	ds, problems := prepare(objs, mapper, map[string]string{"part-of": "set"}, Options{DefaultNamespace: "dflt", AllowNamespaces: []string{"dflt"}})
+	got := map[string]*desired{}
+	for _, d := range ds {
+		got[d.id.String()] = d
+	}
+	if d := got["ConfigMap dflt/a"]; d == nil || d.source.File != "a.yaml" || d.obj.GetLabels()["part-of"] != "set" || d.hash == "" {
+		t.Fatalf("defaulted ConfigMap: %+v", d)
+	}
+	if d := got["Namespace dflt"]; d == nil || d.obj.GetNamespace() != "" {
+		t.Fatalf("cluster-scoped object keeps a namespace: %+v", d)
+	}
+	if d := got["Widget.example.com dflt/w"]; d == nil || d.pendingCRD != "widgets.example.com" || d.mapping != nil {
+		t.Fatalf("custom resource of a CRD in the change: %+v", d)
+	}
+	wantProblems := []string{
+		"b.yaml:1: ConfigMap dflt/a: defined twice: also at a.yaml:1",
+		`c.yaml:1: ConfigMap forbidden/c: namespace "forbidden" is not allowed`,
+		"f.yaml:1: Gadget.example.com g: unknown kind",
+	}
+	if len(problems) != len(wantProblems) {
+		t.Fatalf("problems: %v", problems)
+	}
+	for i, w := range wantProblems {
+		if !strings.HasPrefix(problems[i].String(), w) {
+			t.Errorf("problem %d = %q, want prefix %q", i, problems[i], w)
+		}
+	}
+}
+
+func TestHashIsStable(t *testing.T) {
+	u := live("")
+	a, _ := hashObject(u, Options{FieldManager: "m"})
+	u2 := u.DeepCopy()
+	u2.SetAnnotations(map[string]string{object.AnnotationAppliedHash: "anything"})
+	b, _ := hashObject(u2, Options{FieldManager: "m"})
+	c, _ := hashObject(u, Options{FieldManager: "m", ForceConflicts: true})
+	if a != b || a == c {
+		t.Fatalf("hash must ignore its own annotation and include how it is sent: %s %s %s", a, b, c)
+	}
+}
