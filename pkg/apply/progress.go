@@ -36,9 +36,10 @@ func (LogProgress) Finish() {}
 
 // BarProgress draws one progress bar per stage on a terminal.
 type BarProgress struct {
-	p   *mpb.Progress
-	mu  sync.Mutex
-	bar *mpb.Bar
+	p    *mpb.Progress
+	mu   sync.Mutex
+	bar  *mpb.Bar
+	bars []*mpb.Bar
 }
 
 // NewBarProgress draws bars on w (a TTY).
@@ -53,6 +54,7 @@ func (b *BarProgress) Stage(name string, total int) {
 		mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-20s", name)), decor.CountersNoUnit("%d/%d")),
 		mpb.AppendDecorators(decor.Percentage()),
 	)
+	b.bars = append(b.bars, b.bar)
 }
 
 func (b *BarProgress) Done(*plan.Change) {
@@ -63,7 +65,18 @@ func (b *BarProgress) Done(*plan.Change) {
 	}
 }
 
-func (b *BarProgress) Finish() { b.p.Wait() }
+// Finish stops the bars; bars of stages cut short (cancelled, failed validation) are
+// aborted so that waiting for them cannot hang.
+func (b *BarProgress) Finish() {
+	b.mu.Lock()
+	for _, bar := range b.bars {
+		if !bar.Completed() {
+			bar.Abort(false)
+		}
+	}
+	b.mu.Unlock()
+	b.p.Wait()
+}
 
 type noProgress struct{}
 

@@ -39,7 +39,7 @@ type Registry struct {
 	pageSize int
 	maxTags  int
 	timeout  time.Duration
-	nameOpts []name.Option
+	insecure map[string]bool
 	logger   *slog.Logger
 
 	pingGroup singleflight.Group
@@ -81,6 +81,16 @@ func WithRetries(n int, backoff, maxWait time.Duration) RegistryOption {
 	return func(r *Registry) { r.rt.maxRetries, r.rt.backoff, r.rt.maxWait = n, backoff, maxWait }
 }
 
+// WithInsecureHosts lets these registry hosts be reached over plain HTTP (loopback and
+// private addresses are already allowed to be).
+func WithInsecureHosts(hosts ...string) RegistryOption {
+	return func(r *Registry) {
+		for _, h := range hosts {
+			r.insecure[h] = true
+		}
+	}
+}
+
 // WithTimeout bounds the listing of one repository (all its pages).
 func WithTimeout(d time.Duration) RegistryOption { return func(r *Registry) { r.timeout = d } }
 
@@ -103,6 +113,7 @@ func NewRegistry(opts ...RegistryOption) *Registry {
 		timeout:  DefaultTimeout,
 		logger:   slog.Default(),
 		pings:    map[string]pingResult{},
+		insecure: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(r)
@@ -149,6 +160,11 @@ func (r *Registry) ping(ctx context.Context, reg name.Registry) (*transport.Chal
 
 // repoTransport returns an authenticated transport for pulling from repo, and the scheme.
 func (r *Registry) repoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, string, error) {
+	if r.insecure[repo.RegistryStr()] {
+		if insecure, err := name.NewRepository(repo.Name(), name.Insecure); err == nil {
+			repo = insecure
+		}
+	}
 	reg := repo.Registry
 	ch, err := r.ping(ctx, reg)
 	if err != nil {

@@ -167,7 +167,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 	merged, err := ServerSideApply(ctx, cl.Client, d.mapping, d.obj, o.FieldManager, o.ForceConflicts, true)
 	if err != nil {
 		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(err, d.id.Namespace) {
-			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists (validated right after it is created)", d.id.Namespace))
+			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 		}
 		c.Error = describeAPIError("dry-run apply", err)
 		return c

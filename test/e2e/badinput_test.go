@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // TestBadInputWritesNothing: every kind of bad input fails plan and apply with exit 2
@@ -143,6 +147,23 @@ metadata:
 			requireAbsent(t, gvrConfigMap, ns, "valid")
 			requireAbsent(t, gvrNamespace, "", ns+"-new")
 			requireNothingWritten(t, set)
+		})
+	}
+}
+
+// TestServerSideApplyIsStrictAboutUnknownFields pins down the server behaviour the
+// "unknown-field" case relies on: the engine sends no fieldValidation, and server-side
+// apply refuses a field the schema does not declare whatever fieldValidation says (the
+// patch is converted to a typed object first), so nothing is silently dropped.
+func TestServerSideApplyIsStrictAboutUnknownFields(t *testing.T) {
+	body := []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"strict-probe","namespace":"default"},"dta":{"a":"b"}}`)
+	for _, fv := range []string{"", metav1.FieldValidationIgnore, metav1.FieldValidationWarn, metav1.FieldValidationStrict} {
+		t.Run("fieldValidation="+fv, func(t *testing.T) {
+			_, err := dyn(t).Resource(gvrConfigMap).Namespace("default").Patch(context.Background(), "strict-probe",
+				types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "probe", DryRun: []string{metav1.DryRunAll}, FieldValidation: fv})
+			if err == nil || !strings.Contains(err.Error(), ".dta: field not declared in schema") {
+				t.Fatalf("server-side apply of an unknown field: %v, want field not declared in schema", err)
+			}
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -83,5 +84,15 @@ func TestLifecycle(t *testing.T) {
 	}
 	if strings.Contains(res.out, "life/gone") {
 		t.Errorf("status still lists the pruned object\n%s", res)
+	}
+}
+
+// ensureNamespace creates ns unless it exists.
+func ensureNamespace(t *testing.T, ns string) {
+	t.Helper()
+	_, err := kube(t).CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
 	}
 }
