@@ -44,7 +44,7 @@ type BarProgress struct {
 
 // NewBarProgress draws bars on w (a TTY).
 func NewBarProgress(w io.Writer) *BarProgress {
-	return &BarProgress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
+	return &BarProgress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithAutoRefresh())}
 }
 
 func (b *BarProgress) Stage(name string, total int) {

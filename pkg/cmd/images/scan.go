@@ -1,0 +1,30 @@
+package images
+
+import (
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// Scanned is what the commands read from a source.
+type Scanned struct {
+	Files  []images.File
+	Data   map[string][]byte
+	Images []images.Image
+	Rules  *images.Rules
+	// Errs are per-file and per-image problems; the rest of the images are usable.
+	Errs []error
+}
+
+// ScanSource reads the configuration and the manifests of an opened source. A bad
+// configuration file is an error (nothing is changed); bad manifests are problems.
+func ScanSource(src *SourceOptions) (*Scanned, error) {
+	rules, err := src.Rules()
+	if err != nil {
+		return nil, err
+	}
+	files, data, err := src.ReadFiles()
+	if err != nil {
+		return nil, err
+	}
+	imgs, errs := images.Scan(files, rules)
+	return &Scanned{Files: files, Data: data, Images: imgs, Rules: rules, Errs: errs}, nil
+}
