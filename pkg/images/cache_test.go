@@ -27,11 +27,11 @@ func (c *clock) add(d time.Duration) {
 
 func TestCacheAgainstRegistry(t *testing.T) {
 	srv := newTestRegistry(t)
-	pushTags(t, srv.host(), "app", testImage(t, time.Unix(0, 0)), "1", "2", "3")
-	repo := repoOf(t, srv.host()+"/app")
+	pushTags(t, srv.Host(), "app", testImage(t, time.Unix(0, 0)), "1", "2", "3")
+	repo := repoOf(t, srv.Host()+"/app")
 	dir := t.TempDir()
 	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	srv.reset()
+	srv.Reset()
 
 	c := NewCache(quietRegistry(), time.Minute, CacheDir(dir), CacheClock(clk.now))
 	for i := 0; i < 3; i++ {
@@ -40,7 +40,7 @@ func TestCacheAgainstRegistry(t *testing.T) {
 			t.Fatalf("tags %v err %v", tags, err)
 		}
 	}
-	if n := srv.requests(); n != 2 {
+	if n := srv.Requests(); n != 2 {
 		t.Fatalf("requests = %d, want 2 (ping + one page)", n)
 	}
 	if c.Hits() != 2 || c.Misses() != 1 {
@@ -48,12 +48,12 @@ func TestCacheAgainstRegistry(t *testing.T) {
 	}
 
 	// A new process (new Cache, new Registry) inside the window reads the disk: 0 requests.
-	srv.reset()
+	srv.Reset()
 	c2 := NewCache(quietRegistry(), time.Minute, CacheDir(dir), CacheClock(clk.now))
 	if _, err := c2.ListTags(context.Background(), repo); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.requests(); n != 0 {
+	if n := srv.Requests(); n != 0 {
 		t.Fatalf("repeat scan sent %d requests, want 0", n)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -70,7 +70,7 @@ func TestCacheAgainstRegistry(t *testing.T) {
 	if _, err := c2.ListTags(context.Background(), repo); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.requests(); n != 2 {
+	if n := srv.Requests(); n != 2 {
 		t.Fatalf("after expiry: requests = %d, want 2", n)
 	}
 }

@@ -33,22 +33,22 @@ func workload(kind, name, annotations string, containers ...string) string {
 func TestCheckIsolatesFailingRegistries(t *testing.T) {
 	good := newTestRegistry(t)
 	img := testImage(t, time.Unix(0, 0))
-	pushTags(t, good.host(), "app", img, "1.0.0", "1.1.0", "1.2.0", "2.0.0")
-	pushTags(t, good.host(), "worker", img, "build-9", "build-10")
+	pushTags(t, good.Host(), "app", img, "1.0.0", "1.1.0", "1.2.0", "2.0.0")
+	pushTags(t, good.Host(), "worker", img, "build-9", "build-10")
 	unauth := newCountingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
 	down := newCountingServer(t, http.NotFoundHandler())
-	downHost := down.host()
+	downHost := down.Host()
 	down.Close()
 
 	auto := `fluxcd.io/automated: "true";fluxcd.io/tag.app: semver:^1`
 	files := []File{
-		{Path: "web.yaml", Data: []byte(workload("Deployment", "web", auto, "app="+good.host()+"/app:1.0.0", "worker="+good.host()+"/worker:build-9"))},
-		{Path: "private.yaml", Data: []byte(workload("Deployment", "private", auto, "app="+unauth.host()+"/app:1.0.0"))},
+		{Path: "web.yaml", Data: []byte(workload("Deployment", "web", auto, "app="+good.Host()+"/app:1.0.0", "worker="+good.Host()+"/worker:build-9"))},
+		{Path: "private.yaml", Data: []byte(workload("Deployment", "private", auto, "app="+unauth.Host()+"/app:1.0.0"))},
 		{Path: "gone.yaml", Data: []byte(workload("Deployment", "gone", auto, "app="+downHost+"/app:1.0.0"))},
-		{Path: "manual.yaml", Data: []byte(workload("Deployment", "manual", "", "app="+good.host()+"/app:1.0.0"))},
+		{Path: "manual.yaml", Data: []byte(workload("Deployment", "manual", "", "app="+good.Host()+"/app:1.0.0"))},
 		{Path: "k8s.yaml", Data: []byte(workload("DaemonSet", "proxy", auto, "app=registry.k8s.io/kube-proxy:v1.30.0"))},
 	}
 	imgs, errs := Scan(files, nil)
@@ -90,14 +90,14 @@ func TestCheckIsolatesFailingRegistries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 1 || !strings.Contains(string(out["web.yaml"]), good.host()+"/app:1.2.0") || !strings.Contains(string(out["web.yaml"]), "worker:build-10") {
+	if len(out) != 1 || !strings.Contains(string(out["web.yaml"]), good.Host()+"/app:1.2.0") || !strings.Contains(string(out["web.yaml"]), "worker:build-10") {
 		t.Fatalf("rewritten: %s", out["web.yaml"])
 	}
 	probs := Problems(errs, results)
 	if len(probs) != 2 || probs[0].File != "gone.yaml" || probs[1].File != "private.yaml" || probs[0].Object != "Deployment.apps gone" {
 		t.Fatalf("problems %+v", probs)
 	}
-	if msg := CommitMessage("Update images", updates); !strings.Contains(msg, good.host()+"/app: 1.0.0 -> 1.2.0 (web.yaml:13: Deployment.apps web container app)") {
+	if msg := CommitMessage("Update images", updates); !strings.Contains(msg, good.Host()+"/app: 1.0.0 -> 1.2.0 (web.yaml:13: Deployment.apps web container app)") {
 		t.Errorf("commit message:\n%s", msg)
 	}
 }

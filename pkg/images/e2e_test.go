@@ -1,17 +1,14 @@
 package images
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
 
 // startDebianRegistry starts Debian's docker-registry on loopback with hack/registry.sh
@@ -19,52 +16,18 @@ import (
 // fails, never skips, when the registry cannot be had.
 func startDebianRegistry(t *testing.T) string {
 	t.Helper()
-	script := filepath.Join(repoRoot(t), "hack", "registry.sh")
-	dir := t.TempDir()
-	port := freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "bash", script, "start", dir, fmt.Sprint(port))
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	reg, err := imagestest.StartDebianRegistry(ctx, t.TempDir())
 	if err != nil {
-		t.Fatalf("cannot start Debian's docker-registry with %s (it installs the docker-registry package with apt-get when missing; run `%s install` as root to install it by hand): %v\n%s", script, script, err, stderr.String())
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := exec.Command("bash", script, "stop", dir).Run(); err != nil {
-			t.Logf("stop registry: %v", err)
+		if err := reg.Stop(); err != nil {
+			t.Log(err)
 		}
 	})
-	return strings.TrimSpace(string(out))
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return reg.Host
 }
 
 // TestE2EDebianRegistry runs scan → check → rewrite against the CNCF distribution

@@ -19,7 +19,7 @@ import (
 // them against a registry that demands those credentials.
 func TestClusterKeychain(t *testing.T) {
 	plain := newTestRegistry(t)
-	pushTags(t, plain.host(), "private", testImage(t, time.Unix(0, 0)), "1.0", "1.1")
+	pushTags(t, plain.Host(), "private", testImage(t, time.Unix(0, 0)), "1.0", "1.1")
 	srv := newCountingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "puller" || p != "pw" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
@@ -29,7 +29,7 @@ func TestClusterKeychain(t *testing.T) {
 		plain.Config.Handler.ServeHTTP(w, r)
 	}))
 	dockercfg, _ := json.Marshal(map[string]any{"auths": map[string]any{
-		srv.host(): map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte("puller:pw"))},
+		srv.Host(): map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte("puller:pw"))},
 	}})
 	client := fake.NewSimpleClientset(
 		&corev1.Secret{
@@ -55,7 +55,7 @@ spec:
       containers:
       - name: app
         image: %s/private:1.0
-`, srv.host())
+`, srv.Host())
 	imgs, errs := Scan([]File{{Path: "web.yaml", Data: []byte(src)}}, nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)

@@ -18,11 +18,11 @@ func TestRegistryListTagsPaginates(t *testing.T) {
 	srv := newTestRegistry(t)
 	img := testImage(t, time.Unix(0, 0))
 	tags := tagNames("1.0.", 2500)
-	pushTags(t, srv.host(), "team/app", img, tags...)
-	srv.reset()
+	pushTags(t, srv.Host(), "team/app", img, tags...)
+	srv.Reset()
 
 	r := quietRegistry(WithPageSize(1000))
-	got, err := r.ListTags(context.Background(), repoOf(t, srv.host()+"/team/app"))
+	got, err := r.ListTags(context.Background(), repoOf(t, srv.Host()+"/team/app"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,10 +33,10 @@ func TestRegistryListTagsPaginates(t *testing.T) {
 		t.Fatalf("got %d tags, want %d", len(got), len(want))
 	}
 	// One ping, then pages of 1000, 1000 and 500 (a short page ends the list).
-	if n := srv.count("/tags/list"); n != 3 {
+	if n := srv.Count("/tags/list"); n != 3 {
 		t.Errorf("tag list requests = %d, want 3", n)
 	}
-	if n := srv.requests(); n != 4 {
+	if n := srv.Requests(); n != 4 {
 		t.Errorf("requests = %d, want 4 (ping + 3 pages)", n)
 	}
 	if n := r.Requests(); n != 4 {
@@ -44,20 +44,20 @@ func TestRegistryListTagsPaginates(t *testing.T) {
 	}
 
 	// A second repository on the same host costs no second ping.
-	pushTags(t, srv.host(), "team/other", img, "a", "b")
-	srv.reset()
-	if _, err := r.ListTags(context.Background(), repoOf(t, srv.host()+"/team/other")); err != nil {
+	pushTags(t, srv.Host(), "team/other", img, "a", "b")
+	srv.Reset()
+	if _, err := r.ListTags(context.Background(), repoOf(t, srv.Host()+"/team/other")); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.requests(); n != 1 {
+	if n := srv.Requests(); n != 1 {
 		t.Errorf("requests = %d, want 1", n)
 	}
 }
 
 func TestRegistryTenThousandTags(t *testing.T) {
 	srv := newTestRegistry(t)
-	pushTags(t, srv.host(), "big", testImage(t, time.Unix(0, 0)), tagNames("v", 10001)...)
-	repo := repoOf(t, srv.host()+"/big")
+	pushTags(t, srv.Host(), "big", testImage(t, time.Unix(0, 0)), tagNames("v", 10001)...)
+	repo := repoOf(t, srv.Host()+"/big")
 
 	got, err := quietRegistry().ListTags(context.Background(), repo)
 	if err != nil {
@@ -72,7 +72,7 @@ func TestRegistryTenThousandTags(t *testing.T) {
 	}
 
 	_, err = quietRegistry(WithMaxTags(5000)).ListTags(context.Background(), repo)
-	if err == nil || !strings.Contains(err.Error(), "more than 5000 tags") || !strings.Contains(err.Error(), srv.host()+"/big") {
+	if err == nil || !strings.Contains(err.Error(), "more than 5000 tags") || !strings.Contains(err.Error(), srv.Host()+"/big") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -104,14 +104,14 @@ func TestRegistryFollowsLinkHeaders(t *testing.T) {
 	srv := newCountingServer(t, linkRegistry(tags, 100, func(next int) string {
 		return fmt.Sprintf(`</v2/x/tags/list?cursor=%d&n=100>; rel="next"`, next)
 	}))
-	got, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.host()+"/x"))
+	got, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.Host()+"/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 250 {
 		t.Fatalf("got %d tags", len(got))
 	}
-	if n := srv.count("/tags/list"); n != 3 {
+	if n := srv.Count("/tags/list"); n != 3 {
 		t.Errorf("pages = %d, want 3", n)
 	}
 }
@@ -155,11 +155,11 @@ func TestRegistryBadAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newCountingServer(t, tt.handler)
-			_, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.host()+"/x"))
+			_, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.Host()+"/x"))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v\nwant containing %q", err, tt.want)
 			}
-			if !strings.Contains(err.Error(), srv.host()+"/x") {
+			if !strings.Contains(err.Error(), srv.Host()+"/x") {
 				t.Errorf("error does not name the repository: %v", err)
 			}
 		})
@@ -182,7 +182,7 @@ func TestRegistryHonoursRetryAfter(t *testing.T) {
 	}))
 	r := quietRegistry()
 	start := time.Now()
-	got, err := r.ListTags(context.Background(), repoOf(t, srv.host()+"/x"))
+	got, err := r.ListTags(context.Background(), repoOf(t, srv.Host()+"/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRegistryHonoursRetryAfter(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
-	_, err = quietRegistry().ListTags(context.Background(), repoOf(t, srv2.host()+"/x"))
+	_, err = quietRegistry().ListTags(context.Background(), repoOf(t, srv2.Host()+"/x"))
 	if err == nil || !strings.Contains(err.Error(), "429") {
 		t.Fatalf("err = %v", err)
 	}
@@ -214,7 +214,7 @@ func TestRegistryHonoursRetryAfter(t *testing.T) {
 
 func TestRegistryDownAndSlow(t *testing.T) {
 	down := newCountingServer(t, http.NotFoundHandler())
-	downHost := down.host()
+	downHost := down.Host()
 	down.Close()
 	_, err := quietRegistry().ListTags(context.Background(), repoOf(t, downHost+"/x"))
 	if err == nil || !strings.Contains(err.Error(), "registry "+downHost) {
@@ -232,7 +232,7 @@ func TestRegistryDownAndSlow(t *testing.T) {
 		}
 	}))
 	defer close(release)
-	_, err = quietRegistry(WithTimeout(300*time.Millisecond)).ListTags(context.Background(), repoOf(t, slow.host()+"/x"))
+	_, err = quietRegistry(WithTimeout(300*time.Millisecond)).ListTags(context.Background(), repoOf(t, slow.Host()+"/x"))
 	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
 		t.Fatalf("slow: err = %v", err)
 	}
@@ -258,10 +258,10 @@ func bearerRegistry(inner http.Handler, scopes *[]string) http.HandlerFunc {
 
 func TestRegistryBearerToken(t *testing.T) {
 	plain := newTestRegistry(t)
-	pushTags(t, plain.host(), "app", testImage(t, time.Unix(0, 0)), "1", "2")
+	pushTags(t, plain.Host(), "app", testImage(t, time.Unix(0, 0)), "1", "2")
 	var scopes []string
 	srv := newCountingServer(t, bearerRegistry(plain.Config.Handler, &scopes))
-	got, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.host()+"/app"))
+	got, err := quietRegistry().ListTags(context.Background(), repoOf(t, srv.Host()+"/app"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,14 +271,14 @@ func TestRegistryBearerToken(t *testing.T) {
 	if len(scopes) != 1 || scopes[0] != "repository:app:pull" {
 		t.Errorf("token scopes %v", scopes)
 	}
-	if n := srv.requests(); n != 3 {
+	if n := srv.Requests(); n != 3 {
 		t.Errorf("requests = %d, want 3 (ping, token, page)", n)
 	}
 }
 
 func TestRegistryDockerConfigCredentials(t *testing.T) {
 	plain := newTestRegistry(t)
-	pushTags(t, plain.host(), "private", testImage(t, time.Unix(0, 0)), "1.0")
+	pushTags(t, plain.Host(), "private", testImage(t, time.Unix(0, 0)), "1.0")
 	srv := newCountingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "robot" || p != "s3cret" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
@@ -288,7 +288,7 @@ func TestRegistryDockerConfigCredentials(t *testing.T) {
 		plain.Config.Handler.ServeHTTP(w, r)
 	}))
 	cfg := filepath.Join(t.TempDir(), "config.json")
-	body := fmt.Sprintf(`{"auths":{%q:{"username":"robot","password":"s3cret"}}}`, srv.host())
+	body := fmt.Sprintf(`{"auths":{%q:{"username":"robot","password":"s3cret"}}}`, srv.Host())
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestRegistryDockerConfigCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := repoOf(t, srv.host()+"/private")
+	repo := repoOf(t, srv.Host()+"/private")
 	if _, err := quietRegistry().ListTags(context.Background(), repo); err == nil {
 		t.Fatal("anonymous listing of a private repository succeeded")
 	}
@@ -312,20 +312,20 @@ func TestRegistryDockerConfigCredentials(t *testing.T) {
 func TestRegistryCreated(t *testing.T) {
 	srv := newTestRegistry(t)
 	created := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	pushTags(t, srv.host(), "app", testImage(t, created), "1.0.0")
-	srv.reset()
+	pushTags(t, srv.Host(), "app", testImage(t, created), "1.0.0")
+	srv.Reset()
 	r := quietRegistry()
-	got, err := r.Created(context.Background(), repoOf(t, srv.host()+"/app"), "1.0.0")
+	got, err := r.Created(context.Background(), repoOf(t, srv.Host()+"/app"), "1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.Equal(created) {
 		t.Fatalf("created %s, want %s", got, created)
 	}
-	if n := srv.count("/manifests/"); n != 1 {
+	if n := srv.Count("/manifests/"); n != 1 {
 		t.Errorf("manifest requests = %d, want 1", n)
 	}
-	if _, err := r.Created(context.Background(), repoOf(t, srv.host()+"/app"), "nope"); err == nil {
+	if _, err := r.Created(context.Background(), repoOf(t, srv.Host()+"/app"), "nope"); err == nil {
 		t.Fatal("created time of a missing tag")
 	}
 }
@@ -334,16 +334,16 @@ func TestRegistryRateLimitIsPerHost(t *testing.T) {
 	srv := newTestRegistry(t)
 	img := testImage(t, time.Unix(0, 0))
 	for i := 0; i < 5; i++ {
-		pushTags(t, srv.host(), fmt.Sprintf("r%d", i), img, "1")
+		pushTags(t, srv.Host(), fmt.Sprintf("r%d", i), img, "1")
 	}
 	r := quietRegistry(WithRateLimit(1000, 1))
 	for i := 0; i < 5; i++ {
-		if _, err := r.ListTags(context.Background(), repoOf(t, fmt.Sprintf("%s/r%d", srv.host(), i))); err != nil {
+		if _, err := r.ListTags(context.Background(), repoOf(t, fmt.Sprintf("%s/r%d", srv.Host(), i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	st := r.Stats()
-	if len(st) != 1 || st[0].Host != srv.host() || st[0].Requests != 6 {
+	if len(st) != 1 || st[0].Host != srv.Host() || st[0].Requests != 6 {
 		t.Fatalf("stats %+v: want one host bucket with 6 requests", st)
 	}
 }

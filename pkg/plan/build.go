@@ -138,15 +138,27 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		return unverified(c, fmt.Sprintf("unverifiable until the CRD %s exists", d.pendingCRD))
 	}
 	live := member
+	var (
+		merged *unstructured.Unstructured
+		dryErr error
+	)
+	dryRun := func() (*unstructured.Unstructured, error) {
+		return ServerSideApply(ctx, cl.Client, d.mapping, d.obj, o.FieldManager, o.ForceConflicts, true)
+	}
 	if live == nil {
-		u, err := resourceFor(cl.Client, d.mapping, d.id.Namespace).Get(ctx, d.id.Name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-		case err != nil:
-			c.Error = fmt.Sprintf("read live object: %v", err)
-			return c
-		default:
-			live = u
+		// Not a member: usually the object does not exist yet, and the dry-run says so
+		// (no resourceVersion). Only an object that exists, or an error, costs a read.
+		merged, dryErr = dryRun()
+		if dryErr != nil || merged.GetResourceVersion() != "" {
+			u, err := resourceFor(cl.Client, d.mapping, d.id.Namespace).Get(ctx, d.id.Name, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+			case err != nil:
+				c.Error = fmt.Sprintf("read live object: %v", err)
+				return c
+			default:
+				live = u
+			}
 		}
 	}
 	c.Live = live
@@ -164,12 +176,14 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 			return c
 		}
 	}
-	merged, err := ServerSideApply(ctx, cl.Client, d.mapping, d.obj, o.FieldManager, o.ForceConflicts, true)
-	if err != nil {
-		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(err, d.id.Namespace) {
+	if merged == nil && dryErr == nil {
+		merged, dryErr = dryRun()
+	}
+	if dryErr != nil {
+		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(dryErr, d.id.Namespace) {
 			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 		}
-		c.Error = describeAPIError("dry-run apply", err)
+		c.Error = describeAPIError("dry-run apply", dryErr)
 		return c
 	}
 	c.Merged = merged
