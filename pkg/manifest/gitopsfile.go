@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -13,6 +14,27 @@ var errGenerationOff = errors.New("this directory declares manifest generators, 
 
 var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is not read (nor is the directory read as plain YAML); " +
 	"convert it to .gitops.yaml (version: 1, generators: [{command: ...}]) next to it")
+
+// imagesKey is the top-level key of .gitops.yaml that holds image automation policies
+// (owned by pkg/images). A .gitops.yaml with only that key declares no generators.
+const imagesKey = "images"
+
+// declaresGenerators reports whether the .gitops.yaml at file has a generators key
+// (or cannot be read as a mapping, so that its errors are reported where it is parsed).
+// One holding only image policies leaves its directory to be read as plain YAML.
+func declaresGenerators(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return true
+	}
+	var top map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return true
+	}
+	_, gen := top["generators"]
+	_, img := top[imagesKey]
+	return gen || !img
+}
 
 // generatorConfig is a parsed .gitops.yaml:
 //
@@ -59,8 +81,10 @@ func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) 
 		case "generators":
 			sawGenerators = true
 			cfg.generators = parseGenerators(val, fail)
+		case imagesKey:
+			// image automation policies: read by pkg/images
 		default:
-			fail(key.Line, "unknown key %q (known: version, generators)", key.Value)
+			fail(key.Line, "unknown key %q (known: version, generators, images)", key.Value)
 		}
 	}
 	if !sawVersion {
