@@ -146,7 +146,7 @@ func validateUnverified(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Op
 			_, err = plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, true)
 		}
 		if err != nil {
-			c.Result, c.Error = plan.Failed, fmt.Sprintf("validate: %v", err)
+			c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("validate: %v", err))
 		}
 	})
 	failed := countFailed(p)
@@ -169,7 +169,7 @@ func applyOne(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options) {
 		return
 	}
 	if _, err := plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, false); err != nil {
-		c.Result, c.Error = plan.Failed, fmt.Sprintf("apply: %v", err)
+		c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("apply: %v", err))
 		return
 	}
 	c.Result = plan.Applied

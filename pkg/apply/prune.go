@@ -45,13 +45,8 @@ func deleteOne(ctx context.Context, cl plan.Cluster, c *plan.Change) {
 	}
 	uid := c.Live.GetUID()
 	policy := metav1.DeletePropagationBackground
-	res := cl.Client.Resource(m.Resource)
 	opts := metav1.DeleteOptions{PropagationPolicy: &policy, Preconditions: &metav1.Preconditions{UID: &uid}}
-	if c.ID.Namespace != "" {
-		err = res.Namespace(c.ID.Namespace).Delete(ctx, c.ID.Name, opts)
-	} else {
-		err = res.Delete(ctx, c.ID.Name, opts)
-	}
+	err = plan.ResourceFor(cl.Client, m, c.ID.Namespace).Delete(ctx, c.ID.Name, opts)
 	if err != nil && !apierrors.IsNotFound(err) {
 		c.Result, c.Error = plan.Failed, fmt.Sprintf("delete: %v", err)
 		return

@@ -78,15 +78,10 @@ func waitHealthy(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Options) 
 			c.Result, c.Error = plan.Failed, fmt.Sprintf("wait: %v", err)
 			return
 		}
-		res := cl.Client.Resource(m.Resource)
+		res := plan.ResourceFor(cl.Client, m, c.ID.Namespace)
 		last := "not observed"
 		for {
-			var u *unstructured.Unstructured
-			if c.ID.Namespace != "" {
-				u, err = res.Namespace(c.ID.Namespace).Get(ctx, c.ID.Name, metav1.GetOptions{})
-			} else {
-				u, err = res.Get(ctx, c.ID.Name, metav1.GetOptions{})
-			}
+			u, err := res.Get(ctx, c.ID.Name, metav1.GetOptions{})
 			switch {
 			case err == nil:
 				r, cerr := status.Compute(u)

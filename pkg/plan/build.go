@@ -150,7 +150,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		// (no resourceVersion). Only an object that exists, or an error, costs a read.
 		merged, dryErr = dryRun()
 		if dryErr != nil || merged.GetResourceVersion() != "" {
-			u, err := resourceFor(cl.Client, d.mapping, d.id.Namespace).Get(ctx, d.id.Name, metav1.GetOptions{})
+			u, err := ResourceFor(cl.Client, d.mapping, d.id.Namespace).Get(ctx, d.id.Name, metav1.GetOptions{})
 			switch {
 			case apierrors.IsNotFound(err):
 			case err != nil:
@@ -183,7 +183,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(dryErr, d.id.Namespace) {
 			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 		}
-		c.Error = describeAPIError("dry-run apply", dryErr)
+		c.Error = RedactSecretValues(d.obj, describeAPIError("dry-run apply", dryErr))
 		return c
 	}
 	c.Merged = merged

@@ -22,10 +22,11 @@ func ServerSideApply(ctx context.Context, c dynamic.Interface, m *meta.RESTMappi
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return resourceFor(c, m, u.GetNamespace()).Patch(ctx, u.GetName(), types.ApplyPatchType, body, opts)
+	return ResourceFor(c, m, u.GetNamespace()).Patch(ctx, u.GetName(), types.ApplyPatchType, body, opts)
 }
 
-func resourceFor(c dynamic.Interface, m *meta.RESTMapping, namespace string) dynamic.ResourceInterface {
+// ResourceFor returns the client for m's resource, in namespace when it is namespaced.
+func ResourceFor(c dynamic.Interface, m *meta.RESTMapping, namespace string) dynamic.ResourceInterface {
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
 		return c.Resource(m.Resource).Namespace(namespace)
 	}

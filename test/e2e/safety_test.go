@@ -490,3 +490,41 @@ func TestRemovedNamespaceIsDeleted(t *testing.T) {
 	requireExists(t, gvrConfigMap, keepNS, "keep")
 	mustGitops(t, 0, append([]string{"plan"}, args...)...)
 }
+
+// TestSecretValuesNotEchoedInErrors: the API server echoes a wrongly typed value in its
+// error; the problem names the object and the field, never the value.
+func TestSecretValuesNotEchoedInErrors(t *testing.T) {
+	ns := "secret-errors"
+	createNamespace(t, ns)
+	cases := []struct {
+		name   string
+		values string // the data/stringData part of the Secret
+		field  string
+		hidden []string
+	}{
+		{"number-in-stringData", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
+		{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
+			[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
+		{"map-in-stringData", "stringData:\n  pw:\n    nested: sekrit-in-a-map\n", ".stringData.pw", []string{"sekrit-in-a-map"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			set := "secret-errors-" + tc.name
+			r := newRepo(t, map[string]string{"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
+				"\n  namespace: " + ns + "\n" + tc.values})
+			for _, f := range []string{"text", "json", "markdown"} {
+				for _, verb := range []string{"plan", "apply"} {
+					res := mustGitops(t, 2, verb, "-v", "-o", f, "--applyset", set, r.dir)
+					requireContainsAll(t, res.out, "Secret "+ns+"/"+tc.name, tc.field)
+					for _, h := range tc.hidden {
+						if strings.Contains(res.out+res.err, h) {
+							t.Errorf("%s -o %s printed the secret value %q\n%s", verb, f, h, res)
+						}
+					}
+				}
+			}
+			requireAbsent(t, gvrSecret, ns, tc.name)
+			requireNothingWritten(t, set)
+		})
+	}
+}
