@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // ApplySet label and annotation keys (KEP-3659, as kubectl uses them).
@@ -50,6 +51,10 @@ func ParseParent(s, namespace string) (Parent, error) {
 	}
 	if name == "" {
 		return Parent{}, fmt.Errorf("applyset %q: empty name", s)
+	}
+	// The lock Lease is named after the set, so the name must suit both objects.
+	if errs := validation.IsDNS1123Subdomain(Parent{Name: name}.LeaseName()); len(errs) > 0 {
+		return Parent{}, fmt.Errorf("applyset %q: invalid name: %s", s, strings.Join(errs, "; "))
 	}
 	if namespace == "" {
 		return Parent{}, fmt.Errorf("applyset %q: no namespace for the parent", s)

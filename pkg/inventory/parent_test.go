@@ -20,6 +20,7 @@ func TestParseParent(t *testing.T) {
 		{in: "deployment/prod", ns: "ops", wantErr: "secret or configmap"},
 		{in: "secret/", ns: "ops", wantErr: "empty name"},
 		{in: "prod", ns: "", wantErr: "no namespace"},
+		{in: "Prod_Set", ns: "ops", wantErr: "invalid name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

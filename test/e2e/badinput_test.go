@@ -7,6 +7,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
 // TestBadInputWritesNothing: every kind of bad input fails plan and apply with exit 2
@@ -109,8 +111,8 @@ metadata:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns := "bad-" + tc.name
-			set := "bad-" + tc.name
+			ns := unique("bad-" + tc.name)
+			set := ns
 			createNamespace(t, ns)
 			files := map[string]string{
 				"ok/ns.yaml": namespaceYAML(ns + "-new"),
@@ -165,5 +167,42 @@ func TestServerSideApplyIsStrictAboutUnknownFields(t *testing.T) {
 				t.Fatalf("server-side apply of an unknown field: %v, want field not declared in schema", err)
 			}
 		})
+	}
+}
+
+// TestBadInputKeepsAppliedState: when a later commit breaks one file, apply refuses the
+// whole commit: a valid change next to it is not applied, the objects of the broken
+// file are not pruned, and the recorded revision stays the last one applied.
+func TestBadInputKeepsAppliedState(t *testing.T) {
+	ns := unique("bad-later")
+	set := ns
+	createNamespace(t, ns)
+	r := newRepo(t, map[string]string{
+		"a.yaml": configMapWith("a", ns, "color", "blue", nil),
+		"b.yaml": configMapWith("b", ns, "k", "v", nil),
+	})
+	rev := r.commit("applied")
+	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+
+	r.write(map[string]string{
+		"a.yaml": configMapWith("a", ns, "color", "green", nil),
+		"b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: " + ns + "\ndata: [\n",
+	})
+	r.commit("break b")
+	for _, verb := range []string{"plan", "apply"} {
+		res := mustGitops(t, 2, verb, "--applyset", set, r.dir)
+		requireContainsAll(t, res.out, "b.yaml:", "invalid YAML", "nothing will be applied")
+	}
+	if got := configMapData(t, ns, "a", "color"); got != "blue" {
+		t.Errorf("a.color = %q, want the applied blue", got)
+	}
+	requireExists(t, gvrConfigMap, ns, "b")
+	p := parentOf(set)
+	sec, err := kube(t).CoreV1().Secrets(p.Namespace).Get(context.Background(), p.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sec.Annotations[inventory.AnnotationLastRevision]; got != rev {
+		t.Errorf("recorded revision %s, want %s (the last applied)", got, rev)
 	}
 }

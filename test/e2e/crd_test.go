@@ -67,8 +67,8 @@ spec:
 // planned as an unverified create (exit 1, not an error); apply creates the CRD, waits
 // until it is Established, then creates the CR; the next plan is clean.
 func TestCRDAndCustomResourceInOneChange(t *testing.T) {
-	ns, set := "crd-one", "crd-one"
-	c := crd{group: "crd-one.e2e.example.com"}
+	ns := unique("crd-one")
+	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
 	r := newRepo(t, map[string]string{
 		"crds/widget.yaml": c.yaml(),
@@ -109,8 +109,8 @@ func TestCRDAndCustomResourceInOneChange(t *testing.T) {
 // the CR, refuses it naming the object, and writes nothing of the later stages. Once
 // git is fixed, the next apply creates everything.
 func TestInvalidCustomResourceWithItsCRD(t *testing.T) {
-	ns, set := "crd-bad", "crd-bad"
-	c := crd{group: "crd-bad.e2e.example.com"}
+	ns := unique("crd-bad")
+	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
 	r := newRepo(t, map[string]string{
 		"crds/widget.yaml": c.yaml(),
@@ -119,7 +119,7 @@ func TestInvalidCustomResourceWithItsCRD(t *testing.T) {
 		"cluster/cr.yaml": `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
-  name: crd-bad-reader
+  name: ` + ns + `-reader
 rules: []
 `,
 	})
@@ -138,7 +138,7 @@ rules: []
 	requireExists(t, gvrCRD, "", c.name())
 	requireAbsent(t, c.gvr(), ns, "w1")
 	requireAbsent(t, gvrConfigMap, ns, "other")
-	requireAbsent(t, schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, "", "crd-bad-reader")
+	requireAbsent(t, schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, "", ns+"-reader")
 
 	r.write(map[string]string{"app/w.yaml": c.widget("w1", ns, "7")})
 	r.commit("fix the widget")
@@ -151,8 +151,8 @@ rules: []
 // TestUnknownFieldInCustomResource: a field the CRD's schema does not declare is an
 // error (server-side apply is strict about unknown fields), not silently dropped.
 func TestUnknownFieldInCustomResource(t *testing.T) {
-	ns, set := "crd-unknown", "crd-unknown"
-	c := crd{group: "crd-unknown.e2e.example.com"}
+	ns := unique("crd-unknown")
+	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
 	r := newRepo(t, map[string]string{"crds/widget.yaml": c.yaml()})
 	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
@@ -184,7 +184,8 @@ func TestObjectsInNamespaceOfSameChange(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, set := "newns-"+tc.name, "newns-"+tc.name
+			ns := unique("newns-" + tc.name)
+			set := ns
 			existing := ns + "-existing"
 			createNamespace(t, existing)
 			files := map[string]string{

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,4 +236,21 @@ spec:
       - name: app
         image: %[4]s
 `, name, ns, r, image)
+}
+
+var (
+	uniqueMu   sync.Mutex
+	uniqueSeen = map[string]int{}
+)
+
+// unique returns base the first time and base-2, base-3, ... after, so that a test run
+// again by the same test binary (-count=N) gets fresh namespaces, sets and CRD groups.
+func unique(base string) string {
+	uniqueMu.Lock()
+	defer uniqueMu.Unlock()
+	uniqueSeen[base]++
+	if n := uniqueSeen[base]; n > 1 {
+		return fmt.Sprintf("%s-%d", base, n)
+	}
+	return base
 }

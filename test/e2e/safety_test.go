@@ -68,7 +68,8 @@ func TestPruneRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, set := "prune-"+tc.name, "prune-"+tc.name
+			ns := unique("prune-" + tc.name)
+			set := ns
 			createNamespace(t, ns)
 			files := map[string]string{}
 			for _, n := range append(append([]string{}, tc.keep...), tc.remove...) {
@@ -111,13 +112,13 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 		// tamper changes the cluster after the first apply.
 		tamper   func(t *testing.T, ns string, parent inventory.Parent)
 		args     []string
-		wantPlan []string
+		wantPlan []string // NS stands for the case's namespace
 		kept     []string
 		gone     []string
 	}{
 		{
 			name:     "control",
-			wantPlan: []string{"delete  ConfigMap gc-control/victim"},
+			wantPlan: []string{"delete  ConfigMap NS/victim"},
 			gone:     []string{"victim"},
 		},
 		{
@@ -135,8 +136,8 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantPlan: []string{"skip    ConfigMap gc-copied-label-create/stranger",
-				`never applied by field manager "kubectl-gitops"`, "delete  ConfigMap gc-copied-label-create/victim"},
+			wantPlan: []string{"skip    ConfigMap NS/stranger",
+				`never applied by field manager "kubectl-gitops"`, "delete  ConfigMap NS/victim"},
 			kept: []string{"stranger"},
 			gone: []string{"victim"},
 		},
@@ -151,7 +152,7 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantPlan: []string{"skip    ConfigMap gc-copied-label-apply/stranger", "never applied by field manager"},
+			wantPlan: []string{"skip    ConfigMap NS/stranger", "never applied by field manager"},
 			kept:     []string{"stranger"},
 			gone:     []string{"victim"},
 		},
@@ -160,7 +161,7 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 			tamper: func(t *testing.T, ns string, _ inventory.Parent) {
 				annotate(t, ns, "victim", object.AnnotationIgnore, object.IgnoreSyncOnly)
 			},
-			wantPlan: []string{"skip    ConfigMap gc-sync-only-in-cluster/victim", "marked ignore or sync_only in the cluster"},
+			wantPlan: []string{"skip    ConfigMap NS/victim", "marked ignore or sync_only in the cluster"},
 			kept:     []string{"victim"},
 		},
 		{
@@ -168,7 +169,7 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 			tamper: func(t *testing.T, ns string, _ inventory.Parent) {
 				annotate(t, ns, "victim", object.AnnotationFluxIgnore, object.IgnoreTrue)
 			},
-			wantPlan: []string{"skip    ConfigMap gc-flux-ignore-in-cluster/victim", "marked ignore or sync_only in the cluster"},
+			wantPlan: []string{"skip    ConfigMap NS/victim", "marked ignore or sync_only in the cluster"},
 			kept:     []string{"victim"},
 		},
 		{
@@ -179,7 +180,8 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, set := "gc-"+tc.name, "gc-"+tc.name
+			ns := unique("gc-" + tc.name)
+			set := ns
 			createNamespace(t, ns)
 			r := newRepo(t, map[string]string{
 				"keep.yaml":   configMapWith("keep", ns, "k", "v", nil),
@@ -197,7 +199,9 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 				wantCode = 1
 			}
 			res := mustGitops(t, wantCode, append([]string{"plan", "--applyset", set, r.dir}, tc.args...)...)
-			requireContainsAll(t, res.out, tc.wantPlan...)
+			for _, w := range tc.wantPlan {
+				requireContainsAll(t, res.out, strings.ReplaceAll(w, "NS", ns))
+			}
 			mustGitops(t, 0, append([]string{"apply", "--applyset", set, r.dir}, tc.args...)...)
 			for _, n := range append([]string{"keep"}, tc.kept...) {
 				requireExists(t, gvrConfigMap, ns, n)
@@ -217,7 +221,7 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 func TestIgnoreAnnotations(t *testing.T) {
 	for _, key := range []string{object.AnnotationIgnore, object.AnnotationFluxIgnore} {
 		t.Run(strings.Split(key, "/")[0], func(t *testing.T) {
-			ns := "ignore-" + strings.ReplaceAll(strings.Split(key, "/")[0], ".", "-")
+			ns := unique("ignore-" + strings.ReplaceAll(strings.Split(key, "/")[0], ".", "-"))
 			set := ns
 			createNamespace(t, ns)
 			r := newRepo(t, map[string]string{
@@ -280,7 +284,8 @@ func TestFieldsAbsentFromGitAreNotTakenOver(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, set := "hpa-"+tc.name, "hpa-"+tc.name
+			ns := unique("hpa-" + tc.name)
+			set := ns
 			createNamespace(t, ns)
 			r := newRepo(t, map[string]string{"web.yaml": deploymentYAML("web", ns, -1, "nginx:1.27")})
 			args := []string{"--applyset", set, r.dir}
@@ -342,7 +347,8 @@ stringData:
 // debug logging, prints a Secret's values (from data or stringData), plain or base64;
 // a change names the changed keys.
 func TestSecretValuesNeverPrinted(t *testing.T) {
-	ns, set := "secret-mask", "secret-mask"
+	ns := unique("secret-mask")
+	set := ns
 	createNamespace(t, ns)
 	old := []string{"hunter2-data-value-one", "tok-stringdata-value-one"}
 	neu := []string{"hunter2-data-value-two", "tok-stringdata-value-two"}
@@ -358,17 +364,25 @@ func TestSecretValuesNeverPrinted(t *testing.T) {
 			}
 		}
 	}
-	r := newRepo(t, map[string]string{"secret.yaml": secretYAML("creds", ns, old[0], old[1])})
+	// The Secret in a namespace of the same change is planned unverified: its diff is
+	// made from git, not from the server's dry-run, and is masked too.
+	r := newRepo(t, map[string]string{
+		"secret.yaml":     secretYAML("creds", ns, old[0], old[1]),
+		"keep.yaml":       configMapWith("keep", ns, "k", "v", nil),
+		"new/ns.yaml":     namespaceYAML(ns + "-new"),
+		"new/secret.yaml": secretYAML("creds", ns+"-new", old[0], old[1]),
+	})
 	args := []string{"--applyset", set, r.dir}
 	formats := []string{"text", "json", "markdown"}
 
 	for _, f := range formats {
 		res := mustGitops(t, 1, append([]string{"plan", "-v", "-o", f}, args...)...)
 		noLeak(t, "plan -o "+f, res)
-		requireContainsAll(t, res.out, "password", "token")
+		requireContainsAll(t, res.out, "password", "token", "unverifiable until the namespace "+ns+"-new exists")
 	}
 	res := mustGitops(t, 0, append([]string{"apply", "-v"}, args...)...)
 	noLeak(t, "apply", res)
+	requireExists(t, gvrSecret, ns+"-new", "creds")
 	s, err := kube(t).CoreV1().Secrets(ns).Get(context.Background(), "creds", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -403,6 +417,18 @@ func TestSecretValuesNeverPrinted(t *testing.T) {
 	if string(s.Data["password"]) != neu[0] || string(s.Data["token"]) != neu[1] {
 		t.Fatal("the Secret was not updated")
 	}
+
+	// Pruning shows the deleted Secret, masked.
+	r.write(map[string]string{"secret.yaml": ""})
+	r.commit("remove the Secret")
+	for _, f := range formats {
+		res := mustGitops(t, 1, append([]string{"plan", "-v", "-o", f}, args...)...)
+		noLeak(t, "plan of the prune -o "+f, res)
+		requireContainsAll(t, res.out, "delete", "creds", "password", "token")
+	}
+	res = mustGitops(t, 0, append([]string{"apply", "-v"}, args...)...)
+	noLeak(t, "apply of the prune", res)
+	requireAbsent(t, gvrSecret, ns, "creds")
 }
 
 // TestApplySetLock: a live lock held by another apply refuses the apply (exit 2, naming
@@ -418,7 +444,8 @@ func TestApplySetLock(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, set := "lock-"+tc.name, "lock-"+tc.name
+			ns := unique("lock-" + tc.name)
+			set := ns
 			createNamespace(t, ns)
 			parent := parentOf(set)
 			holder := "ci-runner-7/4242"
@@ -465,7 +492,8 @@ func TestApplySetLock(t *testing.T) {
 // TestRemovedNamespaceIsDeleted: a Namespace removed from git is pruned, and the
 // namespace controller then removes it with its contents.
 func TestRemovedNamespaceIsDeleted(t *testing.T) {
-	keepNS, goneNS, set := "nsprune-keep", "nsprune-gone", "nsprune"
+	set := unique("nsprune")
+	keepNS, goneNS := set+"-keep", set+"-gone"
 	createNamespace(t, keepNS)
 	r := newRepo(t, map[string]string{
 		"keep.yaml":      configMapWith("keep", keepNS, "k", "v", nil),
@@ -494,7 +522,7 @@ func TestRemovedNamespaceIsDeleted(t *testing.T) {
 // TestSecretValuesNotEchoedInErrors: the API server echoes a wrongly typed value in its
 // error; the problem names the object and the field, never the value.
 func TestSecretValuesNotEchoedInErrors(t *testing.T) {
-	ns := "secret-errors"
+	ns := unique("secret-errors")
 	createNamespace(t, ns)
 	cases := []struct {
 		name   string
@@ -502,20 +530,23 @@ func TestSecretValuesNotEchoedInErrors(t *testing.T) {
 		field  string
 		hidden []string
 	}{
-		{"number-in-stringData", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
+		{"number-in-stringdata", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
 		{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
 			[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
-		{"map-in-stringData", "stringData:\n  pw:\n    nested: sekrit-in-a-map\n", ".stringData.pw", []string{"sekrit-in-a-map"}},
+		{"map-in-stringdata", "stringData:\n  pw:\n    nested: sekrit-in-a-map\n", ".stringData.pw", []string{"sekrit-in-a-map"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			set := "secret-errors-" + tc.name
+			set := ns + "-" + tc.name
 			r := newRepo(t, map[string]string{"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
 				"\n  namespace: " + ns + "\n" + tc.values})
 			for _, f := range []string{"text", "json", "markdown"} {
 				for _, verb := range []string{"plan", "apply"} {
 					res := mustGitops(t, 2, verb, "-v", "-o", f, "--applyset", set, r.dir)
-					requireContainsAll(t, res.out, "Secret "+ns+"/"+tc.name, tc.field)
+					requireContainsAll(t, res.out, ns, tc.name, "secret.yaml", tc.field)
+					if f != "json" {
+						requireContainsAll(t, res.out, "Secret "+ns+"/"+tc.name)
+					}
 					for _, h := range tc.hidden {
 						if strings.Contains(res.out+res.err, h) {
 							t.Errorf("%s -o %s printed the secret value %q\n%s", verb, f, h, res)

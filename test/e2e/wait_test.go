@@ -43,7 +43,8 @@ func markRolledOut(ctx context.Context, t *testing.T, ns, name string) error {
 // TestWaitForRollout: apply --wait returns once the applied Deployment reports it has
 // rolled out, and not before: the status is set from the test while apply waits.
 func TestWaitForRollout(t *testing.T) {
-	ns, set := "wait-ok", "wait-ok"
+	ns := unique("wait-ok")
+	set := ns
 	createNamespace(t, ns)
 	r := newRepo(t, map[string]string{
 		"web.yaml": deploymentYAML("web", ns, 2, "nginx:1.27"),
@@ -84,7 +85,8 @@ func TestWaitForRollout(t *testing.T) {
 // TestWaitTimesOut: a Deployment that never rolls out fails apply --wait with exit 1
 // and says it is not ready; nothing is pruned after a failed wait.
 func TestWaitTimesOut(t *testing.T) {
-	ns, set := "wait-timeout", "wait-timeout"
+	ns := unique("wait-timeout")
+	set := ns
 	createNamespace(t, ns)
 	r := newRepo(t, map[string]string{
 		"old.yaml": configMapWith("old", ns, "k", "v", nil),
