@@ -10,7 +10,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
+	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
+	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
 	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
 )
 
@@ -54,11 +56,9 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		applycmd.NewCmdApply(flags, streams, log),
 		statuscmd.NewCmdStatus(flags, streams, log),
 	)
-	for _, extra := range extraCommands {
-		root.AddCommand(extra(flags, streams))
-	}
+	root.AddCommand(
+		imagescmd.NewCmdImages(flags, streams),
+		releasecmd.NewCmdRelease(flags, streams),
+	)
 	return root
 }
-
-// extraCommands are registered by command packages that build on other parts (images, release).
-var extraCommands []func(*genericclioptions.ConfigFlags, genericiooptions.IOStreams) *cobra.Command
