@@ -13,17 +13,21 @@ import (
 	"time"
 )
 
-// measure is the cost of one step for one tool: wall time, and the peak RSS of the
-// largest process it ran (0 for in-process loops).
+// measure is the cost of one step for one tool: wall time, CPU time, the peak RSS of
+// the largest process it ran (0 for in-process loops), and the API requests the server
+// counted meanwhile.
 type measure struct {
-	wall   time.Duration
-	maxRSS int64 // bytes
-	procs  int   // subprocesses run
-	runs   []time.Duration
+	wall     time.Duration
+	cpu      time.Duration // user + system
+	maxRSS   int64         // bytes
+	procs    int           // subprocesses run
+	requests requests
+	runs     []time.Duration // walls of a repeated step
 }
 
 func (m *measure) add(o measure) {
 	m.wall += o.wall
+	m.cpu += o.cpu
 	m.maxRSS = max(m.maxRSS, o.maxRSS)
 	m.procs += o.procs
 }
@@ -61,7 +65,8 @@ func (p *proc) run(ctx context.Context, stdin []byte, name string, args ...strin
 	if cmd.ProcessState == nil {
 		return nil, fmt.Errorf("run %s: %w", name, err)
 	}
-	r := &result{measure: measure{wall: wall, procs: 1}, code: cmd.ProcessState.ExitCode(), stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	r := &result{measure: measure{wall: wall, procs: 1, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()},
+		code: cmd.ProcessState.ExitCode(), stdout: stdout.Bytes(), stderr: stderr.Bytes()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss * 1024
 	}

@@ -6,6 +6,9 @@ import (
 	"slices"
 )
 
+// Steps kubectl can be timed in (-kubectl-steps).
+var kubectlStepNames = []string{"first", "plan", "change", "noop"}
+
 // row is one step of the benchmark: what each tool measured, the targets, and what
 // the tools reported (to show they did the work the step claims).
 type row struct {
@@ -25,75 +28,68 @@ type bench struct {
 	o       *ours
 	k       *kubectl
 	raw     *raw
+	counter *counter
 	sets    map[string]*set
 	roots   map[string]string
 	changed int
 	status  func(string, ...any)
 }
 
+// kubectlTimed reports whether kubectl is timed in step.
+func (b *bench) kubectlTimed(step string) bool {
+	return b.k != nil && slices.Contains(b.c.kubectlSteps, step)
+}
+
 // steps runs the steps in order; each leaves the state the next one starts from.
 // It returns the rows measured so far with the first error.
 func (b *bench) steps(ctx context.Context) ([]row, error) {
 	var rows []row
-	n, ch := b.c.n, b.changed
+	n, ch, frac := b.c.n, b.changed, b.c.change
 
-	// 1. First apply into empty namespaces.
+	// 1. First apply into namespaces that do not exist yet.
 	r := row{name: fmt.Sprintf("first apply (%d creates)", n), vsKubectl: 3, vsRaw: 1.5, rawLabel: "SSA of all"}
-	b.status("first apply: kubectl-gitops")
-	m, s, err := b.o.apply(ctx, b.roots["ours"])
-	r.ours, r.oursSaid = m, s.String()
+	err := b.oursApply(ctx, &r, "first apply", func(s summary) bool { return s.Create == n && s.Failed == 0 })
 	if err == nil {
-		err = check(s.Create == n && s.Failed == 0 && s.Problems == 0, "first apply: kubectl-gitops did not create %d objects: %s", n, s)
+		err = b.kubectlApply(ctx, &r, "first", 0)
 	}
-	if err != nil {
-		return append(rows, r), err
-	}
-	if b.k != nil {
-		b.status("first apply: kubectl")
-		if r.kubectl, err = b.k.apply(ctx, b.sets["kubectl"], b.roots["kubectl"]); err != nil {
-			return append(rows, r), err
-		}
-	}
-	b.status("first apply: raw loop")
-	if r.raw, err = b.raw.apply(ctx, b.sets["raw"].current(0), false); err != nil {
-		return append(rows, r), err
+	if err == nil {
+		r.raw, err = b.rawApply(ctx, "first apply", 0, false)
 	}
 	rows = append(rows, r)
+	if err != nil {
+		return rows, err
+	}
 
 	// 2. Plan with a fraction of the objects changed in git.
 	for _, t := range []string{"ours", "kubectl"} {
-		if _, err := b.sets[t].write(b.roots[t], b.c.change); err != nil {
+		if _, err := b.sets[t].write(b.roots[t], frac); err != nil {
 			return rows, err
 		}
 	}
-	r = row{name: fmt.Sprintf("plan, %d changed (%.0f%%)", ch, b.c.change*100), vsKubectl: 5, rawLabel: "dry-run SSA of all"}
-	full := row{name: "  the same, --full-dry-run", rawLabel: "dry-run SSA of all", vsRaw: 1.5}
+	r = row{name: fmt.Sprintf("plan, %d changed", ch), vsKubectl: 5, rawLabel: "dry-run SSA of all"}
+	full := row{name: "plan --full-dry-run, same", vsKubectl: 5, vsRaw: 1.5, rawLabel: "dry-run SSA of all"}
 	for i := 0; i < b.c.repeat; i++ {
-		b.status("plan: kubectl-gitops (%d/%d)", i+1, b.c.repeat)
-		m, s, err := b.o.plan(ctx, b.roots["ours"])
-		r.ours, r.oursSaid = collect(r.ours, m), s.String()
-		if err == nil {
-			err = check(s.Update == ch && s.Create == 0 && s.Delete == 0 && s.Problems == 0, "plan: kubectl-gitops saw %s, want %d updates", s, ch)
-		}
-		if err != nil {
+		if err := b.oursPlan(ctx, &r, func(s summary) bool { return s.Update == ch && s.Create+s.Delete == 0 }); err != nil {
 			return append(rows, r), err
 		}
-		b.status("plan --full-dry-run: kubectl-gitops (%d/%d)", i+1, b.c.repeat)
-		m, s, err = b.o.plan(ctx, b.roots["ours"], "--full-dry-run")
-		full.ours, full.oursSaid = collect(full.ours, m), s.String()
-		if err == nil {
-			err = check(s.Update == ch && s.Problems == 0, "plan --full-dry-run: kubectl-gitops saw %s, want %d updates", s, ch)
-		}
-		if err != nil {
+		if err := b.oursPlan(ctx, &full, func(s summary) bool { return s.Update == ch && s.Create+s.Delete == 0 }, "--full-dry-run"); err != nil {
 			return append(rows, r, full), err
 		}
-		if b.k != nil {
-			b.status("diff: kubectl (%d/%d)", i+1, b.c.repeat)
-			m, nd, err := b.k.diff(ctx, b.roots["kubectl"])
-			// kubectl diff has no --applyset: besides the changed objects it shows every
-			// member losing the applyset part-of label its apply added.
-			r.kubectl, r.kubectlSaid = collect(r.kubectl, m), fmt.Sprintf("%d objects differ (%d changed; kubectl diff has no --applyset, "+
-				"so it also shows the applyset part-of label its apply added as removed)", nd, ch)
+		if b.kubectlTimed("plan") {
+			b.status("plan: kubectl diff")
+			var nd int
+			m, err := b.counter.count(ctx, func() (measure, error) {
+				m, d, err := b.k.diff(ctx, b.roots["kubectl"])
+				nd = d
+				return m, err
+			})
+			r.kubectl = collect(r.kubectl, m)
+			r.kubectlSaid = fmt.Sprintf("%d objects differ", nd)
+			if nd > ch {
+				// kubectl diff has no --applyset: it also shows every member losing the
+				// applyset part-of label that kubectl apply --applyset added.
+				r.kubectlSaid += fmt.Sprintf(" (%d changed, the rest only lose the applyset part-of label: kubectl diff has no --applyset)", ch)
+			}
 			if err == nil {
 				err = check(nd >= ch, "kubectl diff reported %d objects, want at least %d", nd, ch)
 			}
@@ -101,63 +97,40 @@ func (b *bench) steps(ctx context.Context) ([]row, error) {
 				return append(rows, r, full), err
 			}
 		}
-		b.status("plan: raw dry-run loop (%d/%d)", i+1, b.c.repeat)
-		m, err = b.raw.apply(ctx, b.sets["raw"].current(b.c.change), true)
+		m, err := b.rawApply(ctx, "plan", frac, true)
 		if err != nil {
 			return append(rows, r, full), err
 		}
 		r.raw = collect(r.raw, m)
 	}
 	r.ours, r.kubectl, r.raw = median(r.ours), median(r.kubectl), median(r.raw)
-	full.ours, full.raw = median(full.ours), r.raw
-	full.kubectl, full.vsKubectl = r.kubectl, 5
+	full.ours, full.kubectl, full.raw = median(full.ours), r.kubectl, r.raw
 	rows = append(rows, r, full)
 
 	// 3. Apply that change.
 	r = row{name: fmt.Sprintf("apply, %d changed", ch), vsKubectl: 3, vsRaw: 1.5, rawLabel: "SSA of all"}
-	b.status("apply change: kubectl-gitops")
-	m, s, err = b.o.apply(ctx, b.roots["ours"])
-	r.ours, r.oursSaid = m, s.String()
+	err = b.oursApply(ctx, &r, "apply change", func(s summary) bool { return s.Update == ch && s.Create+s.Delete == 0 && s.Failed == 0 })
 	if err == nil {
-		err = check(s.Update == ch && s.Failed == 0, "apply change: kubectl-gitops reported %s, want %d updates", s, ch)
+		err = b.kubectlApply(ctx, &r, "change", frac)
 	}
-	if err != nil {
-		return append(rows, r), err
-	}
-	if b.k != nil {
-		b.status("apply change: kubectl")
-		if r.kubectl, err = b.k.apply(ctx, b.sets["kubectl"], b.roots["kubectl"]); err != nil {
-			return append(rows, r), err
-		}
-	}
-	b.status("apply change: raw loop")
-	if r.raw, err = b.raw.apply(ctx, b.sets["raw"].current(b.c.change), false); err != nil {
-		return append(rows, r), err
+	if err == nil {
+		r.raw, err = b.rawApply(ctx, "apply change", frac, false)
 	}
 	rows = append(rows, r)
+	if err != nil {
+		return rows, err
+	}
 
 	// 4. Re-apply with nothing changed.
-	r = row{name: "no-op re-apply", vsKubectl: 10, vsRaw: 1.5, rawLabel: "SSA of all (no-op)"}
+	r = row{name: "no-op re-apply", vsKubectl: 10, vsRaw: 1.5, rawLabel: "SSA of all, no-op"}
 	for i := 0; i < b.c.repeat; i++ {
-		b.status("no-op re-apply: kubectl-gitops (%d/%d)", i+1, b.c.repeat)
-		m, s, err := b.o.apply(ctx, b.roots["ours"])
-		r.ours, r.oursSaid = collect(r.ours, m), s.String()
-		if err == nil {
-			err = check(s.Create+s.Update+s.Delete == 0 && s.Failed == 0, "no-op re-apply: kubectl-gitops reported %s", s)
-		}
-		if err != nil {
+		if err := b.oursApply(ctx, &r, "no-op re-apply", func(s summary) bool { return s.Create+s.Update+s.Delete == 0 && s.Failed == 0 }); err != nil {
 			return append(rows, r), err
 		}
-		if b.k != nil {
-			b.status("no-op re-apply: kubectl (%d/%d)", i+1, b.c.repeat)
-			m, err := b.k.apply(ctx, b.sets["kubectl"], b.roots["kubectl"])
-			if err != nil {
-				return append(rows, r), err
-			}
-			r.kubectl = collect(r.kubectl, m)
+		if err := b.kubectlApply(ctx, &r, "noop", frac); err != nil {
+			return append(rows, r), err
 		}
-		b.status("no-op re-apply: raw loop (%d/%d)", i+1, b.c.repeat)
-		m, err = b.raw.apply(ctx, b.sets["raw"].current(b.c.change), false)
+		m, err := b.rawApply(ctx, "no-op re-apply", frac, false)
 		if err != nil {
 			return append(rows, r), err
 		}
@@ -167,6 +140,64 @@ func (b *bench) steps(ctx context.Context) ([]row, error) {
 	return append(rows, r), nil
 }
 
+// oursApply times kubectl-gitops apply into r.ours and checks its counts with ok.
+func (b *bench) oursApply(ctx context.Context, r *row, what string, ok func(summary) bool) error {
+	b.status("%s: kubectl-gitops", what)
+	var s summary
+	m, err := b.counter.count(ctx, func() (measure, error) {
+		m, ss, err := b.o.apply(ctx, b.roots["ours"])
+		s = ss
+		return m, err
+	})
+	r.ours, r.oursSaid = collect(r.ours, m), s.String()
+	if err != nil {
+		return err
+	}
+	return check(ok(s), "%s: kubectl-gitops reported %s", what, s)
+}
+
+func (b *bench) oursPlan(ctx context.Context, r *row, ok func(summary) bool, extra ...string) error {
+	b.status("plan %v: kubectl-gitops", extra)
+	var s summary
+	m, err := b.counter.count(ctx, func() (measure, error) {
+		m, ss, err := b.o.plan(ctx, b.roots["ours"], extra...)
+		s = ss
+		return m, err
+	})
+	r.ours, r.oursSaid = collect(r.ours, m), s.String()
+	if err != nil {
+		return err
+	}
+	return check(ok(s) && s.Problems == 0, "plan %v: kubectl-gitops reported %s, want %d updates", extra, s, b.changed)
+}
+
+// kubectlApply times kubectl's apply into r.kubectl when step is timed; otherwise it
+// brings kubectl's objects to the same state in-process (field manager "kubectl", as
+// kubectl apply --server-side uses), untimed, so that later kubectl steps start right.
+func (b *bench) kubectlApply(ctx context.Context, r *row, step string, frac float64) error {
+	if b.k == nil {
+		return nil
+	}
+	if !b.kubectlTimed(step) {
+		b.status("%s: kubectl's objects, untimed (not in -kubectl-steps)", step)
+		_, err := b.raw.applyAs(ctx, "kubectl", b.sets["kubectl"].current(frac), false)
+		return err
+	}
+	b.status("%s: kubectl", step)
+	m, err := b.counter.count(ctx, func() (measure, error) {
+		return b.k.apply(ctx, b.sets["kubectl"], b.roots["kubectl"])
+	})
+	r.kubectl = collect(r.kubectl, m)
+	return err
+}
+
+func (b *bench) rawApply(ctx context.Context, what string, frac float64, dryRun bool) (measure, error) {
+	b.status("%s: raw loop", what)
+	return b.counter.count(ctx, func() (measure, error) {
+		return b.raw.apply(ctx, b.sets["raw"].current(frac), dryRun)
+	})
+}
+
 func check(ok bool, format string, args ...any) error {
 	if ok {
 		return nil
@@ -174,11 +205,12 @@ func check(ok bool, format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
 
-// collect adds run m of a repeated step to acc: its wall time to runs, its RSS to the peak.
+// collect adds run m of a step to acc: its wall time to runs, its CPU time, RSS and
+// requests as the latest (RSS: the peak).
 func collect(acc, m measure) measure {
 	acc.runs = append(acc.runs, m.wall)
+	acc.wall, acc.cpu, acc.procs, acc.requests = m.wall, m.cpu, m.procs, m.requests
 	acc.maxRSS = max(acc.maxRSS, m.maxRSS)
-	acc.procs = m.procs
 	return acc
 }
 

@@ -116,6 +116,13 @@ func Execute(ctx context.Context, cl plan.Cluster, store *inventory.Store, inv *
 
 	// Narrow the inventory to what remains, now that pruned members are gone.
 	gks, namespaces = footprint(p, func(c *plan.Change) bool { return c.Result != plan.Deleted })
+	for _, id := range p.Retained {
+		gks = append(gks, id.GroupKind())
+		if id.Namespace != "" {
+			namespaces = append(namespaces, id.Namespace)
+		}
+	}
+	gks = append(gks, p.RetainedKinds...)
 	rec := inventory.Record{Revision: p.Revision, Source: p.Source, Time: time.Now(), Summary: summary(p)}
 	if countFailed(p) > 0 {
 		rec.Revision = inv.Revision // the recorded revision is the last one applied completely

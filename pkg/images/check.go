@@ -20,6 +20,7 @@ const (
 	StatusUpdate   Status = "update"       // a newer allowed tag exists and will be set
 	StatusNewer    Status = "newer"        // a newer allowed tag exists; not automated or locked
 	StatusManual   Status = "manual"       // no policy: never updated automatically
+	StatusLocked   Status = "locked"       // fluxcd.io/locked (with Checker.OnlyAutomated)
 	StatusExcluded Status = "excluded"     // by the include/exclude image globs
 	StatusPinned   Status = "pinned"       // by digest: not updated automatically
 	StatusNoTag    Status = "no-candidate" // the registry has no tag the policy allows
@@ -50,6 +51,9 @@ type Checker struct {
 	Concurrency int
 	// DisableScanning asks no registry; automated images are reported as skipped.
 	DisableScanning bool
+	// OnlyAutomated asks registries only for images that would be updated: images with
+	// a policy that are not automated are reported as manual, locked ones as locked.
+	OnlyAutomated bool
 	// Now is the clock for minimum ages (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -74,6 +78,10 @@ func (c *Checker) Check(ctx context.Context, imgs []Image) []Result {
 			r.Status, r.Error = StatusError, im.Err.Error()
 		case im.policy == nil:
 			r.Status = StatusManual
+		case c.OnlyAutomated && !im.Automated:
+			r.Status = StatusManual
+		case c.OnlyAutomated && im.Locked:
+			r.Status = StatusLocked
 		case !filter.Allows(im.Ref):
 			r.Status = StatusExcluded
 		case im.Automated && im.Ref.Digest != "":

@@ -175,3 +175,25 @@ func TestCheckMinimumAge(t *testing.T) {
 		t.Errorf("asked ages of %v", asked)
 	}
 }
+
+func TestCheckOnlyAutomated(t *testing.T) {
+	var asked []string
+	lister := TagListerFunc(func(_ context.Context, repo name.Repository) ([]string, error) {
+		asked = append(asked, repo.Name())
+		return []string{"1.0.0", "1.1.0"}, nil
+	})
+	src := workload("Deployment", "a", `fluxcd.io/tag.app: semver:^1`, "app=example.com/manual:1.0.0") + "---\n" +
+		workload("Deployment", "b", `fluxcd.io/automated: "true";fluxcd.io/locked: "true"`, "app=example.com/locked:1.0.0") + "---\n" +
+		workload("Deployment", "c", `fluxcd.io/automated: "true"`, "app=example.com/auto:1.0.0")
+	imgs, errs := Scan([]File{{Path: "f.yaml", Data: []byte(src)}}, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	res := (&Checker{Lister: lister, OnlyAutomated: true}).Check(context.Background(), imgs)
+	if res[0].Status != StatusManual || res[1].Status != StatusLocked || res[2].Status != StatusUpdate {
+		t.Fatalf("statuses %s %s %s", res[0].Status, res[1].Status, res[2].Status)
+	}
+	if strings.Join(asked, ",") != "example.com/auto" {
+		t.Fatalf("asked %v", asked)
+	}
+}

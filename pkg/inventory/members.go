@@ -29,6 +29,7 @@ func (s *Store) Members(ctx context.Context, inv *Inventory, mapper meta.RESTMap
 		errs []error
 		sem  = make(chan struct{}, 8)
 	)
+	var mappings []*meta.RESTMapping
 	for _, gk := range gks {
 		m, err := mapper.RESTMapping(gk)
 		if err != nil {
@@ -38,6 +39,10 @@ func (s *Store) Members(ctx context.Context, inv *Inventory, mapper meta.RESTMap
 			}
 			return nil, nil, fmt.Errorf("map %s: %w", gk, err)
 		}
+		mappings = append(mappings, m)
+	}
+	for _, m := range mappings {
+		gk := m.GroupVersionKind.GroupKind()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

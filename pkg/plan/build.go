@@ -88,8 +88,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		return nil, err
 	}
 	for _, gk := range unknown {
-		o.Logger.Warn("the cluster no longer serves a kind recorded in the applyset; its members cannot be pruned", "kind", gk.String())
+		o.Logger.Warn("the cluster does not serve a kind recorded in the applyset; its members cannot be pruned now", "kind", gk.String())
 	}
+	p.RetainedKinds = unknown
 	live := make(map[object.ID]*unstructured.Unstructured, len(members))
 	for _, m := range members {
 		live[object.IDOf(m)] = m
@@ -118,9 +119,8 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		p.Changes = append(p.Changes, c)
 	}
 
-	if o.Prune {
-		p.Changes = append(p.Changes, prunes(ds, members, len(objs), o, p)...)
-	}
+	p.Changes = append(p.Changes, prunes(ds, members, len(objs), o, p)...)
+	keepCRDsInUse(ctx, cl, store.Parent().ID(), p)
 	p.Sort()
 	o.Logger.Debug("plan built", "objects", len(objs), "members", len(members), "elapsed", time.Since(start))
 	return p, nil
@@ -171,7 +171,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 			c.Error = fmt.Sprintf("the live object belongs to another ApplySet (%s=%s); remove it from one of the sets", inventory.LabelPartOf, other)
 			return c
 		}
-		if !o.FullDryRun && member != nil && unchangedSinceApplied(live, d.hash, o.FieldManager) {
+		if !o.FullDryRun && member != nil && unchangedSinceApplied(live, d.hash, o.FieldManager) && contains(live.Object, stripHash(d.obj).Object) {
 			c.Action = Unchanged
 			return c
 		}
@@ -227,7 +227,8 @@ func isNamespaceNotFound(err error, ns string) bool {
 
 // prunes returns the deletions: members no longer in git. Members marked ignore or
 // sync_only, and members this tool's field manager never applied (a copied label), are
-// kept and shown as skips.
+// kept and shown as skips; with pruning off, or already being deleted, they are
+// recorded as retained.
 func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o Options, p *Plan) []Change {
 	want := make(map[object.ID]bool, len(ds))
 	for _, d := range ds {
@@ -246,14 +247,16 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o
 		if want[id] {
 			continue
 		}
+		if !o.Prune || m.GetDeletionTimestamp() != nil {
+			p.Retained = append(p.Retained, id)
+			continue
+		}
 		c := Change{ID: id, APIVersion: m.GetAPIVersion(), Live: m}
 		switch {
 		case object.IgnoreModeOf(m) != object.Managed:
 			c.Action, c.Reason = Skip, "not garbage-collected: marked ignore or sync_only in the cluster"
 		case !appliedBy(m, o.FieldManager):
 			c.Action, c.Reason = Skip, fmt.Sprintf("not garbage-collected: carries the set's label but was never applied by field manager %q", o.FieldManager)
-		case m.GetDeletionTimestamp() != nil:
-			continue // already being deleted
 		default:
 			c.Action = Delete
 			diff, err := UnifiedDiff(id, stripHash(m), nil)
@@ -273,6 +276,30 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o
 			"refusing to prune %d objects: more than --max-deletes=%d", deletes, o.MaxDeletes)})
 	}
 	return out
+}
+
+// keepCRDsInUse turns the prune of a CRD into a skip while objects of its kind that
+// are not members of this set exist: deleting a CRD deletes all of them, and this tool
+// never deletes what it did not create.
+func keepCRDsInUse(ctx context.Context, cl Cluster, setID string, p *Plan) {
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action != Delete || c.ID.Group != "apiextensions.k8s.io" || c.ID.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(c.Live.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(c.Live.Object, "spec", "names", "kind")
+		m, err := cl.Mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind})
+		if err != nil {
+			continue // not served: there is nothing of that kind to lose
+		}
+		list, err := cl.Client.Resource(m.Resource).List(ctx, metav1.ListOptions{
+			LabelSelector: inventory.LabelPartOf + "!=" + setID, Limit: 1})
+		if err != nil || len(list.Items) > 0 {
+			c.Action, c.Diff = Skip, ""
+			c.Reason = fmt.Sprintf("not garbage-collected: %s objects this set does not manage may exist, and deleting the CRD would delete them", kind)
+		}
+	}
 }
 
 // unchangedSinceApplied reports whether live is exactly what this tool last applied
@@ -302,6 +329,55 @@ func unchangedSinceApplied(live *unstructured.Unstructured, hash, manager string
 		}
 	}
 	return true
+}
+
+// contains reports whether every field of want is in have with the same value: the
+// live object still holds what was applied. (A field another writer removed leaves no
+// trace in managedFields, so the timestamps alone cannot tell.) Lists must match
+// element by element; anything else, such as a value the server normalised, returns
+// false, and the caller falls back to a dry-run.
+func contains(have, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			hv, ok := h[k]
+			if !ok || !contains(hv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !contains(h[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	case int64, float64, int, int32:
+		return numeric(have) == numeric(want)
+	default:
+		return have == want
+	}
+}
+
+func numeric(v any) any {
+	switch n := v.(type) {
+	case int64:
+		return float64(n)
+	case int:
+		return float64(n)
+	case int32:
+		return float64(n)
+	}
+	return v
 }
 
 // appliedBy reports whether manager has applied fields of u.

@@ -117,3 +117,27 @@ func TestHashIsStable(t *testing.T) {
 		t.Fatalf("hash must ignore its own annotation and include how it is sent: %s %s %s", a, b, c)
 	}
 }
+
+func TestContains(t *testing.T) {
+	tests := []struct {
+		name       string
+		have, want any
+		ok         bool
+	}{
+		{"subset map", map[string]any{"a": "x", "b": int64(1), "extra": true}, map[string]any{"a": "x", "b": int64(1)}, true},
+		{"missing key", map[string]any{"a": "x"}, map[string]any{"a": "x", "b": "y"}, false},
+		{"changed value", map[string]any{"a": "x"}, map[string]any{"a": "z"}, false},
+		{"int vs float", map[string]any{"n": float64(3)}, map[string]any{"n": int64(3)}, true},
+		{"list elementwise", []any{map[string]any{"name": "c", "image": "i", "x": 1}}, []any{map[string]any{"name": "c", "image": "i"}}, true},
+		{"list longer", []any{"a", "b"}, []any{"a"}, false},
+		{"nested removal", map[string]any{"metadata": map[string]any{"labels": map[string]any{}}}, map[string]any{"metadata": map[string]any{"labels": map[string]any{"team": "a"}}}, false},
+		{"nil", map[string]any{"a": nil}, map[string]any{"a": nil}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := contains(tt.have, tt.want); got != tt.ok {
+				t.Fatalf("contains = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
@@ -100,6 +101,12 @@ type Plan struct {
 	Created       time.Time `json:"created"`
 	Changes       []Change  `json:"changes"`
 	Problems      []Problem `json:"problems,omitempty"`
+
+	// Retained are members that stay in the cluster without a change (not in git while
+	// pruning is off, or already being deleted), and RetainedKinds kinds the cluster
+	// does not serve right now: the inventory must keep recording them.
+	Retained      []object.ID        `json:"-"`
+	RetainedKinds []schema.GroupKind `json:"-"`
 }
 
 // Counts is the number of changes per action, and of failures after execution.

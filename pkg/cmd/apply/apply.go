@@ -5,10 +5,12 @@ package apply
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/apply"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
@@ -116,6 +119,9 @@ func (o *Options) Validate() error {
 	if o.Interval < 0 || (o.Interval > 0 && (o.GitPollInterval <= 0 || o.SyncInterval <= 0)) {
 		return errors.New("--interval, --git-poll-interval and --sync-interval must be positive")
 	}
+	if !o.DryRun && o.LockTTL < inventory.MinLockTTL {
+		return fmt.Errorf("--lock-ttl must be at least %s", inventory.MinLockTTL)
+	}
 	switch o.Progress {
 	case "auto", "bars", "log", "none":
 	default:
@@ -137,6 +143,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.GitSyncTag != "" && src.Repo == nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("--git-sync-tag needs a git source"))
 	}
+	if src.Dirty && src.Revision != "" {
+		o.Log.Warn("the work tree has uncommitted changes: they are applied, and the revision is recorded with a -dirty suffix")
+		src.Revision += dirtySuffix
+	}
 	if o.Interval == 0 {
 		return o.once(ctx, src)
 	}
@@ -144,14 +154,17 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 // loop applies new commits as they appear and re-applies every SyncInterval; a failed
-// round is logged and retried at the next tick, never fatal.
+// round is logged and retried at the next poll, never fatal.
 func (o *Options) loop(ctx context.Context, src *cmdutil.Source) error {
-	lastApply := time.Time{}
+	var (
+		lastStart time.Time
+		failed    bool
+	)
 	poll := time.NewTicker(o.GitPollInterval)
 	defer poll.Stop()
 	for {
 		changed := false
-		if src.Repo != nil && !lastApply.IsZero() {
+		if src.Repo != nil && !lastStart.IsZero() {
 			var err error
 			if changed, err = src.Repo.Update(ctx); err != nil {
 				o.Log.Error("poll git", "err", err)
@@ -161,11 +174,13 @@ func (o *Options) loop(ctx context.Context, src *cmdutil.Source) error {
 				o.Log.Info("new commit", "revision", src.Revision)
 			}
 		}
-		if lastApply.IsZero() || changed || time.Since(lastApply) >= o.SyncInterval {
-			if err := o.once(ctx, src); err != nil {
+		if lastStart.IsZero() || changed || failed || time.Since(lastStart) >= o.SyncInterval {
+			lastStart = time.Now()
+			err := o.once(ctx, src)
+			failed = err != nil && ctx.Err() == nil
+			if failed {
 				o.Log.Error("apply", "revision", src.Revision, "err", err)
 			}
-			lastApply = time.Now()
 		}
 		select {
 		case <-ctx.Done():
@@ -177,25 +192,29 @@ func (o *Options) loop(ctx context.Context, src *cmdutil.Source) error {
 
 // once runs one plan and apply of the source under the set's lock.
 func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
+	// Kinds may have appeared or gone since the last round (CRDs installed by others).
+	o.Target.Cluster.Mapper.Reset()
 	if !o.DryRun {
-		host, _ := os.Hostname()
-		unlock, err := o.Target.Store.Lock(ctx, fmt.Sprintf("%s/%d", host, os.Getpid()), o.LockTTL)
+		locked, unlock, err := o.Target.Store.Lock(ctx, holderID(), o.LockTTL)
 		if err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
 		}
 		defer unlock()
+		ctx = locked // cancelled if the lock is lost mid-apply
+		if err := o.Status.Complete(strings.TrimSuffix(src.Revision, dirtySuffix), o.Log); err != nil {
+			return cmdutil.Exit(cmdutil.ExitFailure, err)
+		}
 	}
-	if err := o.Status.Complete(src.Revision, o.Log); err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
+	// Whatever happens below, the status must not stay pending because ctx ended.
+	statusCtx := context.WithoutCancel(ctx)
 	o.Status.Pending(ctx, "applying", o.Log)
 	p, inv, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
 	if err != nil {
-		o.Status.Report(ctx, nil, err, o.Log)
+		o.Status.Report(statusCtx, nil, err, o.Log)
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	if o.DryRun || len(p.Problems) > 0 {
-		o.Status.Report(ctx, p, nil, o.Log)
+		o.Status.Report(statusCtx, p, nil, o.Log)
 		if err := o.Output.Print(o.Out, p, "kubectl gitops apply --dry-run"); err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
 		}
@@ -218,15 +237,21 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 		Progress:       o.progress(),
 		Logger:         o.Log,
 	})
-	o.Status.Report(ctx, p, err, o.Log)
+	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() {
+		err = fmt.Errorf("%w: %w", err, cause) // e.g. the lock was lost
+	}
+	o.Status.Report(statusCtx, p, err, o.Log)
 	if perr := o.printResult(p); perr != nil {
-		return perr
+		o.Log.Error("print result", "err", perr)
 	}
 	switch {
 	case errors.Is(err, apply.ErrFailed):
 		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("%d objects failed", p.Counts().Failed))
 	case err != nil:
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	if o.GitSyncTag != "" && src.Dirty {
+		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("applied, but not moving sync tag %s: the work tree has uncommitted changes", o.GitSyncTag))
 	}
 	if o.GitSyncTag != "" && src.Revision != "" {
 		if err := src.Repo.SetTag(ctx, o.GitSyncTag, src.Revision); err != nil {
@@ -235,6 +260,18 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 		o.Log.Info("sync tag moved", "tag", o.GitSyncTag, "revision", src.Revision)
 	}
 	return nil
+}
+
+// dirtySuffix marks a recorded revision applied from a work tree with uncommitted changes.
+const dirtySuffix = "-dirty"
+
+// holderID identifies this process as the holder of a set's lock: unique even for two
+// processes with the same host name and PID (containers).
+func holderID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 func (o *Options) printResult(p *plan.Plan) error {

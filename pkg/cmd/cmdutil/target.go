@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -164,7 +165,7 @@ func ManifestProblems(err error) []plan.Problem {
 	var out []plan.Problem
 	for _, e := range flatten(err) {
 		if me, ok := e.(*manifest.Error); ok {
-			msg := me.Err.Error()
+			msg := withholdGeneratorInput(me.Err.Error())
 			if me.Object != "" {
 				msg = me.Object + ": " + msg
 			}
@@ -174,6 +175,22 @@ func ManifestProblems(err error) []plan.Problem {
 		out = append(out, plan.Problem{Message: e.Error()})
 	}
 	return out
+}
+
+// generatorInputErrors are Kustomize errors that quote configMapGenerator or
+// secretGenerator input (a literal, an env-file line), which may be a Secret value.
+var generatorInputErrors = []string{"literal source", "is not a valid key name", "invalid utf8"}
+
+// withholdGeneratorInput replaces a Kustomize error that may quote Secret input with
+// a message that does not.
+func withholdGeneratorInput(msg string) string {
+	for _, s := range generatorInputErrors {
+		if strings.Contains(msg, s) {
+			return "a configMapGenerator or secretGenerator entry is malformed (details withheld: they may contain secret data); " +
+				"check its literals (key=value) and env files, or run `kustomize build` on the directory locally"
+		}
+	}
+	return msg
 }
 
 func flatten(err error) []error {

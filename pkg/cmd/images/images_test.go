@@ -275,3 +275,45 @@ func TestFlagValidation(t *testing.T) {
 		t.Fatal("unexpected file")
 	}
 }
+
+func TestKustomizeDirectories(t *testing.T) {
+	host := seedRegistry(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		".gitops.yaml": fmt.Sprintf("images:\n  policies:\n    - {name: web, image: %s/shop/web, semver: '~1.1'}\n", host),
+		"base/kustomization.yaml": fmt.Sprintf(`resources: [deployment.yaml]
+images:
+- name: %s/shop/web
+  newTag: 1.1.0 # {"$imagepolicy": "web:tag"}
+`, host),
+		"base/deployment.yaml": fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: %s/shop/web:1.0.0
+`, host),
+		"base/.hidden/x.yaml":  "kind: [\n",
+		"chart/Chart.yaml":     "name: c\n",
+		"chart/templates.yaml": "{{ broken\n",
+	}
+	writeFiles(t, dir, files)
+	out, errOut, err := run(t, append([]string{"update", dir}, quiet(t.TempDir())...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "base/kustomization.yaml:4") || !strings.Contains(out, "Updated 1 image(s) in 1 file(s).") {
+		t.Fatalf("output:\n%s", out)
+	}
+	want := strings.Replace(files["base/kustomization.yaml"], "newTag: 1.1.0 #", "newTag: 1.1.3 #", 1)
+	if got := readFile(t, filepath.Join(dir, "base/kustomization.yaml")); got != want {
+		t.Fatalf("kustomization.yaml:\n%s", got)
+	}
+	out, _, err = run(t, append([]string{"list", dir, "--registry-disable-scanning"}, quiet(t.TempDir())...)...)
+	if err != nil || !strings.Contains(out, "base/deployment.yaml:9") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+}

@@ -34,10 +34,10 @@ type SourceOptions struct {
 	Repo *gitrepo.Repo
 }
 
-// AddFlags registers --path, --git-ref and --config.
+// AddFlags registers --path, --ref and --config.
 func (o *SourceOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringSliceVar(&o.Paths, "path", o.Paths, "Directory or file under the source to read (repeatable); default: all of it")
-	cmd.Flags().StringVar(&o.Ref, "git-ref", o.Ref, "Branch, tag or commit to clone when the source is a git URL (default: the remote's default branch)")
+	cmd.Flags().StringArrayVar(&o.Paths, "path", o.Paths, "Directory or file under the source to read (repeatable); default: all of it")
+	cmd.Flags().StringVar(&o.Ref, "ref", o.Ref, "Branch, tag or commit to clone when the source is a git URL (default: the remote's default branch)")
 	cmd.Flags().StringVar(&o.ConfigFile, "config", o.ConfigFile, "File holding the images: section (default: SOURCE/"+images.ConfigFile+")")
 }
 
@@ -115,11 +115,25 @@ func (o *SourceOptions) Rules() (*images.Rules, error) {
 	return cfg.Rules(name, lines)
 }
 
-// ReadFiles lists the plain YAML files pkg/manifest reads and loads them.
+// ReadFiles lists the plain YAML files pkg/manifest reads, and the YAML files of
+// Kustomize directories, and loads them.
 func (o *SourceOptions) ReadFiles() ([]images.File, map[string][]byte, error) {
 	names, err := manifest.DiscoverFiles(o.Root, o.Paths...)
 	if err != nil {
 		return nil, nil, err
+	}
+	kfiles, err := kustomizeFiles(o.Root, o.Paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	listed := map[string]bool{}
+	for _, n := range names {
+		listed[n] = true
+	}
+	for _, n := range kfiles {
+		if !listed[n] {
+			names = append(names, n)
+		}
 	}
 	files := make([]images.File, 0, len(names))
 	data := make(map[string][]byte, len(names))

@@ -52,7 +52,7 @@ the others are still updated; the command then exits non-zero.`,
   kubectl gitops images update --push --git-ci-skip
 
   # Clone, update, commit and push a remote repository; print JSON for a bot
-  kubectl gitops images update https://github.com/acme/fleet --git-ref main --push -o json`,
+  kubectl gitops images update https://github.com/acme/fleet --ref main --push -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
@@ -123,6 +123,7 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	checker.OnlyAutomated = true // update asks only for what it may change
 	results := checker.Check(ctx, sc.Images)
 	updates, uerrs := images.Updates(results)
 	rep := &UpdateReport{SchemaVersion: UpdateSchemaVersion, DryRun: o.DryRun, Updates: updates,
