@@ -22,7 +22,9 @@ type Progress interface {
 // LogProgress writes one log line per stage and per object (for pipes and CI logs).
 type LogProgress struct{ Log *slog.Logger }
 
-func (p LogProgress) Stage(name string, total int) { p.Log.Info("stage", "stage", name, "objects", total) }
+func (p LogProgress) Stage(name string, total int) {
+	p.Log.Info("stage", "stage", name, "objects", total)
+}
 
 func (p LogProgress) Done(c *plan.Change) {
 	if c.Result == plan.Failed {
@@ -80,6 +82,6 @@ func (b *BarProgress) Finish() {
 
 type noProgress struct{}
 
-func (noProgress) Stage(string, int)  {}
+func (noProgress) Stage(string, int) {}
 func (noProgress) Done(*plan.Change) {}
 func (noProgress) Finish()           {}

@@ -25,12 +25,13 @@ import (
 
 // Resources the tests read and write with the dynamic client.
 var (
-	gvrConfigMap  = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
-	gvrSecret     = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
-	gvrNamespace  = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-	gvrDeployment = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
-	gvrLease      = schema.GroupVersionResource{Group: "coordination.k8s.io", Version: "v1", Resource: "leases"}
-	gvrCRD        = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	gvrConfigMap      = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	gvrSecret         = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+	gvrNamespace      = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	gvrDeployment     = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	gvrLease          = schema.GroupVersionResource{Group: "coordination.k8s.io", Version: "v1", Resource: "leases"}
+	gvrServiceAccount = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+	gvrCRD            = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 )
 
 // parentOf is the ApplySet parent that `--applyset name` names with the test kubeconfig

@@ -119,4 +119,3 @@ func workTreeRoot(dir string) string {
 		}
 	}
 }
-
