@@ -61,6 +61,7 @@ func (o *Options) defaults() {
 // those the cluster still holds exactly as this tool last applied them (see
 // unchangedSinceApplied). Problems with single objects are collected in Plan.Problems;
 // an error is returned only when the cluster cannot be read at all.
+// Build takes ownership of objs: it defaults, labels and annotates them in place.
 func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *inventory.Inventory, objs []manifest.Object, o Options) (*Plan, error) {
 	o.defaults()
 	start := time.Now()
@@ -96,12 +97,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		live[object.IDOf(m)] = m
 	}
 
-	// Namespaces in git: objects in one that does not exist yet cannot be dry-run now.
-	newNamespaces := map[string]bool{}
-	for _, d := range ds {
-		if d.id.Group == "" && d.id.Kind == "Namespace" {
-			newNamespaces[d.id.Name] = true
-		}
+	newNamespaces, err := missingNamespaces(ctx, cl, ds, live)
+	if err != nil {
+		return nil, err
 	}
 	changes := make([]Change, len(ds))
 	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
@@ -115,6 +113,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 			id := c.ID
 			p.Problems = append(p.Problems, Problem{ID: &id, Source: c.Source, Message: c.Error})
 			continue
+		}
+		if c.Action == Unchanged && !c.refresh {
+			c.Desired, c.Live, c.Merged = nil, nil, nil // nothing to send or show: free them early
 		}
 		p.Changes = append(p.Changes, c)
 	}
@@ -136,6 +137,9 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 	}
 	if d.mapping == nil {
 		return unverified(c, fmt.Sprintf("unverifiable until the CRD %s exists", d.pendingCRD))
+	}
+	if member == nil && newNamespaces[d.id.Namespace] {
+		return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 	}
 	live := member
 	var (
@@ -207,6 +211,28 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 	}
 	return c
 }
+
+// missingNamespaces returns the namespaces that git defines and the cluster does not
+// have yet: objects in them cannot be dry-run before the namespace stage, so they are
+// not sent until then (one request per such namespace, not one per object).
+func missingNamespaces(ctx context.Context, cl Cluster, ds []*desired, live map[object.ID]*unstructured.Unstructured) (map[string]bool, error) {
+	missing := map[string]bool{}
+	for _, d := range ds {
+		if d.id.Group != "" || d.id.Kind != "Namespace" || live[d.id] != nil {
+			continue
+		}
+		_, err := cl.Client.Resource(namespaceGVR).Get(ctx, d.id.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			missing[d.id.Name] = true
+		case err != nil:
+			return nil, fmt.Errorf("read namespace %s: %w", d.id.Name, err)
+		}
+	}
+	return missing, nil
+}
+
+var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
 // unverified marks c as a create the server cannot validate yet; it is dry-run by
 // the executor once the CRD or namespace it depends on exists, before it is written.

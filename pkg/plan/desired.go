@@ -63,7 +63,7 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 		problems = append(problems, Problem{ID: &id, Source: d.source, Message: fmt.Sprintf(format, args...)})
 	}
 	for _, mo := range objs {
-		d := &desired{obj: mo.Obj.DeepCopy(), source: mo.Source}
+		d := &desired{obj: mo.Obj, source: mo.Source} // Build owns objs: no copy
 		d.id = object.IDOf(d.obj)
 		gvk := d.obj.GroupVersionKind()
 		namespaced := true

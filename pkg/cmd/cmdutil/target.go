@@ -42,8 +42,8 @@ func (o *TargetOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.AllowNamespaces, "allow-namespace", nil, "refuse objects outside these namespaces before anything is written (repeatable)")
 	fs.StringVar(&o.FieldManager, "field-manager", plan.DefaultFieldManager, "server-side apply field manager")
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "parallel API requests")
-	fs.Float32Var(&o.QPS, "qps", 100, "client-side requests per second to the API server (negative: unlimited)")
-	fs.IntVar(&o.Burst, "burst", 200, "client-side request burst")
+	fs.Float32Var(&o.QPS, "qps", -1, "client-side requests per second to the API server (negative: unlimited; --concurrency bounds requests in flight, and the API server's priority and fairness protects it)")
+	fs.IntVar(&o.Burst, "burst", 200, "client-side request burst, with --qps")
 }
 
 // Complete connects to the cluster named by the kube flags.
