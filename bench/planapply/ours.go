@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// ours runs the kubectl-gitops binary with its defaults (--qps 100 --burst 200) unless
+// ours runs the kubectl-gitops binary with its defaults (no client-side rate limit; --concurrency 16) unless
 // extra arguments say otherwise.
 type ours struct {
 	bin  string

@@ -28,7 +28,7 @@ func report(w io.Writer, e environment, rows []row) {
 		e.namespaces, e.n-e.namespaces, e.files, e.changed, 100*float64(e.changed)/float64(e.n))
 	fmt.Fprintf(w, "- Cluster: etcd + kube-apiserver %s on loopback (internal/testcluster), %d CPUs, load average %s at start, %s at end.\n",
 		e.server, runtime.NumCPU(), e.loadStart, e.loadEnd)
-	args := "its defaults: --qps 100 --burst 200"
+	args := "its defaults: no client-side rate limit, --concurrency 16"
 	if e.oursArgs != "" {
 		args += ", then " + e.oursArgs
 	}
