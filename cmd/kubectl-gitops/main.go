@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -14,7 +15,15 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 )
 
+// defaultMemoryLimit is the soft heap limit unless GOMEMLIMIT is set: the garbage
+// collector works harder near it (never past half the CPU), which keeps plans of
+// 10,000 objects under 300 MiB at no measurable cost in time (docs/bench.md).
+const defaultMemoryLimit = 250 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := cmd.NewRoot(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})

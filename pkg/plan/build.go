@@ -103,7 +103,11 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 	}
 	changes := make([]Change, len(ds))
 	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
-		changes[i] = planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+		c := planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+		if c.Action == Unchanged && !c.refresh {
+			c.Desired, c.Live, c.Merged = nil, nil, nil // nothing to send or show: free them now
+		}
+		changes[i] = c
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -113,9 +117,6 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 			id := c.ID
 			p.Problems = append(p.Problems, Problem{ID: &id, Source: c.Source, Message: c.Error})
 			continue
-		}
-		if c.Action == Unchanged && !c.refresh {
-			c.Desired, c.Live, c.Merged = nil, nil, nil // nothing to send or show: free them early
 		}
 		p.Changes = append(p.Changes, c)
 	}
