@@ -146,13 +146,8 @@ func validateUnverified(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Op
 		}
 	}
 	parallel.ForEach(ctx, len(pending), o.Concurrency, func(ctx context.Context, i int) {
-		c := pending[i]
-		gvk := c.Desired.GroupVersionKind()
-		m, err := cl.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err == nil {
-			_, err = plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, true)
-		}
-		if err != nil {
+		if err := send(ctx, cl, pending[i], o, true); err != nil {
+			c := pending[i]
 			c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("validate: %v", err))
 		}
 	})
@@ -169,17 +164,22 @@ func validateUnverified(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Op
 }
 
 func applyOne(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options) {
-	gvk := c.Desired.GroupVersionKind()
-	m, err := cl.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		c.Result, c.Error = plan.Failed, fmt.Sprintf("map kind %s: %v", gvk, err)
-		return
-	}
-	if _, err := plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, false); err != nil {
+	if err := send(ctx, cl, c, o, false); err != nil {
 		c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("apply: %v", err))
 		return
 	}
 	c.Result = plan.Applied
+}
+
+// send server-side applies c's desired object, as a dry-run when asked.
+func send(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options, dryRun bool) error {
+	gvk := c.Desired.GroupVersionKind()
+	m, err := cl.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return fmt.Errorf("map kind %s: %w", gvk, err)
+	}
+	_, err = plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, dryRun)
+	return err
 }
 
 // footprint returns the group-kinds and namespaces of the changes keep selects.

@@ -66,15 +66,7 @@ Exit status: 0 applied, 1 some objects failed (the rest were applied), 2 nothing
 		Args:          cobra.MaximumNArgs(1),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return cmdutil.Exit(cmdutil.ExitFailure, err)
-			}
-			if err := o.Validate(); err != nil {
-				return cmdutil.Exit(cmdutil.ExitFailure, err)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:          cmdutil.RunE(o),
 	}
 	fs := cmd.Flags()
 	o.Source.AddFlags(fs)

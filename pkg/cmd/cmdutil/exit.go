@@ -1,8 +1,11 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, as documented in the README (like kubectl diff).
@@ -40,4 +43,26 @@ func CodeOf(err error) int {
 		return e.Code
 	}
 	return ExitFailure
+}
+
+// Command is kubectl's command pattern: Complete fills in what the flags leave open,
+// Validate checks the options, Run does the work.
+type Command interface {
+	Complete(args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// RunE returns a cobra RunE for c: errors from Complete and Validate exit with
+// ExitFailure, Run decides its own exit code.
+func RunE(c Command) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := c.Complete(args); err != nil {
+			return Exit(ExitFailure, err)
+		}
+		if err := c.Validate(); err != nil {
+			return Exit(ExitFailure, err)
+		}
+		return c.Run(cmd.Context())
+	}
 }

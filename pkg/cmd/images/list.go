@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -40,15 +41,7 @@ func NewCmdList(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
   # Of a repository's clusters/prod directory, as JSON, without asking registries
   kubectl gitops images list https://github.com/acme/fleet --path clusters/prod -o json --registry-disable-scanning`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o),
 	}
 	o.Source.AddFlags(cmd)
 	o.Registry.AddFlags(cmd)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -54,15 +55,7 @@ the others are still updated; the command then exits non-zero.`,
   # Clone, update, commit and push a remote repository; print JSON for a bot
   kubectl gitops images update https://github.com/acme/fleet --ref main --push -o json`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o),
 	}
 	o.Source.AddFlags(cmd)
 	o.Registry.AddFlags(cmd)

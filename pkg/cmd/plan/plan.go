@@ -44,15 +44,7 @@ Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).
 		Args:          cobra.MaximumNArgs(1),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return cmdutil.Exit(cmdutil.ExitFailure, err)
-			}
-			if err := o.Validate(); err != nil {
-				return cmdutil.Exit(cmdutil.ExitFailure, err)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:          cmdutil.RunE(o),
 	}
 	o.Source.AddFlags(cmd.Flags())
 	o.Target.AddFlags(cmd.Flags())

@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
@@ -62,15 +63,7 @@ Locked workloads (fluxcd.io/locked: "true") are refused when named and skipped w
   kubectl gitops release --workload demo:deployment/podinfo --update-image ghcr.io/stefanprodan/podinfo:6.2.0
   kubectl gitops release --all --update-image ghcr.io/stefanprodan/podinfo:6.2.0 --dry-run`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o),
 	}
 	o.Source.AddFlags(cmd)
 	o.Registry.AddFlags(cmd)
