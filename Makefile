@@ -9,7 +9,7 @@ GOTAGS      := kustomize_disable_go_plugin_support
 LDFLAGS     := -s -w -X github.com/kubectl-gitops/kubectl-gitops/pkg/cmd.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build demo test testcluster unit vet bench clean
+.PHONY: build demo test testcluster unit vet tidy-check bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-gitops
@@ -23,7 +23,11 @@ demo: build testcluster
 vet:
 	$(GO) vet ./...
 
-test: testcluster
+# go.mod and go.sum must be exactly what `go mod tidy` makes of them.
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { echo 'go.mod/go.sum are not tidy: run go mod tidy' >&2; $(GO) mod tidy -diff; exit 1; }
+
+test: testcluster tidy-check
 	$(GO) vet ./...
 	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
 
