@@ -200,7 +200,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	// Whatever happens below, the status must not stay pending because ctx ended.
 	statusCtx := context.WithoutCancel(ctx)
 	o.Status.Pending(ctx, "applying", o.Log)
-	p, inv, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
+	p, inv, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
 	if err != nil {
 		o.Status.Report(statusCtx, nil, err, o.Log)
 		return cmdutil.Exit(cmdutil.ExitFailure, err)

@@ -130,8 +130,8 @@ func (o *PlanOptions) AddFlags(fs *pflag.FlagSet) {
 
 // Build reads the source and builds the plan. Manifest errors become problems of the
 // plan (with file and line), so the report shows all of them and nothing is applied.
-func Build(ctx context.Context, src *SourceOptions, s *Source, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, *inventory.Inventory, error) {
-	objs, loadErr := src.Load(ctx, s, log)
+func Build(ctx context.Context, s *Source, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, *inventory.Inventory, error) {
+	objs, loadErr := s.Load(ctx, log)
 	inv, err := t.Store.Get(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -148,7 +148,7 @@ func Build(ctx context.Context, src *SourceOptions, s *Source, t *TargetOptions,
 		FullDryRun:     po.FullDryRun,
 		Concurrency:    t.Concurrency,
 		Revision:       s.Revision,
-		Source:         src.Describe(s),
+		Source:         s.Describe(),
 		Logger:         log,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // GitOptions say whether and how changed manifests are committed and pushed.
@@ -56,9 +57,24 @@ func (o *GitOptions) Validate(src *SourceOptions, dryRun bool) error {
 	return nil
 }
 
+// CheckOpened refuses, before anything is read or written, changes that would be lost
+// in a temporary clone (a git URL, or a --ref the work tree is not at) without --push,
+// and a commit to a directory outside git.
+func (o *GitOptions) CheckOpened(s *source.Source, dryRun bool) error {
+	switch {
+	case dryRun:
+		return nil
+	case s.Clone && !o.Push:
+		return fmt.Errorf("source %s is read from a temporary clone (a git URL, or a --ref the work tree is not at): pass --push (or --dry-run)", s.URL)
+	case o.Commit && s.Repo == nil:
+		return fmt.Errorf("--commit: source %s is not in a git repository", s.URL)
+	}
+	return nil
+}
+
 // Finish commits the written files (absolute paths) and pushes when asked. It returns
 // the commit sha and the branch pushed to ("" when not pushed).
-func (o *GitOptions) Finish(ctx context.Context, src *SourceOptions, written []string, msg string) (string, string, error) {
+func (o *GitOptions) Finish(ctx context.Context, src *source.Source, written []string, msg string) (string, string, error) {
 	if !o.Commit || len(written) == 0 {
 		return "", "", nil
 	}

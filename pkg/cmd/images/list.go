@@ -78,11 +78,12 @@ func (o *ListOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := NewLogger(o.ErrOut)
-	if err := o.Source.Open(ctx, false, logger); err != nil {
+	src, err := o.Source.Open(ctx, logger)
+	if err != nil {
 		return err
 	}
-	defer o.Source.Close()
-	sc, err := ScanSource(&o.Source)
+	defer src.Close()
+	sc, err := ScanSource(&o.Source, src)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package images
 
 import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // Scanned is what the commands read from a source.
@@ -16,14 +17,18 @@ type Scanned struct {
 
 // ScanSource reads the configuration and the manifests of an opened source. A bad
 // configuration file is an error (nothing is changed); bad manifests are problems.
-func ScanSource(src *SourceOptions) (*Scanned, error) {
-	rules, err := src.Rules()
+func ScanSource(o *SourceOptions, s *source.Source) (*Scanned, error) {
+	rules, err := o.Rules(s)
 	if err != nil {
 		return nil, err
 	}
-	files, data, err := src.ReadFiles()
+	names, data, err := s.ReadFiles()
 	if err != nil {
 		return nil, err
+	}
+	files := make([]images.File, 0, len(names))
+	for _, n := range names {
+		files = append(files, images.File{Path: n, Data: data[n]})
 	}
 	imgs, errs := images.Scan(files, rules)
 	return &Scanned{Files: files, Data: data, Images: imgs, Rules: rules, Errs: errs}, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // UpdateSchemaVersion versions the JSON of `images update -o json` and `release -o json`.
@@ -90,7 +91,7 @@ type UpdateReport struct {
 	SchemaVersion string             `json:"schemaVersion"`
 	DryRun        bool               `json:"dryRun,omitempty"`
 	Updates       []images.Update    `json:"updates"`
-	Files         []string           `json:"files"` // changed files, relative to the source
+	Files         []string           `json:"files"` // changed files, relative to the source root
 	Commit        string             `json:"commit,omitempty"`
 	PushedBranch  string             `json:"pushedBranch,omitempty"`
 	Skipped       []images.Problem   `json:"skipped,omitempty"`
@@ -104,11 +105,15 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := NewLogger(o.ErrOut)
-	if err := o.Source.Open(ctx, o.Git.Commit, logger); err != nil {
+	src, err := o.Source.Open(ctx, logger)
+	if err != nil {
 		return err
 	}
-	defer o.Source.Close()
-	sc, err := ScanSource(&o.Source)
+	defer src.Close()
+	if err := o.Git.CheckOpened(src, o.DryRun); err != nil {
+		return err
+	}
+	sc, err := ScanSource(&o.Source, src)
 	if err != nil {
 		return err
 	}
@@ -124,7 +129,7 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 	if reg != nil {
 		rep.Requests = reg.Stats()
 	}
-	err = ApplyAndCommit(ctx, &o.Source, &o.Git, sc.Data, rep, o.DryRun, images.CommitMessage("Update images", updates))
+	err = ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, images.CommitMessage("Update images", updates))
 	if perr := PrintReport(o.IOStreams, o.Output, rep); perr != nil && err == nil {
 		err = perr
 	}
@@ -139,7 +144,7 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 
 // ApplyAndCommit rewrites the files of rep.Updates, writes them (unless dryRun), and
 // commits/pushes as git asks, filling in rep. Nothing is written when any rewrite fails.
-func ApplyAndCommit(ctx context.Context, src *SourceOptions, g *GitOptions, data map[string][]byte, rep *UpdateReport, dryRun bool, msg string) error {
+func ApplyAndCommit(ctx context.Context, src *source.Source, g *GitOptions, data map[string][]byte, rep *UpdateReport, dryRun bool, msg string) error {
 	if rep.Updates == nil {
 		rep.Updates = []images.Update{}
 	}

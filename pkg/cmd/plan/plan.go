@@ -84,7 +84,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	o.Status.Pending(ctx, "planning", o.Log)
-	p, _, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
+	p, _, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
 	o.Status.Report(ctx, p, err, o.Log)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)

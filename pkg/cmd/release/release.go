@@ -135,11 +135,15 @@ func (o *Options) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := cmdimages.NewLogger(o.ErrOut)
-	if err := o.Source.Open(ctx, o.Git.Commit, logger); err != nil {
+	src, err := o.Source.Open(ctx, logger)
+	if err != nil {
 		return err
 	}
-	defer o.Source.Close()
-	sc, err := cmdimages.ScanSource(&o.Source)
+	defer src.Close()
+	if err := o.Git.CheckOpened(src, o.DryRun); err != nil {
+		return err
+	}
+	sc, err := cmdimages.ScanSource(&o.Source, src)
 	if err != nil {
 		return err
 	}
@@ -153,7 +157,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	err = cmdimages.ApplyAndCommit(ctx, &o.Source, &o.Git, sc.Data, rep, o.DryRun, o.message(res.Updates))
+	err = cmdimages.ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, o.message(res.Updates))
 	if perr := cmdimages.PrintReport(o.IOStreams, o.Output, rep); perr != nil && err == nil {
 		err = perr
 	}

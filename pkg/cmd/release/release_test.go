@@ -205,3 +205,49 @@ func TestReleaseCommits(t *testing.T) {
 		t.Fatalf("commit message:\n%s", msg)
 	}
 }
+
+// TestReleaseWritesThroughSymlink keeps a symlinked manifest a symlink: the file it
+// points to is rewritten (and committed), never the link replaced by a regular file.
+func TestReleaseWritesThroughSymlink(t *testing.T) {
+	host, dir, files := setup(t)
+	if err := os.Mkdir(filepath.Join(dir, ".shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "frontend.yaml"), filepath.Join(dir, ".shared", "frontend.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(".shared", "frontend.yaml"), filepath.Join(dir, "frontend.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	git := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		var b bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, b.String())
+		}
+		return strings.TrimSpace(b.String())
+	}
+	git("init", "-q", "-b", "main")
+	git("add", "-A")
+	git("commit", "-q", "-m", "seed")
+
+	if _, errOut, err := run(t, dir, "--workload", "demo:deployment/frontend", "--update-image", host+"/podinfo:6.1.0", "--commit"); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, "frontend.yaml"))
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("frontend.yaml is no longer a symlink: %v %v", fi.Mode(), err)
+	}
+	want := strings.Replace(files["frontend.yaml"], "podinfo:6.0.0 #", "podinfo:6.1.0 #", 1)
+	if got := read(t, dir, ".shared/frontend.yaml"); got != want {
+		t.Fatalf("link target:\n%s", got)
+	}
+	if st := git("status", "--porcelain"); st != "" {
+		t.Errorf("work tree not clean after the commit: %s", st)
+	}
+	if changed := git("diff", "--name-only", "HEAD~1", "HEAD"); changed != ".shared/frontend.yaml" {
+		t.Errorf("commit changed %q, want .shared/frontend.yaml", changed)
+	}
+}

@@ -1,4 +1,4 @@
-package images
+package source
 
 import (
 	"io/fs"
@@ -39,7 +39,7 @@ func kustomizeFiles(root string, paths []string) ([]string, error) {
 				if abs != start && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if exists(filepath.Join(abs, "Chart.yaml")) || declaresGenerators(filepath.Join(abs, ".gitops.yaml")) {
+				if isFile(filepath.Join(abs, "Chart.yaml")) || declaresGenerators(filepath.Join(abs, ".gitops.yaml")) {
 					return filepath.SkipDir
 				}
 				parent := path.Dir(rel)
@@ -67,14 +67,14 @@ func kustomizeFiles(root string, paths []string) ([]string, error) {
 
 func hasKustomization(dir string) bool {
 	for _, n := range kustomizationNames {
-		if exists(filepath.Join(dir, n)) {
+		if isFile(filepath.Join(dir, n)) {
 			return true
 		}
 	}
 	return false
 }
 
-func exists(p string) bool {
+func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
 }

@@ -1,0 +1,70 @@
+package source
+
+import (
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/spf13/pflag"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+)
+
+// Options say where the manifests come from.
+type Options struct {
+	// Source is a directory or a git URL (a command's SOURCE argument; "" means ".").
+	Source string
+	// Ref is the branch, tag or commit to read ("": the work tree as it is, or the
+	// remote's default branch). A local work tree not at Ref is cloned.
+	Ref string
+	// Paths restrict reading to these files or directories, relative to Source
+	// (repeatable --path); empty means all of Source.
+	Paths []string
+	// ManifestGeneration allows running .gitops.yaml generator commands (Load).
+	ManifestGeneration bool
+	// Auth is the git credentials for remotes; nil means gitrepo.AuthFromEnv().
+	Auth transport.AuthMethod
+}
+
+// AddFlags registers --ref and --path.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Ref, "ref", o.Ref, "git branch, tag or commit to read (default: the work tree as it is, or the remote's default branch)")
+	fs.StringArrayVar(&o.Paths, "path", o.Paths, "only read manifests under this path, relative to SOURCE (repeatable)")
+}
+
+// AddManifestGenerationFlag registers --manifest-generation.
+func (o *Options) AddManifestGenerationFlag(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.ManifestGeneration, "manifest-generation", o.ManifestGeneration, "run the commands of .gitops.yaml generators (they come from the repository: trust it first)")
+}
+
+// IsURL reports whether Source names a remote repository (scheme://… or user@host:path)
+// rather than a local directory.
+func (o *Options) IsURL() bool {
+	src := o.source()
+	if strings.Contains(src, "://") {
+		return true
+	}
+	_, err := os.Stat(src)
+	return err != nil && scpLike.MatchString(src)
+}
+
+// scpLike matches git's scp-like ssh address: user@host:path.
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[^/:]+:`)
+
+func (o *Options) source() string {
+	if o.Source == "" {
+		return "."
+	}
+	return o.Source
+}
+
+// gitOptions are the options of every gitrepo.Open of a source: its credentials (the
+// one place they are chosen) and the logger.
+func (o *Options) gitOptions(opts ...gitrepo.Option) []gitrepo.Option {
+	auth := o.Auth
+	if auth == nil {
+		auth = gitrepo.AuthFromEnv()
+	}
+	return append([]gitrepo.Option{gitrepo.WithAuth(auth)}, opts...)
+}

@@ -1,0 +1,56 @@
+package source
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+)
+
+// Source is an opened source: where manifests are read and what commit they are.
+type Source struct {
+	// Root is the directory reads are confined to: the work tree's top, the clone, or
+	// a directory outside git.
+	Root string
+	// Paths are the files and directories to read, slash paths relative to Root;
+	// empty means all of Root.
+	Paths []string
+	// Revision is the commit sha; "" for a directory outside git.
+	Revision string
+	// Dirty is set for a local work tree with uncommitted changes (they are read).
+	Dirty bool
+	// URL is the repository URL (without credentials) or local path, for records.
+	URL string
+	// Repo is the git repository, nil for a directory outside git.
+	Repo *gitrepo.Repo
+	// Clone is set when Root is a temporary clone: writes there are lost unless pushed.
+	Clone bool
+
+	generation bool
+}
+
+// Close removes a clone. The Source must not be used afterwards.
+func (s *Source) Close() {
+	if s.Repo != nil {
+		_ = s.Repo.Close()
+	}
+}
+
+// Load reads the manifests under Paths (see manifest.Load).
+func (s *Source) Load(ctx context.Context, log *slog.Logger) ([]manifest.Object, error) {
+	return manifest.Load(ctx, s.Root,
+		manifest.WithPaths(s.Paths...),
+		manifest.WithManifestGeneration(s.generation),
+		manifest.WithLogger(log))
+}
+
+// Describe is the source as recorded on the ApplySet: the URL and the paths.
+func (s *Source) Describe() string {
+	d := s.URL
+	if len(s.Paths) > 0 {
+		d += " (paths: " + strings.Join(s.Paths, ",") + ")"
+	}
+	return d
+}
