@@ -317,3 +317,71 @@ spec:
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 }
+
+// TestSubdirectoryOfRepository: a directory inside a git work tree reads with the
+// repository's top as root: files are repository-relative, .gitops.yaml is the one at
+// the top, and a commit stages the rewritten files.
+func TestSubdirectoryOfRepository(t *testing.T) {
+	host := seedRegistry(t)
+	gs := newGitServer(t, fleet(host))
+	sub := filepath.Join(gs.work, "apps")
+
+	out, errOut, err := run(t, append([]string{"list", sub}, quiet(t.TempDir())...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	for _, want := range []string{"apps/jobs.yaml:12", "main-bbb-300", "apps/web.yaml:15"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q (the policy of the top's .gitops.yaml):\n%s", want, out)
+		}
+	}
+	top, _, err := run(t, append([]string{"list", gs.work, "--path", "apps"}, quiet(t.TempDir())...)...)
+	if err != nil || top != out {
+		t.Errorf("list TOP --path apps (%v):\n%s\ndiffers from list apps:\n%s", err, top, out)
+	}
+
+	out, errOut, err = run(t, append([]string{"update", sub, "--commit", "-o", "json"}, quiet(t.TempDir())...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var rep UpdateReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Join(rep.Files, ",") != "apps/jobs.yaml,apps/web.yaml" || rep.Commit == "" {
+		t.Errorf("report %+v", rep)
+	}
+	if st := runGit(t, gs.work, "status", "--porcelain"); st != "" {
+		t.Errorf("work tree not clean after commit: %s", st)
+	}
+}
+
+// TestUpdateRefusesChangesThatWouldBeLost: a --ref the work tree is not at is read from
+// a temporary clone, so writing needs --push; --commit needs git.
+func TestUpdateRefusesChangesThatWouldBeLost(t *testing.T) {
+	host := seedRegistry(t)
+	gs := newGitServer(t, fleet(host))
+	first := runGit(t, gs.work, "rev-parse", "HEAD")
+	runGit(t, gs.work, "commit", "-q", "--allow-empty", "-m", "second")
+	plain := t.TempDir()
+	writeFiles(t, plain, fleet(host))
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"update", gs.work, "--ref", first}, "is read from a temporary clone (a git URL, or a --ref the work tree is not at): pass --push"},
+		{[]string{"update", plain, "--commit"}, "--commit: source " + plain + " is not in a git repository"},
+	}
+	for _, tt := range tests {
+		_, _, err := run(t, append(tt.args, quiet(t.TempDir())...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+	if st := runGit(t, gs.work, "status", "--porcelain"); st != "" {
+		t.Errorf("work tree changed: %s", st)
+	}
+	if got := readFile(t, filepath.Join(plain, "apps/web.yaml")); got != fleet(host)["apps/web.yaml"] {
+		t.Errorf("plain directory changed:\n%s", got)
+	}
+}
