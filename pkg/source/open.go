@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 )
@@ -23,8 +24,8 @@ func (o *Options) Open(ctx context.Context, log *slog.Logger) (*Source, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	src := o.source()
-	if o.IsURL() || !exists(src) {
-		return o.openRemote(ctx, src, log)
+	if strings.Contains(src, "://") || !exists(src) {
+		return o.openRemote(ctx, src, log) // gitrepo.Open tells a URL from a missing path
 	}
 	abs, err := filepath.Abs(src)
 	if err != nil {
