@@ -401,3 +401,35 @@ func TestIsRemote(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsForgeHostKeys: every known_hosts line docs/git.md gives for the forges parses,
+// and its fingerprint is the one the table next to it lists for that host.
+func TestDocsForgeHostKeys(t *testing.T) {
+	doc := readFile(t, filepath.Join("..", "..", "docs", "git.md"))
+	var keys int
+	for _, line := range strings.Split(doc, "\n") {
+		host, _, _ := strings.Cut(line, " ")
+		if host != "github.com" && host != "gitlab.com" && host != "bitbucket.org" {
+			continue
+		}
+		_, hosts, key, _, _, err := ssh.ParseKnownHosts([]byte(line))
+		if err != nil || len(hosts) != 1 || hosts[0] != host {
+			t.Errorf("known_hosts line %q: hosts %v, %v", line, hosts, err)
+			continue
+		}
+		keys++
+		row := "| " + host + " |"
+		i := strings.Index(doc, row)
+		if i < 0 {
+			t.Errorf("no fingerprint row for %s", host)
+			continue
+		}
+		rowText, _, _ := strings.Cut(doc[i:], "\n")
+		if fp := ssh.FingerprintSHA256(key); !strings.Contains(rowText, "`"+fp+"`") {
+			t.Errorf("%s %s key has fingerprint %s, not in its row: %s", host, key.Type(), fp, rowText)
+		}
+	}
+	if keys != 9 {
+		t.Errorf("%d forge host keys in docs/git.md, want 9 (ed25519, ecdsa, rsa for 3 forges)", keys)
+	}
+}
