@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -304,6 +305,12 @@ func TestSSHKeyErrors(t *testing.T) {
 			env:     map[string]string{EnvSSHKey: string(enc.PEM), EnvSSHKeyPassphrase: "wr0ng-passphrase", EnvKnownHosts: encKnownHosts},
 			want:    []string{EnvSSHKey, "wrong passphrase"},
 			notWant: []string{"wr0ng-passphrase", "BEGIN"},
+		},
+		{
+			name:    "base64 key in GIT_SSH_KEY",
+			env:     map[string]string{EnvSSHKey: base64.StdEncoding.EncodeToString(enc.PEM), EnvKnownHosts: encKnownHosts},
+			want:    []string{EnvSSHKey, "neither a file path nor a PEM private key"},
+			notWant: []string{base64.StdEncoding.EncodeToString(enc.PEM)[:40]},
 		},
 		{
 			name: "no such key file",

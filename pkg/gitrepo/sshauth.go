@@ -41,9 +41,14 @@ type sshAuth struct {
 func (o AuthOptions) ssh() (*sshAuth, error) {
 	keyFile, keyText := o.SSHKeyFile, ""
 	if keyFile == "" {
-		if v := os.Getenv(EnvSSHKey); strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN ") {
+		v := os.Getenv(EnvSSHKey)
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN "):
 			keyText = v
-		} else {
+		case notAPath(v):
+			// Likely a key in another encoding (base64?): never echo it as a file name.
+			return nil, fmt.Errorf("%s holds neither a file path nor a PEM private key (the key itself must begin with -----BEGIN)", EnvSSHKey)
+		default:
 			keyFile = v
 		}
 	}
@@ -101,6 +106,15 @@ func loadKey(file, text, passphrase string) (ssh.Signer, string, error) {
 		return nil, "", fmt.Errorf("%s is not a usable private key: %w", name, err)
 	}
 	return signer, name, nil
+}
+
+// notAPath reports whether v, which is not an existing file, is too long or has line
+// breaks, so is more likely a secret than a path.
+func notAPath(v string) bool {
+	if _, err := os.Stat(v); err == nil {
+		return false
+	}
+	return len(v) > 255 || strings.ContainsAny(v, "\n\r")
 }
 
 // pathErr drops the path of an *fs.PathError: the caller's message names the file.
