@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
@@ -439,4 +441,64 @@ func TestDocsForgeHostKeys(t *testing.T) {
 	if keys != 9 {
 		t.Errorf("%d forge host keys in docs/git.md, want 9 (ed25519, ecdsa, rsa for 3 forges)", keys)
 	}
+}
+
+// TestSSHAgent: without a key the SSH agent signs, as before; --git-known-hosts alone
+// pins the host key for it; without an agent the error says what to give.
+func TestSSHAgent(t *testing.T) {
+	ctx := context.Background()
+	f := newSSHFixture(t)
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: f.key.Private}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = agent.ServeAgent(keyring, c)
+			}()
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+
+	t.Run("no options: agent and SSH_KNOWN_HOSTS", func(t *testing.T) {
+		t.Setenv("SSH_KNOWN_HOSTS", f.knownHosts)
+		r, err := Open(ctx, f.url, "main", WithAuth(AuthFromEnv()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	})
+	t.Run("agent with --git-known-hosts", func(t *testing.T) {
+		r, err := Open(ctx, f.url, "main", mustAuth(t, AuthOptions{KnownHostsFile: f.knownHosts}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	})
+	t.Run("agent with a changed host key", func(t *testing.T) {
+		kh := writeSecret(t, filepath.Join(t.TempDir(), "known_hosts"), []byte(gitrepotest.KnownHostsLine(f.srv.Addr, testSigner(t).PublicKey())+"\n"))
+		_, err := Open(ctx, f.url, "main", mustAuth(t, AuthOptions{KnownHostsFile: kh}))
+		if !errors.Is(err, ErrHostKeyChanged) {
+			t.Fatalf("Open = %v, want %v", err, ErrHostKeyChanged)
+		}
+	})
+	t.Run("no agent", func(t *testing.T) {
+		t.Setenv("SSH_AUTH_SOCK", "")
+		_, err := Open(ctx, f.url, "main", mustAuth(t, AuthOptions{KnownHostsFile: f.knownHosts}))
+		if err == nil || !strings.Contains(err.Error(), "SSH agent is not usable") || !strings.Contains(err.Error(), "--git-ssh-key") {
+			t.Fatalf("Open without an agent = %v", err)
+		}
+	})
 }

@@ -9,11 +9,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Key is an ed25519 key pair: the signer, and the private key as an OpenSSH PEM file
-// would hold it.
+// Key is an ed25519 key pair: the private key, its signer, and the private key as an
+// OpenSSH PEM file would hold it.
 type Key struct {
-	Signer ssh.Signer
-	PEM    []byte
+	Private ed25519.PrivateKey
+	Signer  ssh.Signer
+	PEM     []byte
 }
 
 // Public is the public half.
@@ -39,5 +40,5 @@ func NewKey(passphrase string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("marshal private key: %w", err)
 	}
-	return Key{Signer: signer, PEM: pem.EncodeToMemory(block)}, nil
+	return Key{Private: priv, Signer: signer, PEM: pem.EncodeToMemory(block)}, nil
 }
