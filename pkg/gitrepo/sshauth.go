@@ -100,7 +100,7 @@ func loadKey(file, text, passphrase string) (ssh.Signer, string, error) {
 		}
 	}
 	if err != nil {
-		if _, perr := ssh.ParsePublicKey(pem); perr == nil || strings.HasPrefix(strings.TrimSpace(string(pem)), "ssh-") {
+		if _, _, _, _, perr := ssh.ParseAuthorizedKey(pem); perr == nil {
 			return nil, "", fmt.Errorf("%s holds a public key: give the private key", name)
 		}
 		return nil, "", fmt.Errorf("%s is not a usable private key: %w", name, err)
