@@ -33,9 +33,9 @@ type AuthOptions struct {
 // AddFlags registers --git-ssh-key and --git-known-hosts.
 func (o *AuthOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.SSHKeyFile, "git-ssh-key", o.SSHKeyFile,
-		"SSH private key file for git over SSH, e.g. a deploy key (env "+EnvSSHKey+"; passphrase from "+EnvSSHKeyPassphrase+"; default: the SSH agent)")
+		"SSH private key `FILE` for git over SSH, e.g. a deploy key (env "+EnvSSHKey+"; passphrase from "+EnvSSHKeyPassphrase+"; default: the SSH agent)")
 	fs.StringVar(&o.KnownHostsFile, "git-known-hosts", o.KnownHostsFile,
-		"known_hosts file with the git server's SSH host key; an unknown or changed host key is refused (env "+EnvKnownHosts+"; default: ~/.ssh/known_hosts)")
+		"known_hosts `FILE` with the git server's SSH host key; an unknown or changed host key is refused (env "+EnvKnownHosts+"; default: ~/.ssh/known_hosts)")
 }
 
 // commandLine holds the flags AddFlags registers, for AuthFromEnv.
