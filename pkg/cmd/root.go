@@ -14,6 +14,7 @@ import (
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
 	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 )
 
 // Version is set at build time.
@@ -48,6 +49,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
 	flags.AddFlags(root.PersistentFlags())
+	gitrepo.AddFlags(root.PersistentFlags())
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)

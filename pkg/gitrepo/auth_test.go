@@ -2,6 +2,8 @@ package gitrepo
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	xssh "golang.org/x/crypto/ssh"
 )
 
 const testToken = "ghs_s3cr3tT0ken"
@@ -60,21 +63,53 @@ func TestAuthFor(t *testing.T) {
 	t.Parallel()
 	basic := &githttp.BasicAuth{Username: "u", Password: "p"}
 	ssh := &gitssh.Password{User: "git", Password: "p"}
+	hosts := &knownHosts{
+		check: func(string, net.Addr, xssh.PublicKey) error { return nil },
+		algos: func(string) []string { return nil },
+	}
+	both := &credentials{web: basic, ssh: &sshAuth{hosts: hosts, signer: testSigner(t)}}
+	sshOnly := &credentials{ssh: both.ssh}
+	broken := &credentials{web: basic, ssh: &sshAuth{err: errors.New("SSH key file k: wrong passphrase")}}
 	tests := []struct {
-		protocol string
+		url      string
 		in, want transport.AuthMethod
+		wantSSH  bool
+		wantErr  string
 	}{
-		{"https", basic, basic},
-		{"http", basic, basic},
-		{"ssh", basic, nil},
-		{"file", basic, nil},
-		{"ssh", ssh, ssh},
-		{"https", ssh, nil},
-		{"https", nil, nil},
+		{url: "https://h/r.git", in: basic, want: basic},
+		{url: "http://h/r.git", in: basic, want: basic},
+		{url: "ssh://git@h/r.git", in: basic},
+		{url: "file:///r.git", in: basic},
+		{url: "ssh://git@h/r.git", in: ssh, want: ssh},
+		{url: "https://h/r.git", in: ssh},
+		{url: "https://h/r.git"},
+		{url: "https://h/r.git", in: both, want: basic},
+		{url: "https://h/r.git", in: sshOnly},
+		{url: "ssh://git@h/r.git", in: both, wantSSH: true},
+		{url: "git@h:r.git", in: sshOnly, wantSSH: true},
+		{url: "file:///r.git", in: both},
+		{url: "https://h/r.git", in: broken, want: basic},
+		{url: "ssh://git@h/r.git", in: broken, wantErr: "wrong passphrase"},
 	}
 	for _, tt := range tests {
-		if got := authFor(tt.protocol, tt.in); got != tt.want {
-			t.Errorf("authFor(%s, %v) = %v, want %v", tt.protocol, tt.in, got, tt.want)
+		ep, err := transport.NewEndpoint(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := authFor(ep, tt.in)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("authFor(%s, %v) error = %v, want %q", tt.url, tt.in, err, tt.wantErr)
+			}
+		case err != nil:
+			t.Errorf("authFor(%s, %v): %v", tt.url, tt.in, err)
+		case tt.wantSSH:
+			if pk, ok := got.(*gitssh.PublicKeys); !ok || pk.User != "git" || pk.HostKeyCallback == nil {
+				t.Errorf("authFor(%s, %v) = %#v, want public keys as git with a host key check", tt.url, tt.in, got)
+			}
+		case got != tt.want:
+			t.Errorf("authFor(%s, %v) = %v, want %v", tt.url, tt.in, got, tt.want)
 		}
 	}
 }

@@ -23,7 +23,10 @@ func clone(ctx context.Context, src, ref string, o options) (*Repo, error) {
 	if err != nil {
 		return nil, red.err(fmt.Errorf("parse git URL %s: %w", safe, err))
 	}
-	auth := authFor(ep.Protocol, o.auth)
+	auth, err := authFor(ep, o.auth)
+	if err != nil {
+		return nil, fmt.Errorf("git remote %s: %w", safe, err)
+	}
 
 	refs, err := listRefs(ctx, src, auth)
 	if errors.Is(err, transport.ErrEmptyRemoteRepository) {

@@ -7,5 +7,10 @@
 // Credentials never appear in errors, logs or Repo.URL: user info is stripped from URLs
 // and passwords/tokens are masked in every error this package returns.
 //
+// Credentials come from AuthOptions (or AuthFromEnv): a token for http(s) remotes, and
+// for ssh remotes a private key (a deploy key; else the SSH agent) with strict
+// host-key checking against a known_hosts file: an unknown host or a changed host key
+// ends the connection before authentication. Key and passphrase are never printed.
+//
 // It knows nothing of manifests, clusters or GitHub.
 package gitrepo

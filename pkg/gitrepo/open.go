@@ -10,7 +10,6 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Open returns a Repo for src.
@@ -36,7 +35,7 @@ func Open(ctx context.Context, src, ref string, opts ...Option) (*Repo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open git source %s: %w", RedactURL(src), err)
 	}
-	if strings.Contains(src, "://") {
+	if IsRemote(src) {
 		return clone(ctx, src, ref, o)
 	}
 
@@ -45,9 +44,6 @@ func Open(ctx context.Context, src, ref string, opts ...Option) (*Repo, error) {
 		return nil, fmt.Errorf("open git source %s: %w", src, err)
 	}
 	if _, err := os.Stat(abs); err != nil {
-		if ep, perr := transport.NewEndpoint(src); perr == nil && ep.Protocol == "ssh" {
-			return clone(ctx, src, ref, o) // scp-like: git@github.com:org/repo.git
-		}
 		return nil, fmt.Errorf("open git source %s: %w", src, err)
 	}
 	// A bare repository or a work tree root opens as is; a directory inside a work tree

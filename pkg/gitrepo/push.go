@@ -115,7 +115,9 @@ func (r *Repo) pushRemote() (remoteTarget, error) {
 	raw := rem.Config().URLs[0]
 	t := remoteTarget{url: RedactURL(raw), red: newRedactor(raw, r.auth)}
 	if ep, err := transport.NewEndpoint(raw); err == nil {
-		t.auth = authFor(ep.Protocol, r.auth)
+		if t.auth, err = authFor(ep, r.auth); err != nil {
+			return remoteTarget{}, fmt.Errorf("push to %s: %w", t.url, err)
+		}
 	}
 	t.creds = hasCreds(raw, t.auth)
 	return t, nil

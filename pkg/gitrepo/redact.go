@@ -35,13 +35,19 @@ func newRedactor(rawURL string, auth transport.AuthMethod) redactor {
 			r.add(u.User.Username())
 		}
 	}
+	r.addAuth(auth)
+	return r
+}
+
+func (r *redactor) addAuth(auth transport.AuthMethod) {
 	switch a := auth.(type) {
 	case *githttp.BasicAuth:
 		r.add(a.Password)
 	case *githttp.TokenAuth:
 		r.add(a.Token)
+	case *credentials:
+		r.addAuth(a.web)
 	}
-	return r
 }
 
 func (r *redactor) add(secret string) {
