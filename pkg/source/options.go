@@ -1,10 +1,6 @@
 package source
 
 import (
-	"os"
-	"regexp"
-	"strings"
-
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/spf13/pflag"
 
@@ -38,19 +34,9 @@ func (o *Options) AddManifestGenerationFlag(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ManifestGeneration, "manifest-generation", o.ManifestGeneration, "run the commands of .gitops.yaml generators (they come from the repository: trust it first)")
 }
 
-// IsURL reports whether Source names a remote repository (scheme://… or user@host:path)
-// rather than a local directory.
-func (o *Options) IsURL() bool {
-	src := o.source()
-	if strings.Contains(src, "://") {
-		return true
-	}
-	_, err := os.Stat(src)
-	return err != nil && scpLike.MatchString(src)
-}
-
-// scpLike matches git's scp-like ssh address: user@host:path.
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[^/:]+:`)
+// IsURL reports whether Source names a remote repository (scheme://… or the
+// scp-like user@host:path) rather than a local directory.
+func (o *Options) IsURL() bool { return gitrepo.IsRemote(o.source()) }
 
 func (o *Options) source() string {
 	if o.Source == "" {
