@@ -282,13 +282,14 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, p
 			continue
 		}
 		c := Change{ID: id, APIVersion: m.GetAPIVersion(), Live: m}
+		refusal := pruneProblem(id, parent, o)
 		switch {
 		case object.IgnoreModeOf(m) != object.Managed:
 			c.Action, c.Reason = Skip, "not garbage-collected: marked ignore or sync_only in the cluster"
 		case !appliedBy(m, o.FieldManager):
 			c.Action, c.Reason = Skip, fmt.Sprintf("not garbage-collected: carries the set's label but was never applied by field manager %q", o.FieldManager)
-		case pruneProblem(id, parent, o) != "":
-			p.Problems = append(p.Problems, Problem{ID: &id, Message: pruneProblem(id, parent, o)})
+		case refusal != "":
+			p.Problems = append(p.Problems, Problem{ID: &id, Message: refusal})
 			continue
 		default:
 			c.Action = Delete
