@@ -105,7 +105,7 @@ func TestCRDPruneKeepsTheSetsOwnCustomResources(t *testing.T) {
 				return
 			}
 			requireExists(t, gvrCRD, "", c.name())
-			requireExists(t, c.gvr(), ns, "w1")
+			requireExists(t, c.gvr(), ns, tc.reason)
 		})
 	}
 }
