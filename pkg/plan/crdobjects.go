@@ -28,19 +28,22 @@ func CRDObjectKept(ctx context.Context, client dynamic.Interface, crd *unstructu
 	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
 	plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
 	kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+	cannotList := func(err error) string {
+		return fmt.Sprintf("not garbage-collected: cannot list its %s objects (%v), and deleting the CRD would delete them", kind, err)
+	}
 	version, err := servedVersion(crd)
 	if err == nil && plural == "" {
 		err = errors.New("the CRD names no plural")
 	}
 	if err != nil {
-		return fmt.Sprintf("not garbage-collected: cannot list its %s objects (%v), and deleting the CRD would delete them", kind, err)
+		return cannotList(err)
 	}
 	res := client.Resource(schema.GroupVersionResource{Group: group, Version: version, Resource: plural})
 	opts := metav1.ListOptions{Limit: 500}
 	for {
 		list, err := res.List(ctx, opts)
 		if err != nil {
-			return fmt.Sprintf("not garbage-collected: cannot list its %s objects (%v), and deleting the CRD would delete them", kind, err)
+			return cannotList(err)
 		}
 		for i := range list.Items {
 			if u := &list.Items[i]; !gone[u.GetUID()] {
