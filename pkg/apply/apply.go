@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -60,6 +61,7 @@ func Execute(ctx context.Context, cl plan.Cluster, store *inventory.Store, inv *
 	}
 	defer o.Progress.Finish()
 
+	recorded := slices.Clone(inv.Namespaces)
 	// Record the kinds and namespaces that are about to get members before creating any.
 	gks, namespaces := footprint(p, func(c *plan.Change) bool { return c.NeedsApply() || c.Action == plan.Unchanged })
 	if err := store.Widen(ctx, inv, gks, namespaces); err != nil {
@@ -122,7 +124,12 @@ func Execute(ctx context.Context, cl plan.Cluster, store *inventory.Store, inv *
 			namespaces = append(namespaces, id.Namespace)
 		}
 	}
-	gks = append(gks, p.RetainedKinds...)
+	if len(p.RetainedKinds) > 0 {
+		// Members of kinds the cluster does not serve now could not be listed: they may
+		// be in any namespace recorded so far, so every one of them stays recorded.
+		gks = append(gks, p.RetainedKinds...)
+		namespaces = append(namespaces, recorded...)
+	}
 	rec := inventory.Record{Revision: p.Revision, Source: p.Source, Time: time.Now(), Summary: summary(p)}
 	if countFailed(p) > 0 {
 		rec.Revision = inv.Revision // the recorded revision is the last one applied completely

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/parallel"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
@@ -121,8 +123,8 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		p.Changes = append(p.Changes, c)
 	}
 
-	p.Changes = append(p.Changes, prunes(ds, members, len(objs), o, p)...)
-	keepCRDsInUse(ctx, cl, store.Parent().ID(), p)
+	p.Changes = append(p.Changes, prunes(ds, members, len(objs), store.Parent(), o, p)...)
+	keepCRDsInUse(ctx, cl, p)
 	p.Sort()
 	o.Logger.Debug("plan built", "objects", len(objs), "members", len(members), "elapsed", time.Since(start))
 	return p, nil
@@ -255,8 +257,9 @@ func isNamespaceNotFound(err error, ns string) bool {
 // prunes returns the deletions: members no longer in git. Members marked ignore or
 // sync_only, and members this tool's field manager never applied (a copied label), are
 // kept and shown as skips; with pruning off, or already being deleted, they are
-// recorded as retained.
-func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o Options, p *Plan) []Change {
+// recorded as retained. Deleting a member outside --allow-namespace, or the Namespace
+// that holds the set's parent, is a problem.
+func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, parent inventory.Parent, o Options, p *Plan) []Change {
 	want := make(map[object.ID]bool, len(ds))
 	for _, d := range ds {
 		want[d.id] = true
@@ -279,11 +282,15 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o
 			continue
 		}
 		c := Change{ID: id, APIVersion: m.GetAPIVersion(), Live: m}
+		refusal := pruneProblem(id, parent, o)
 		switch {
 		case object.IgnoreModeOf(m) != object.Managed:
 			c.Action, c.Reason = Skip, "not garbage-collected: marked ignore or sync_only in the cluster"
 		case !appliedBy(m, o.FieldManager):
 			c.Action, c.Reason = Skip, fmt.Sprintf("not garbage-collected: carries the set's label but was never applied by field manager %q", o.FieldManager)
+		case refusal != "":
+			p.Problems = append(p.Problems, Problem{ID: &id, Message: refusal})
+			continue
 		default:
 			c.Action = Delete
 			diff, err := UnifiedDiff(id, stripHash(m), nil)
@@ -305,26 +312,43 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, o
 	return out
 }
 
-// keepCRDsInUse turns the prune of a CRD into a skip while objects of its kind that
-// are not members of this set exist: deleting a CRD deletes all of them, and this tool
-// never deletes what it did not create.
-func keepCRDsInUse(ctx context.Context, cl Cluster, setID string, p *Plan) {
+// pruneProblem says why deleting the member id is refused: it is outside
+// --allow-namespace (as a create there would be), or it is the Namespace that holds the
+// set's parent (deleting it deletes the inventory and the lock).
+func pruneProblem(id object.ID, parent inventory.Parent, o Options) string {
+	isNamespace := id.Group == "" && id.Kind == "Namespace"
+	if isNamespace && id.Name == parent.Namespace {
+		return fmt.Sprintf("refusing to delete the namespace of this set's ApplySet parent (%s): it holds the inventory and the lock; "+
+			"keep it in git, or mark it %s: %s in the cluster", parent, object.AnnotationIgnore, object.IgnoreSyncOnly)
+	}
+	ns := id.Namespace
+	if isNamespace {
+		ns = id.Name
+	}
+	if len(o.AllowNamespaces) > 0 && ns != "" && !slices.Contains(o.AllowNamespaces, ns) {
+		return fmt.Sprintf("namespace %q is not allowed (allowed: %v): not pruning it; allow the namespace to delete it, or pass --prune=false", ns, o.AllowNamespaces)
+	}
+	return ""
+}
+
+// keepCRDsInUse turns the prune of a CRD into a skip unless every existing object of
+// its kind is pruned by this plan too: deleting a CRD deletes all of them, including
+// this set's objects that stay (still in git, marked sync_only or ignore, never applied
+// by this tool) and objects of other owners.
+func keepCRDsInUse(ctx context.Context, cl Cluster, p *Plan) {
+	gone := map[types.UID]bool{}
+	for _, c := range p.Changes {
+		if c.Action == Delete {
+			gone[c.Live.GetUID()] = true
+		}
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action != Delete || c.ID.Group != "apiextensions.k8s.io" || c.ID.Kind != "CustomResourceDefinition" {
+		if c.Action != Delete || !IsCRD(c.ID) {
 			continue
 		}
-		group, _, _ := unstructured.NestedString(c.Live.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(c.Live.Object, "spec", "names", "kind")
-		m, err := cl.Mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind})
-		if err != nil {
-			continue // not served: there is nothing of that kind to lose
-		}
-		list, err := cl.Client.Resource(m.Resource).List(ctx, metav1.ListOptions{
-			LabelSelector: inventory.LabelPartOf + "!=" + setID, Limit: 1})
-		if err != nil || len(list.Items) > 0 {
-			c.Action, c.Diff = Skip, ""
-			c.Reason = fmt.Sprintf("not garbage-collected: %s objects this set does not manage may exist, and deleting the CRD would delete them", kind)
+		if reason := CRDObjectKept(ctx, cl.Client, c.Live, gone); reason != "" {
+			c.Action, c.Diff, c.Reason = Skip, "", reason
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
@@ -137,6 +138,80 @@ func TestContains(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := contains(tt.have, tt.want); got != tt.ok {
 				t.Fatalf("contains = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
+
+func TestPrunesRefusals(t *testing.T) {
+	parent := inventory.Parent{Kind: "Secret", Namespace: "home", Name: "set"}
+	member := func(kind, ns, name string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind(kind)
+		u.SetNamespace(ns)
+		u.SetName(name)
+		u.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: DefaultFieldManager, Operation: metav1.ManagedFieldsOperationApply}})
+		return u
+	}
+	tests := []struct {
+		name    string
+		member  *unstructured.Unstructured
+		allow   []string
+		action  Action // "" when the delete is a problem
+		problem string
+	}{
+		{name: "delete", member: member("ConfigMap", "nc", "a"), action: Delete},
+		{name: "allowed", member: member("ConfigMap", "nc", "a"), allow: []string{"nc"}, action: Delete},
+		{name: "outside allow-namespace", member: member("ConfigMap", "nd", "a"), allow: []string{"nc"},
+			problem: `ConfigMap nd/a: namespace "nd" is not allowed (allowed: [nc]): not pruning it`},
+		{name: "namespace outside allow-namespace", member: member("Namespace", "", "nd"), allow: []string{"nc"},
+			problem: `Namespace nd: namespace "nd" is not allowed`},
+		{name: "cluster-scoped with allow-namespace", member: member("ClusterRole", "", "r"), allow: []string{"nc"}, action: Delete},
+		{name: "parent namespace", member: member("Namespace", "", "home"),
+			problem: "Namespace home: refusing to delete the namespace of this set's ApplySet parent (Secret home/set)"},
+		{name: "other namespace", member: member("Namespace", "", "away"), action: Delete},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Plan{}
+			out := prunes(nil, []*unstructured.Unstructured{tt.member}, 1, parent,
+				Options{Prune: true, MaxDeletes: -1, AllowNamespaces: tt.allow, FieldManager: DefaultFieldManager}, p)
+			if tt.problem != "" {
+				if len(out) != 0 || len(p.Problems) != 1 || !strings.HasPrefix(p.Problems[0].String(), tt.problem) {
+					t.Fatalf("changes %v, problems %v; want the problem %q", out, p.Problems, tt.problem)
+				}
+				return
+			}
+			if len(p.Problems) != 0 || len(out) != 1 || out[0].Action != tt.action {
+				t.Fatalf("changes %v, problems %v; want %s", out, p.Problems, tt.action)
+			}
+		})
+	}
+}
+
+func TestServedVersion(t *testing.T) {
+	crd := func(versions ...any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"versions": versions}}}
+	}
+	v := func(name string, served, storage bool) any {
+		return map[string]any{"name": name, "served": served, "storage": storage}
+	}
+	tests := []struct {
+		name string
+		crd  *unstructured.Unstructured
+		want string // "" for an error
+	}{
+		{"storage served", crd(v("v1", true, false), v("v2", true, true)), "v2"},
+		{"storage not served", crd(v("v1", true, false), v("v2", false, true)), "v1"},
+		{"none served", crd(v("v1", false, true)), ""},
+		{"no versions", crd(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := servedVersion(tt.crd)
+			if got != tt.want || (err == nil) != (tt.want != "") {
+				t.Fatalf("servedVersion = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

@@ -187,6 +187,9 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	// Kinds may have appeared or gone since the last round (CRDs installed by others).
 	o.Target.Cluster.Mapper.Reset()
 	if !o.DryRun {
+		if err := o.createParentNamespace(ctx, src); err != nil {
+			return err
+		}
 		locked, unlock, err := o.Target.Store.Lock(ctx, holderID(), o.LockTTL)
 		if err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
