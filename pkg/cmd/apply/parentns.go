@@ -26,7 +26,7 @@ func (o *Options) createParentNamespace(ctx context.Context, src *cmdutil.Source
 	if !apierrors.IsNotFound(err) {
 		return nil // it exists, or taking the lock reports why it cannot be read
 	}
-	p, _, err := cmdutil.Build(ctx, &o.Source, src, &o.Target, o.Plan, o.Log)
+	p, _, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
