@@ -22,6 +22,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Options of `kubectl gitops apply`.
@@ -48,8 +49,9 @@ type Options struct {
 }
 
 // NewCmdApply returns the apply command.
-func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger) *cobra.Command {
+func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
+	o.Source.Redactor, o.Status.Redactor = red, red
 	cmd := &cobra.Command{
 		Use:   "apply [SOURCE]",
 		Short: "Apply a git path to the cluster, in stages, with garbage collection",
@@ -232,6 +234,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() {
 		err = fmt.Errorf("%w: %w", err, cause) // e.g. the lock was lost
 	}
+	p.Redact(o.Source.Redactor) // errors of the writes may quote values too
 	o.Status.Report(statusCtx, p, err, o.Log)
 	if perr := o.printResult(p); perr != nil {
 		o.Log.Error("print result", "err", perr)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // SourceOptions say where the manifests come from.
@@ -20,6 +21,10 @@ type SourceOptions struct {
 	Ref                string
 	Paths              []string
 	ManifestGeneration bool
+
+	// Redactor learns the secret values of the render while loading; every text that
+	// leaves the command (errors, problems, logs, statuses) is redacted with it.
+	Redactor *redact.Redactor
 }
 
 // AddFlags registers the source flags.
@@ -91,7 +96,8 @@ func (o *SourceOptions) Load(ctx context.Context, s *Source, log *slog.Logger) (
 	return manifest.Load(ctx, s.Root,
 		manifest.WithPaths(o.Paths...),
 		manifest.WithManifestGeneration(o.ManifestGeneration),
-		manifest.WithLogger(log))
+		manifest.WithLogger(log),
+		manifest.WithRedactor(o.Redactor))
 }
 
 // Describe is the source as recorded on the ApplySet: URL, paths.
