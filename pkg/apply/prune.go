@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/parallel"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/testhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
@@ -27,8 +28,12 @@ func prune(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Options) {
 		return
 	}
 	o.Progress.Stage("prune", total)
+	testhook.At(ctx, testhook.BeforePrune)
 	for _, s := range []Stage{StageWebhooks, StageNamespaced, StageCluster, StageDefinitions} {
 		changes := stages[s]
+		if err := fenceBatch(ctx, o, p, changes); err != nil {
+			return
+		}
 		parallel.ForEach(ctx, len(changes), o.Concurrency, func(ctx context.Context, i int) {
 			deleteOne(ctx, cl, changes[i])
 			o.Progress.Done(changes[i])

@@ -60,8 +60,10 @@ invalid, then applies with server-side apply in stages (CRDs and Namespaces, clu
 namespaced, admission webhooks), prunes members of the ApplySet no longer in git, and records
 the applied commit on the ApplySet parent. Two applies of one set never run at once.
 
-Exit status: 0 applied, 1 some objects failed (the rest were applied), 2 nothing applied
-(bad input, problems in the plan, unreachable cluster, set locked).`,
+Exit status: 0 applied; 1 some objects failed (the rest were applied), or the apply stopped
+after writing objects (the lock was lost, the result could not be recorded: the objects
+written are listed); 2 nothing applied (bad input, problems in the plan, unreachable
+cluster, set locked).`,
 		Example: `  kubectl gitops apply ./deploy --applyset prod
   kubectl gitops apply https://github.com/org/fleet --ref main --path clusters/prod --wait
   kubectl gitops apply https://github.com/org/fleet --interval 5m   # keep syncing`,
@@ -231,7 +233,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 		Progress:       o.progress(),
 		Logger:         o.Log,
 	})
-	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() {
+	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() && !errors.Is(err, cause) {
 		err = fmt.Errorf("%w: %w", err, cause) // e.g. the lock was lost
 	}
 	p.Redact(o.Source.Redactor) // errors of the writes may quote values too
@@ -242,6 +244,8 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	switch {
 	case errors.Is(err, apply.ErrFailed):
 		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("%d objects failed", p.Counts().Failed))
+	case errors.Is(err, apply.ErrIncomplete):
+		return cmdutil.Exit(cmdutil.ExitChanges, err) // the objects written are listed above
 	case err != nil:
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
