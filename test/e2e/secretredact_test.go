@@ -13,7 +13,7 @@ import (
 // debug logs.
 func TestKustomizeErrorsDoNotLeakSecretValues(t *testing.T) {
 	set := unique("kustleak")
-	values := []string{"hunter2-generated-literal", "env-file-secret-token", "plain-secret-manifest-value", "replaced-secret-value"}
+	values := []string{"Hq7zGenLit9xWv", "Tq4kEnvTok2pRr", "Pz8mPlainVal3sQ", "Rx5nReplVal6tYu"}
 	r := newRepo(t, map[string]string{
 		// Two Secrets named creds, one generated, one plain, both referred to by a
 		// cluster-scoped ClusterRole: Kustomize cannot choose and prints all three objects.
