@@ -25,6 +25,8 @@ type Options struct {
 	WaitTimeout time.Duration // default 5m; also bounds waiting for CRDs to be Established
 	Progress    Progress
 	Logger      *slog.Logger
+
+	fence func(context.Context) error // confirms the set's lock before each prune batch
 }
 
 func (o *Options) defaults() {
@@ -51,11 +53,25 @@ var ErrProblems = errors.New("the plan has problems; nothing was applied")
 // ErrFailed means some objects failed; their Changes carry the errors.
 var ErrFailed = errors.New("some objects failed")
 
+// ErrIncomplete means the apply stopped after it applied or deleted objects (their
+// Changes say which): the lock was lost, it was cancelled, or its result could not be
+// recorded on the ApplySet parent.
+var ErrIncomplete = errors.New("the apply stopped after writing objects, and its result was not recorded")
+
 // Execute applies p. It records each object's outcome on its Change (Result, Error)
-// and returns ErrFailed when any object failed, or another error when it could not
-// run at all. A plan with problems is refused before anything is written.
-func Execute(ctx context.Context, cl plan.Cluster, store *inventory.Store, inv *inventory.Inventory, p *plan.Plan, o Options) error {
+// and returns ErrFailed when any object failed, an error wrapping ErrIncomplete when it
+// stopped after writing objects, or another error when it wrote none. A plan with
+// problems is refused before anything is written.
+func Execute(ctx context.Context, cl plan.Cluster, store *inventory.Store, inv *inventory.Inventory, p *plan.Plan, o Options) (err error) {
 	o.defaults()
+	defer func() {
+		if err != nil && !errors.Is(err, ErrFailed) {
+			if n := countWritten(p); n > 0 {
+				err = fmt.Errorf("%w (%d objects applied or deleted): %w", ErrIncomplete, n, err)
+			}
+		}
+	}()
+	o.fence = store.Fence
 	if len(p.Problems) > 0 {
 		return fmt.Errorf("%w (%d problems)", ErrProblems, len(p.Problems))
 	}
@@ -209,6 +225,17 @@ func footprint(p *plan.Plan, keep func(*plan.Change) bool) ([]schema.GroupKind, 
 }
 
 func countFailed(p *plan.Plan) int { return p.Counts().Failed }
+
+// countWritten counts the objects applied or deleted.
+func countWritten(p *plan.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Result == plan.Applied || c.Result == plan.Deleted {
+			n++
+		}
+	}
+	return n
+}
 
 func summary(p *plan.Plan) string {
 	n := map[plan.Result]int{}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/parallel"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/testhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
@@ -34,8 +35,12 @@ func prune(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Options) {
 		return
 	}
 	o.Progress.Stage("prune", total)
+	testhook.At(ctx, testhook.BeforePrune)
 	for _, s := range []Stage{StageWebhooks, StageNamespaced, StageCluster, StageDefinitions} {
 		changes := stages[s]
+		if err := fenceBatch(ctx, o, p, changes); err != nil {
+			return
+		}
 		gone := deletedUIDs(p) // the earlier stages are done
 		parallel.ForEach(ctx, len(changes), o.Concurrency, func(ctx context.Context, i int) {
 			deleteOne(ctx, cl, changes[i], p.ApplySetID, gone)

@@ -10,11 +10,13 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
 	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Version is set at build time.
@@ -24,7 +26,10 @@ var Version = "dev"
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	var verbose bool
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// One redactor per run: it learns the secret values of the render while loading,
+	// and every log line and every error is redacted with it.
+	red := redact.New()
+	log := slog.New(red.Handler(slog.NewTextHandler(io.Discard, nil)))
 	root := &cobra.Command{
 		Use:   "kubectl-gitops",
 		Short: "GitOps for kubectl: plan and apply a git path, with garbage collection and image automation",
@@ -44,7 +49,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		if verbose {
 			level = slog.LevelDebug
 		}
-		*log = *slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: level}))
+		*log = *slog.New(red.Handler(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: level})))
 		slog.SetDefault(log)
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
@@ -54,13 +59,18 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(
-		plancmd.NewCmdPlan(flags, streams, log),
-		applycmd.NewCmdApply(flags, streams, log),
+		plancmd.NewCmdPlan(flags, streams, log, red),
+		applycmd.NewCmdApply(flags, streams, log, red),
 		statuscmd.NewCmdStatus(flags, streams, log),
 	)
 	root.AddCommand(
 		imagescmd.NewCmdImages(flags, streams),
 		releasecmd.NewCmdRelease(flags, streams),
 	)
+	for _, c := range root.Commands() {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmdutil.Redacted(red, run(cmd, args)) }
+		}
+	}
 	return root
 }

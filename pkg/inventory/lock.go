@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -38,25 +37,33 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 // LeaseName is the name of the Lease that locks the set, in the parent's namespace.
 func (p Parent) LeaseName() string { return "kubectl-gitops-" + p.Name }
 
-// MinLockTTL is the shortest lock lifetime accepted: renewals happen every ttl/3.
+// MinLockTTL is the shortest lock lifetime accepted.
 const MinLockTTL = 3 * time.Second
 
 // ErrLockLost is the cause of the context Lock returns when the lock was lost.
 var ErrLockLost = errors.New("lost the applyset lock (another apply took it over, or it could not be renewed in time)")
 
 // Lock takes the set's Lease for holder (which must be unique per process). The lease
-// lasts ttl and is renewed every ttl/3 until unlock is called; a holder that dies
-// stops renewing and its lock expires. A live lock held by another holder returns a
-// *LockedError. The returned context is cancelled, with cause ErrLockLost, when the
-// lock is lost: another holder took the lease, or it could not be renewed before it
-// expired. Work done under the lock must use that context.
+// lasts ttl and is renewed every ttl/3 until unlock is called; a holder that dies stops
+// renewing and its lock expires. A live lock held by another holder returns a
+// *LockedError.
+//
+// The returned context is cancelled, with cause ErrLockLost, when the lock is lost:
+// another holder took the lease, or no renewal succeeded in time. "In time" is before
+// the lease could expire: the lock counts as lost ttl/4 before renewTime + ttl, renewTime
+// being the start of the last renewal request known to have taken effect (a renewal
+// whose answer is lost is read back: if the lease names this holder and carries that
+// renewal, it took effect). Work done under the lock must use that context, and the
+// Store confirms the lock before each of its writes (see Fence).
 func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (locked context.Context, unlock func(), err error) {
 	if ttl < MinLockTTL {
 		return nil, nil, fmt.Errorf("lock %s: lock TTL %s is shorter than %s", s.parent, ttl, MinLockTTL)
 	}
+	ttl = ttl.Truncate(time.Second) // the lease counts whole seconds
 	leases := s.client.Resource(leaseGVR).Namespace(s.parent.Namespace)
 	name := s.parent.LeaseName()
-	now := metav1.NewMicroTime(time.Now())
+	acquired := s.clock.Now()
+	now := metav1.NewMicroTime(acquired)
 	want := coordinationv1.Lease{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "coordination.k8s.io/v1", Kind: "Lease"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.parent.Namespace},
@@ -76,7 +83,7 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (loc
 	if apierrors.IsAlreadyExists(err) {
 		cur, gerr := leases.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(gerr) {
-			return nil, nil, &LockedError{Set: s.parent, Holder: "another apply (the lock changed hands while taking it)", Since: time.Now()}
+			return nil, nil, &LockedError{Set: s.parent, Holder: "another apply (the lock changed hands while taking it)", Since: s.clock.Now()}
 		}
 		if gerr != nil {
 			return nil, nil, fmt.Errorf("lock %s: %w", s.parent, gerr)
@@ -85,7 +92,7 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (loc
 		if cerr != nil {
 			return nil, nil, cerr
 		}
-		if !expired(l, time.Now()) {
+		if !expired(l, s.clock.Now()) {
 			since := time.Time{}
 			if l.Spec.AcquireTime != nil {
 				since = l.Spec.AcquireTime.Time
@@ -96,7 +103,7 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (loc
 		obj.SetResourceVersion(cur.GetResourceVersion())
 		held, err = leases.Update(ctx, obj, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
-			return nil, nil, &LockedError{Set: s.parent, Holder: "another apply (lost the race for an expired lock)", Since: time.Now()}
+			return nil, nil, &LockedError{Set: s.parent, Holder: "another apply (lost the race for an expired lock)", Since: s.clock.Now()}
 		}
 	}
 	if err != nil {
@@ -104,56 +111,29 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (loc
 	}
 
 	locked, lose := context.WithCancelCause(ctx)
+	l := &heldLock{s: s, leases: leases, holder: holder, lose: lose, held: held, renewal: newRenewal(ttl, acquired)}
+	s.mu.Lock()
+	s.lock = l
+	s.mu.Unlock()
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	var mu sync.Mutex // guards held
 	go func() {
 		defer close(done)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		lastRenew := time.Now()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-			mu.Lock()
-			cur := held.DeepCopy()
-			mu.Unlock()
-			_ = unstructured.SetNestedField(cur.Object, metav1.NewMicroTime(time.Now()).UTC().Format(metav1.RFC3339Micro), "spec", "renewTime")
-			rctx, cancel := context.WithTimeout(context.Background(), ttl/3)
-			// An update with our last resourceVersion fails if anyone else wrote the lease.
-			next, err := leases.Update(rctx, cur, metav1.UpdateOptions{})
-			cancel()
-			switch {
-			case err == nil:
-				mu.Lock()
-				held = next
-				mu.Unlock()
-				lastRenew = time.Now()
-			case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
-				lose(ErrLockLost)
-				return
-			default:
-				s.log.Warn("renew applyset lock", "set", s.parent.String(), "err", err)
-				if time.Since(lastRenew) > ttl*2/3 {
-					lose(ErrLockLost)
-					return
-				}
-			}
-		}
+		l.loop(ctx, stop)
 	}()
 	return locked, func() {
 		close(stop)
 		<-done
+		s.mu.Lock()
+		s.lock = nil
+		s.mu.Unlock()
 		lose(context.Canceled)
-		mu.Lock()
-		defer mu.Unlock()
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		// Delete only the lease we hold: never one another apply has taken since.
-		uid, rv := held.GetUID(), held.GetResourceVersion()
+		uid, rv := l.held.GetUID(), l.held.GetResourceVersion()
 		err := leases.Delete(dctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			s.log.Warn("release applyset lock", "set", s.parent.String(), "err", err)

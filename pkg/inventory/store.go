@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/utils/clock"
 )
 
 // Inventory is the state recorded on the parent.
@@ -41,6 +43,10 @@ type Store struct {
 	fieldManager string
 	tooling      string
 	log          *slog.Logger
+	clock        clock.Clock
+
+	mu   sync.Mutex
+	lock *heldLock // the set's lock while this process holds it
 }
 
 // Option configures a Store.
@@ -52,12 +58,15 @@ func WithFieldManager(m string) Option { return func(s *Store) { s.fieldManager 
 // WithTooling sets the tooling annotation value (default "kubectl-gitops/v1").
 func WithTooling(t string) Option { return func(s *Store) { s.tooling = t } }
 
+// WithClock sets the clock the lock's renewals are timed with (default: the real one).
+func WithClock(c clock.Clock) Option { return func(s *Store) { s.clock = c } }
+
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns a Store for parent.
 func New(client dynamic.Interface, parent Parent, opts ...Option) *Store {
-	s := &Store{client: client, parent: parent, fieldManager: ToolingName, tooling: ToolingName + "/v1", log: slog.Default()}
+	s := &Store{client: client, parent: parent, fieldManager: ToolingName, tooling: ToolingName + "/v1", log: slog.Default(), clock: clock.RealClock{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -128,6 +137,9 @@ func (s *Store) Commit(ctx context.Context, inv *Inventory, gks []schema.GroupKi
 }
 
 func (s *Store) write(ctx context.Context, inv *Inventory, gks []schema.GroupKind, namespaces []string, r *Record) error {
+	if err := s.Fence(ctx); err != nil {
+		return fmt.Errorf("write applyset parent %s: %w", s.parent, err)
+	}
 	ann := map[string]string{
 		AnnotationTooling:      s.tooling,
 		AnnotationGroupKinds:   formatGroupKinds(gks),

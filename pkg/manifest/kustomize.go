@@ -14,6 +14,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // originAnnotation is where Kustomize records the file a resource came from when the
@@ -26,7 +28,7 @@ var kustomizeMu sync.Mutex
 // buildKustomization builds the kustomization in dir (relative to the root) with plugins
 // off, no remote resources and reads limited to the source root. Objects carry the file
 // they came from when Kustomize knows it, else the kustomization file.
-func buildKustomization(root sourceRoot, dir, kustFile string) ([]Object, []*Error) {
+func buildKustomization(root sourceRoot, dir, kustFile string, red *redact.Redactor) ([]Object, []*Error) {
 	kfile := path.Join(dir, kustFile)
 	if errs := checkKustomization(root, dir); len(errs) > 0 {
 		return nil, errs
@@ -47,9 +49,14 @@ func buildKustomization(root sourceRoot, dir, kustFile string) ([]Object, []*Err
 	opts.Reorder = krusty.ReorderOptionNone
 	opts.AddManagedbyLabel = false
 
+	fs := newRootFS(root, absDir, rewrite)
+	reads := fileReads{}
+	fs.read = func(p string, data []byte) { reads[p] = data }
 	kustomizeMu.Lock()
-	resMap, err := krusty.MakeKustomizer(opts).Run(newRootFS(root, absDir, rewrite), absDir)
+	resMap, err := krusty.MakeKustomizer(opts).Run(fs, absDir)
 	kustomizeMu.Unlock()
+	// Before any error is reported: it may quote a Secret or a generator input it read.
+	addKustomizeInputs(red, root, reads)
 	if err != nil {
 		return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %s", oneLine(root.trim(err.Error())))}}
 	}

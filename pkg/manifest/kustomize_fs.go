@@ -19,6 +19,7 @@ type rootFS struct {
 	root    sourceRoot
 	top     map[string]bool // absolute paths of the top-level kustomization file names
 	rewrite func([]byte) []byte
+	read    func(abs string, data []byte) // called with every file read, as on disk; may be nil
 }
 
 var _ filesys.FileSystem = (*rootFS)(nil)
@@ -113,7 +114,12 @@ func (f *rootFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if abs, _ := filepath.Abs(p); f.top[filepath.Clean(abs)] && f.rewrite != nil {
+	abs, _ := filepath.Abs(p)
+	abs = filepath.Clean(abs)
+	if f.read != nil {
+		f.read(abs, data)
+	}
+	if f.top[abs] && f.rewrite != nil {
 		data = f.rewrite(data)
 	}
 	return data, nil

@@ -55,22 +55,33 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 		objs = append(objs, res.objs...)
 		errs = append(errs, res.errs...)
 	}
+	// Every value learnt from any source is redacted from every error.
+	for _, e := range errs {
+		e.Err = o.redactor.Error(e.Err)
+	}
 	o.log.Debug("loaded manifests", "root", root, "sources", len(units), "objects", len(objs), "errors", len(errs))
 	return objs, joinErrors(errs)
 }
 
 func loadUnit(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error) {
+	objs, errs := loadUnitObjects(ctx, r, u, o)
+	addObjectSecrets(o.redactor, objs)
+	return objs, errs
+}
+
+func loadUnitObjects(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error) {
 	switch u.kind {
 	case unitFile:
 		data, err := r.readFile(u.path)
 		if err != nil {
 			return nil, []*Error{{Source: Source{File: u.path}, Err: fmt.Errorf("read: %w", err)}}
 		}
+		addSecretsInYAML(o.redactor, data) // also Secrets that do not parse as objects
 		objs, errs := parseDocuments(u.path, data, o.log)
 		o.log.Debug("parsed file", "file", u.path, "objects", len(objs), "errors", len(errs))
 		return objs, errs
 	case unitKustomize:
-		objs, errs := buildKustomization(r, u.path, u.file)
+		objs, errs := buildKustomization(r, u.path, u.file, o.redactor)
 		o.log.Debug("built kustomization", "dir", u.path, "objects", len(objs), "errors", len(errs))
 		return objs, errs
 	case unitGenerator:

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // DefaultGeneratorTimeout bounds one .gitops.yaml generator command.
@@ -18,6 +20,7 @@ type options struct {
 	generatorTimeout time.Duration
 	concurrency      int
 	log              *slog.Logger
+	redactor         *redact.Redactor
 }
 
 func newOptions(opts []Option) options {
@@ -25,6 +28,7 @@ func newOptions(opts []Option) options {
 		generatorTimeout: DefaultGeneratorTimeout,
 		concurrency:      runtime.GOMAXPROCS(0),
 		log:              slog.New(slog.DiscardHandler),
+		redactor:         redact.New(),
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -69,6 +73,19 @@ func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
 		if l != nil {
 			o.log = l
+		}
+	}
+}
+
+// WithRedactor sets the Redactor that learns the secret values of the render: every
+// value of every Secret (data and stringData) and every secretGenerator input (literals,
+// files, env files), from the render and, when a Kustomize build fails, from the files
+// it read. The errors Load returns are redacted with it; the caller uses it for the text
+// it shows (problems, logs, statuses). Without it Load uses its own, for its errors only.
+func WithRedactor(r *redact.Redactor) Option {
+	return func(o *options) {
+		if r != nil {
+			o.redactor = r
 		}
 	}
 }

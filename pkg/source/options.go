@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Options say where the manifests come from.
@@ -21,6 +22,9 @@ type Options struct {
 	ManifestGeneration bool
 	// Auth is the git credentials for remotes; nil means gitrepo.AuthFromEnv().
 	Auth transport.AuthMethod
+	// Redactor, when set, learns the Secret values of the render while loading (see
+	// pkg/redact), so every text leaving the caller can be redacted with it.
+	Redactor *redact.Redactor
 }
 
 // AddFlags registers --ref and --path.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Source is an opened source: where manifests are read and what commit they are.
@@ -29,6 +30,7 @@ type Source struct {
 	Clone bool
 
 	generation bool
+	redactor   *redact.Redactor
 }
 
 // Close removes a clone. The Source must not be used afterwards.
@@ -43,7 +45,8 @@ func (s *Source) Load(ctx context.Context, log *slog.Logger) ([]manifest.Object,
 	return manifest.Load(ctx, s.Root,
 		manifest.WithPaths(s.Paths...),
 		manifest.WithManifestGeneration(s.generation),
-		manifest.WithLogger(log))
+		manifest.WithLogger(log),
+		manifest.WithRedactor(s.redactor))
 }
 
 // Describe is the source as recorded on the ApplySet: the URL and the paths.
@@ -54,3 +57,7 @@ func (s *Source) Describe() string {
 	}
 	return d
 }
+
+// Redactor is the redactor that learns the Secret values of what Load reads (nil
+// when Options.Redactor was not set).
+func (s *Source) Redactor() *redact.Redactor { return s.redactor }

@@ -22,6 +22,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Options of `kubectl gitops apply`.
@@ -48,8 +49,9 @@ type Options struct {
 }
 
 // NewCmdApply returns the apply command.
-func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger) *cobra.Command {
+func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
+	o.Source.Redactor, o.Status.Redactor = red, red
 	cmd := &cobra.Command{
 		Use:   "apply [SOURCE]",
 		Short: "Apply a git path to the cluster, in stages, with garbage collection",
@@ -58,8 +60,10 @@ invalid, then applies with server-side apply in stages (CRDs and Namespaces, clu
 namespaced, admission webhooks), prunes members of the ApplySet no longer in git, and records
 the applied commit on the ApplySet parent. Two applies of one set never run at once.
 
-Exit status: 0 applied, 1 some objects failed (the rest were applied), 2 nothing applied
-(bad input, problems in the plan, unreachable cluster, set locked).`,
+Exit status: 0 applied; 1 some objects failed (the rest were applied), or the apply stopped
+after writing objects (the lock was lost, the result could not be recorded: the objects
+written are listed); 2 nothing applied (bad input, problems in the plan, unreachable
+cluster, set locked).`,
 		Example: `  kubectl gitops apply ./deploy --applyset prod
   kubectl gitops apply https://github.com/org/fleet --ref main --path clusters/prod --wait
   kubectl gitops apply https://github.com/org/fleet --interval 5m   # keep syncing`,
@@ -232,9 +236,10 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 		Progress:       o.progress(),
 		Logger:         o.Log,
 	})
-	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() {
+	if cause := context.Cause(ctx); err != nil && cause != nil && cause != ctx.Err() && !errors.Is(err, cause) {
 		err = fmt.Errorf("%w: %w", err, cause) // e.g. the lock was lost
 	}
+	p.Redact(o.Source.Redactor) // errors of the writes may quote values too
 	o.Status.Report(statusCtx, p, err, o.Log)
 	if perr := o.printResult(p); perr != nil {
 		o.Log.Error("print result", "err", perr)
@@ -242,6 +247,8 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	switch {
 	case errors.Is(err, apply.ErrFailed):
 		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("%d objects failed", p.Counts().Failed))
+	case errors.Is(err, apply.ErrIncomplete):
+		return cmdutil.Exit(cmdutil.ExitChanges, err) // the objects written are listed above
 	case err != nil:
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}

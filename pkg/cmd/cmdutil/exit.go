@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Exit codes, as documented in the README (like kubectl diff).
@@ -43,6 +45,17 @@ func CodeOf(err error) int {
 		return e.Code
 	}
 	return ExitFailure
+}
+
+// Redacted returns err with its message redacted by r, keeping its exit code.
+func Redacted(r *redact.Redactor, err error) error {
+	if e, ok := err.(*ExitError); ok {
+		if e.Err == nil {
+			return err
+		}
+		return &ExitError{Code: e.Code, Err: r.Error(e.Err)}
+	}
+	return r.Error(err)
 }
 
 // Command is kubectl's command pattern: Complete fills in what the flags leave open,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // StatusOptions post the outcome as a GitHub commit status.
@@ -20,6 +21,7 @@ type StatusOptions struct {
 	Context   string
 	APIURL    string
 	TargetURL string
+	Redactor  *redact.Redactor // redacts the descriptions
 
 	reporter *githubapp.StatusReporter
 }
@@ -92,9 +94,9 @@ func (o *StatusOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 	var err error
 	switch {
 	case p == nil:
-		err = o.reporter.Error(ctx, runErr.Error())
+		err = o.reporter.Error(ctx, o.Redactor.String(runErr.Error()))
 	case len(p.Problems) > 0:
-		err = o.reporter.Failure(ctx, p.Problems[0].String())
+		err = o.reporter.Failure(ctx, o.Redactor.String(p.Problems[0].String()))
 	default:
 		c := p.Counts()
 		desc := githubapp.DescribeCounts(c.Create, c.Update, c.Delete, c.Unchanged, c.Failed)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -157,15 +156,17 @@ func Build(ctx context.Context, s *Source, t *TargetOptions, po PlanOptions, log
 	if loadErr != nil {
 		p.Problems = append(ManifestProblems(loadErr), p.Problems...)
 	}
+	p.Redact(s.Redactor())
 	return p, inv, nil
 }
 
-// ManifestProblems turns the errors of manifest.Load into plan problems.
+// ManifestProblems turns the errors of manifest.Load into plan problems. Load has
+// redacted them already: a Kustomize error may quote a Secret or a generator input.
 func ManifestProblems(err error) []plan.Problem {
 	var out []plan.Problem
 	for _, e := range flatten(err) {
 		if me, ok := e.(*manifest.Error); ok {
-			msg := withholdGeneratorInput(me.Err.Error())
+			msg := me.Err.Error()
 			if me.Object != "" {
 				msg = me.Object + ": " + msg
 			}
@@ -175,22 +176,6 @@ func ManifestProblems(err error) []plan.Problem {
 		out = append(out, plan.Problem{Message: e.Error()})
 	}
 	return out
-}
-
-// generatorInputErrors are Kustomize errors that quote configMapGenerator or
-// secretGenerator input (a literal, an env-file line), which may be a Secret value.
-var generatorInputErrors = []string{"literal source", "is not a valid key name", "invalid utf8"}
-
-// withholdGeneratorInput replaces a Kustomize error that may quote Secret input with
-// a message that does not.
-func withholdGeneratorInput(msg string) string {
-	for _, s := range generatorInputErrors {
-		if strings.Contains(msg, s) {
-			return "a configMapGenerator or secretGenerator entry is malformed (details withheld: they may contain secret data); " +
-				"check its literals (key=value) and env files, or run `kustomize build` on the directory locally"
-		}
-	}
-	return msg
 }
 
 func flatten(err error) []error {

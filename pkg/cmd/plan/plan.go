@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // Options of `kubectl gitops plan`.
@@ -28,8 +29,9 @@ type Options struct {
 }
 
 // NewCmdPlan returns the plan command.
-func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger) *cobra.Command {
+func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
+	o.Source.Redactor, o.Status.Redactor = red, red
 	cmd := &cobra.Command{
 		Use:   "plan [SOURCE]",
 		Short: "Show what applying a git path would change in the cluster",
