@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
@@ -22,6 +23,9 @@ type Options struct {
 	Plan   cmdutil.PlanOptions
 	Output cmdutil.OutputOptions
 	Status cmdutil.StatusOptions
+	// Base, when set, makes an offline plan: the render of Base against the render of
+	// SOURCE, no cluster needed.
+	Base string
 
 	flags *genericclioptions.ConfigFlags
 	genericiooptions.IOStreams
@@ -40,9 +44,15 @@ live cluster and the ApplySet's inventory, and prints one entry per object: crea
 delete (prune), unchanged or skip, with a diff. Every object is validated by the API server
 (server-side dry-run); nothing is written.
 
+With --base REF the plan is offline: the render of REF (e.g. the branch a pull request
+goes into) against the render of SOURCE, without a cluster, so it runs in any CI and on
+pull requests from forks. Secret values are masked the same way; nothing is validated
+by a server.
+
 Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).`,
 		Example: `  kubectl gitops plan ./deploy
-  kubectl gitops plan https://github.com/org/fleet --ref main --path clusters/prod -o markdown`,
+  kubectl gitops plan https://github.com/org/fleet --ref main --path clusters/prod -o markdown
+  kubectl gitops plan ./deploy --base origin/main -o markdown     # offline: no cluster`,
 		Args:          cobra.MaximumNArgs(1),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -53,6 +63,7 @@ Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).
 	o.Plan.AddFlags(cmd.Flags())
 	o.Output.AddFlags(cmd.Flags())
 	o.Status.AddFlags(cmd.Flags(), githubapp.PlanStatusContext)
+	cmd.Flags().StringVar(&o.Base, "base", "", "offline plan: compare with the render of this git ref instead of the cluster (no cluster needed)")
 	return cmd
 }
 
@@ -61,11 +72,17 @@ func (o *Options) Complete(args []string) error {
 	if len(args) == 1 {
 		o.Source.Source = args[0]
 	}
+	if o.Base != "" {
+		return nil // no cluster
+	}
 	return o.Target.Complete(o.flags)
 }
 
 // Validate checks the options.
 func (o *Options) Validate() error {
+	if o.Base != "" {
+		return o.Output.Validate()
+	}
 	if err := o.Target.Validate(); err != nil {
 		return err
 	}
@@ -74,6 +91,9 @@ func (o *Options) Validate() error {
 
 // Run builds and prints the plan. The exit status is 1 when there are changes.
 func (o *Options) Run(ctx context.Context) error {
+	if o.Base != "" {
+		return o.runOffline(ctx)
+	}
 	if err := o.Target.Reachable(ctx, o.flags); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
@@ -91,6 +111,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
+	return o.print(p)
+}
+
+// print writes the plan; the exit status says whether it has problems or changes.
+func (o *Options) print(p *plan.Plan) error {
 	if err := o.Output.Print(o.Out, p, ""); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}

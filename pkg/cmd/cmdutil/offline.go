@@ -1,0 +1,40 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+)
+
+// BuildOffline renders head and the same paths at baseRef, and plans one against the
+// other without a cluster (plan.BuildOffline). Manifest errors of the head become
+// problems; the base must render (it is what the cluster is assumed to run).
+func BuildOffline(ctx context.Context, so *SourceOptions, head *Source, baseRef string, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, error) {
+	bo := so.Options
+	bo.Ref = baseRef
+	base, err := bo.Open(ctx, log)
+	if err != nil {
+		return nil, fmt.Errorf("base %s: %w", baseRef, err)
+	}
+	defer base.Close()
+	baseObjs, err := base.Load(ctx, log)
+	if err != nil {
+		return nil, fmt.Errorf("base %s does not render: %w", baseRef, err)
+	}
+	headObjs, loadErr := head.Load(ctx, log)
+	p := plan.BuildOffline(baseObjs, headObjs, plan.OfflineOptions{
+		DefaultNamespace: t.DefaultNamespace,
+		AllowNamespaces:  t.AllowNamespaces,
+		Prune:            po.Prune && loadErr == nil,
+		Revision:         head.Revision,
+		BaseRevision:     base.Revision,
+		Source:           head.Describe(),
+	})
+	if loadErr != nil {
+		p.Problems = append(ManifestProblems(loadErr), p.Problems...)
+	}
+	p.Redact(head.Redactor())
+	return p, nil
+}

@@ -1,0 +1,26 @@
+package plan
+
+import (
+	"context"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+)
+
+// runOffline plans SOURCE against the render of --base, without a cluster.
+func (o *Options) runOffline(ctx context.Context) error {
+	head, err := o.Source.Open(ctx, o.Log)
+	if err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	defer head.Close()
+	if err := o.Status.Complete(head.Revision, o.Log); err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	o.Status.Pending(ctx, "planning offline against "+o.Base, o.Log)
+	p, err := cmdutil.BuildOffline(ctx, &o.Source, head, o.Base, &o.Target, o.Plan, o.Log)
+	o.Status.Report(ctx, p, err, o.Log)
+	if err != nil {
+		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	return o.print(p)
+}
