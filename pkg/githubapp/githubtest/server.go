@@ -63,6 +63,11 @@ type Server struct {
 	// PerPage caps list pages (default 30, like GitHub; per_page up to 100 is honoured).
 	PerPage int
 
+	// App, when set, makes the server a GitHub App's API: /app and installation
+	// tokens need a JWT signed with the App's key, and every other call a current
+	// installation token.
+	App *App
+
 	mu       sync.Mutex
 	calls    []Call
 	comments []*Comment
@@ -164,6 +169,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 		writeJSON(w, f.Status, map[string]any{"message": f.Message, "documentation_url": f.DocURL})
 		return
+	}
+	if s.App != nil {
+		if done := s.App.serve(w, r); done {
+			return
+		}
 	}
 	p := r.URL.Path
 	switch m := match(p); {
