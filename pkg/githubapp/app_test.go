@@ -36,7 +36,7 @@ func TestAppInstallationTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gh := githubtest.New(t)
+			gh := githubtest.NewChecked(t)
 			gh.App = &githubtest.App{ID: 77, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: tt.ttl, Installations: map[int64]bool{5: true}}
 			app, err := NewApp(77, keyPEM, gh.URL, nil)
 			if err != nil {
@@ -61,7 +61,7 @@ func TestAppInstallationTokens(t *testing.T) {
 	}
 
 	t.Run("wrong key is explained, never quoted", func(t *testing.T) {
-		gh := githubtest.New(t)
+		gh := githubtest.NewChecked(t)
 		gh.App = &githubtest.App{ID: 77, Key: &key.PublicKey, TokenTTL: time.Hour}
 		app, err := NewApp(77, otherPEM, gh.URL, nil)
 		if err != nil {

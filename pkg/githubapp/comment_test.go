@@ -27,7 +27,7 @@ func newSticky(t *testing.T, gh *githubtest.Server) *StickyComment {
 }
 
 func TestStickyCommentSync(t *testing.T) {
-	gh := githubtest.New(t)
+	gh := githubtest.NewChecked(t)
 	gh.PerPage = 2 // make the listing paginate
 	// Comments of people, one quoting a marker, come before and between.
 	gh.AddComment("o/r", 7, "alice", "LGTM")
@@ -106,7 +106,7 @@ func TestStickyCommentRetriesAndErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gh := githubtest.New(t)
+			gh := githubtest.NewChecked(t)
 			tt.fault.Path = regexp.MustCompile(`/comments$`)
 			gh.Inject(tt.fault)
 			_, err := newSticky(t, gh).Sync(context.Background(), "aaa", []string{"plan"})
@@ -124,7 +124,7 @@ func TestStickyCommentRetriesAndErrors(t *testing.T) {
 }
 
 func TestStickyCommentRefusesOversize(t *testing.T) {
-	gh := githubtest.New(t)
+	gh := githubtest.NewChecked(t)
 	_, err := newSticky(t, gh).Sync(context.Background(), "aaa", []string{strings.Repeat("x", CommentLimit)})
 	if err == nil || !strings.Contains(err.Error(), "over GitHub's limit") {
 		t.Fatalf("err %v", err)

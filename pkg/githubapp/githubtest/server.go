@@ -63,6 +63,11 @@ type Server struct {
 	// PerPage caps list pages (default 30, like GitHub; per_page up to 100 is honoured).
 	PerPage int
 
+	// Spec, when set, checks every request against GitHub's OpenAPI description
+	// before anything else: 404 for an unknown method and path, 422 for a body it
+	// rejects (see NewChecked).
+	Spec *Spec
+
 	// App, when set, makes the server a GitHub App's API: /app and installation
 	// tokens need a JWT signed with the App's key, and every other call a current
 	// installation token.
@@ -81,6 +86,23 @@ func New(t interface{ Cleanup(func()) }) *Server {
 	s := &Server{Author: "kubectl-gitops[bot]", PerPage: 30, nextID: 1000}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
+	return s
+}
+
+// NewChecked starts a server that checks every request against GitHub's OpenAPI
+// description (see Spec); the test fails when the description cannot be had.
+func NewChecked(t interface {
+	Cleanup(func())
+	Helper()
+	Fatalf(string, ...any)
+}) *Server {
+	t.Helper()
+	sp, err := LoadSpec()
+	if err != nil {
+		t.Fatalf("GitHub's API description: %v", err)
+	}
+	s := New(t)
+	s.Spec = sp
 	return s
 }
 
@@ -159,6 +181,7 @@ func (r *recorder) WriteHeader(code int) {
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-RateLimit-Limit", "5000")
 	w.Header().Set("X-RateLimit-Remaining", "4999")
@@ -169,6 +192,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 		writeJSON(w, f.Status, map[string]any{"message": f.Message, "documentation_url": f.DocURL})
 		return
+	}
+	if s.Spec != nil {
+		if code, msg := s.Spec.Check(r, body); code != 0 {
+			writeJSON(w, code, map[string]any{"message": msg, "documentation_url": "https://docs.github.com/rest"})
+			return
+		}
 	}
 	if s.App != nil {
 		if done := s.App.serve(w, r); done {
