@@ -21,14 +21,25 @@ type App struct {
 	base    http.RoundTripper
 	apps    *ghinstallation.AppsTransport
 
+	wrap func(installation int64, rt http.RoundTripper) http.RoundTripper
+
 	mu    sync.Mutex
 	insts map[int64]*ghinstallation.Transport
+}
+
+// AppOption configures an App.
+type AppOption func(*App)
+
+// WithTransportWrapper wraps every client's transport, e.g. to count calls per
+// installation (0 for the App's own calls).
+func WithTransportWrapper(w func(installation int64, rt http.RoundTripper) http.RoundTripper) AppOption {
+	return func(a *App) { a.wrap = w }
 }
 
 // NewApp reads the App's private key (PEM) and returns the App. baseURL "" is
 // api.github.com; otherwise the API root of GitHub Enterprise ("https://ghe/api/v3")
 // or of a test server. base may be nil (http.DefaultTransport).
-func NewApp(id int64, privateKeyPEM []byte, baseURL string, base http.RoundTripper) (*App, error) {
+func NewApp(id int64, privateKeyPEM []byte, baseURL string, base http.RoundTripper, opts ...AppOption) (*App, error) {
 	if id <= 0 {
 		return nil, fmt.Errorf("GitHub App id %d: want the App's numeric id", id)
 	}
@@ -48,7 +59,12 @@ func NewApp(id int64, privateKeyPEM []byte, baseURL string, base http.RoundTripp
 		return nil, fmt.Errorf("GitHub App private key: not an RSA private key in PEM form (%s)", keyErrorKind(err))
 	}
 	apps.BaseURL = strings.TrimSuffix(u.String(), "/")
-	return &App{id: id, baseURL: u.String(), base: base, apps: apps, insts: map[int64]*ghinstallation.Transport{}}, nil
+	a := &App{id: id, baseURL: u.String(), base: base, apps: apps, insts: map[int64]*ghinstallation.Transport{},
+		wrap: func(_ int64, rt http.RoundTripper) http.RoundTripper { return rt }}
+	for _, o := range opts {
+		o(a)
+	}
+	return a, nil
 }
 
 // ID is the App's id.
@@ -57,7 +73,7 @@ func (a *App) ID() int64 { return a.id }
 // AppClient is a client authenticated as the App (for /app endpoints: the App
 // itself, its installations, their tokens).
 func (a *App) AppClient() *github.Client {
-	c, _ := NewClient(&http.Client{Transport: a.apps}, "", a.baseURL)
+	c, _ := NewClient(&http.Client{Transport: a.wrap(0, a.apps)}, "", a.baseURL)
 	return c
 }
 
@@ -77,7 +93,7 @@ func (a *App) transport(id int64) *ghinstallation.Transport {
 // Installation is a client authenticated as installation id. Clients share one
 // cached token per installation.
 func (a *App) Installation(id int64) *github.Client {
-	c, _ := NewClient(&http.Client{Transport: a.transport(id)}, "", a.baseURL)
+	c, _ := NewClient(&http.Client{Transport: a.wrap(id, a.transport(id))}, "", a.baseURL)
 	return c
 }
 
