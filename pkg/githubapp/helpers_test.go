@@ -34,3 +34,5 @@ func (h onLog) Handle(_ context.Context, r slog.Record) error {
 }
 func (h onLog) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h onLog) WithGroup(string) slog.Handler      { return h }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 )
 
 // GitHubCommentLimit is the most characters GitHub accepts in an issue or pull
@@ -28,6 +30,9 @@ type MarkdownOptions struct {
 	// Title is the heading; by default "kubectl gitops plan", or "kubectl gitops apply"
 	// for an executed plan.
 	Title string
+	// SourceURL, when set, links each file:line to the URL it returns (e.g. the file
+	// at the pull request's head commit); "" leaves that source unlinked.
+	SourceURL func(manifest.Source) string
 }
 
 // WriteMarkdown writes the plan for a pull request comment or a job summary: a
@@ -42,7 +47,7 @@ func (p *Plan) WriteMarkdown(w io.Writer, o MarkdownOptions) error {
 	if limit <= 0 {
 		limit = DefaultMarkdownMaxBytes
 	}
-	d := newMarkdownDoc(p, o.Title, limit)
+	d := newMarkdownDoc(p, o, limit)
 	out, err := d.fit()
 	if err != nil {
 		return err
@@ -97,8 +102,9 @@ const (
 	detailsEnd      = "\n</details>\n\n"
 )
 
-func newMarkdownDoc(p *Plan, title string, limit int) *markdownDoc {
+func newMarkdownDoc(p *Plan, o MarkdownOptions, limit int) *markdownDoc {
 	exec := executed(p)
+	title := o.Title
 	if title == "" {
 		title = "kubectl gitops plan"
 		if exec {
@@ -133,7 +139,7 @@ func newMarkdownDoc(p *Plan, title string, limit int) *markdownDoc {
 		var b strings.Builder
 		b.WriteString("- ")
 		if pr.Source.File != "" {
-			b.WriteString(mdCode(pr.Source.String()) + " ")
+			b.WriteString(mdSource(pr.Source, o.SourceURL) + " ")
 		}
 		if pr.ID != nil {
 			b.WriteString(mdCode(pr.ID.String()) + ": ")
@@ -148,7 +154,7 @@ func newMarkdownDoc(p *Plan, title string, limit int) *markdownDoc {
 		}
 		src := ""
 		if ch.Source.File != "" {
-			src = mdCell(mdCode(ch.Source.String()))
+			src = mdCell(mdSource(ch.Source, o.SourceURL))
 		}
 		d.rows = append(d.rows, fmt.Sprintf("| %s | %s | %s | %s |\n",
 			mdText(string(ch.Action)), mdCell(mdCode(ch.ID.String())), src, markdownDetails(ch)))
@@ -442,6 +448,24 @@ func mdCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// mdSource is a file:line as inline code, linked when link gives it a URL.
+func mdSource(s manifest.Source, link func(manifest.Source) string) string {
+	code := mdCode(s.String())
+	if link == nil {
+		return code
+	}
+	u := link(s)
+	if u == "" {
+		return code
+	}
+	return "[" + code + "](" + mdURL(u) + ")"
+}
+
+// mdURL escapes the characters that would end a Markdown link destination.
+func mdURL(u string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(oneLine(cleanText(u)))
 }
 
 // mdCell escapes the table cell separator in s (GitHub requires it even inside code

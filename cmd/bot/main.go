@@ -1,0 +1,202 @@
+// Command kubectl-gitops-bot is the GitHub App server: one process (or several
+// replicas) for every installation and repository of the App. See docs/bot.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+)
+
+// envPrefix names the environment variable of each flag: --app-id is GITOPS_BOT_APP_ID.
+const envPrefix = "GITOPS_BOT_"
+
+// Options are the bot's settings.
+type Options struct {
+	Listen            string
+	GitHubAPIURL      string
+	AppID             int64
+	AppPrivateKeyFile string
+	WebhookSecretFile string
+	Kubeconfig        string
+	Workers           int
+	QueueSize         int
+	MaxBody           int64
+	LogFormat         string
+	ShutdownTimeout   time.Duration
+
+	out, errOut io.Writer
+	log         *slog.Logger
+	key, secret []byte
+}
+
+// AddFlags registers the flags.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Listen, "listen", ":8080", "address to serve /webhook, /healthz, /readyz and /metrics on")
+	fs.StringVar(&o.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API root (GitHub Enterprise: https://HOST/api/v3)")
+	fs.Int64Var(&o.AppID, "app-id", 0, "the GitHub App's id")
+	fs.StringVar(&o.AppPrivateKeyFile, "app-private-key-file", "", "the GitHub App's private key (PEM)")
+	fs.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the App's webhook secret")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
+	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
+	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
+	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
+}
+
+// envName is the environment variable of a flag.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// Complete fills flags not given from the environment, then reads the key and secret.
+func (o *Options) Complete(fs *pflag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || f.Name == "help" {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	var h slog.Handler = slog.NewTextHandler(o.errOut, nil)
+	if o.LogFormat == "json" {
+		h = slog.NewJSONHandler(o.errOut, nil)
+	}
+	o.log = slog.New(h)
+	return nil
+}
+
+// Validate checks the settings and reads the key and secret files.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.AppID <= 0 {
+		errs = append(errs, fmt.Errorf("--app-id (%s) is required", envName("app-id")))
+	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", o.LogFormat))
+	}
+	if o.Workers < 1 || o.QueueSize < 1 {
+		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	}
+	read := func(flag, path string) []byte {
+		if path == "" {
+			errs = append(errs, fmt.Errorf("--%s (%s) is required", flag, envName(flag)))
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--%s: %w", flag, err))
+			return nil
+		}
+		return b
+	}
+	o.key = read("app-private-key-file", o.AppPrivateKeyFile)
+	secret := read("webhook-secret-file", o.WebhookSecretFile)
+	o.secret = []byte(strings.TrimSpace(string(secret)))
+	if secret != nil && len(o.secret) == 0 {
+		errs = append(errs, fmt.Errorf("--webhook-secret-file %s is empty", o.WebhookSecretFile))
+	}
+	return errors.Join(errs...)
+}
+
+// Run serves until ctx ends, then drains the queue.
+func (o *Options) Run(ctx context.Context) error {
+	metrics := bot.NewMetrics()
+	app, err := githubapp.NewApp(o.AppID, o.key, o.GitHubAPIURL, nil, githubapp.WithTransportWrapper(metrics.Transport))
+	if err != nil {
+		return err
+	}
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	srv, err := bot.NewServer(jobCtx, bot.Config{
+		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(app, o.log),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Listen, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	o.log.Info("serving", "address", ln.Addr().String(), "app", o.AppID, "api", o.GitHubAPIURL)
+	if err := srv.Ready(ctx); err != nil {
+		o.log.Warn("not ready yet", "error", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	o.log.Info("shutting down: no new events, draining the queue", "timeout", o.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	qerr := srv.Shutdown(sctx) // the webhook answers 503 from now on
+	herr := hs.Shutdown(sctx)
+	if qerr != nil {
+		cancelJobs()
+	}
+	return errors.Join(qerr, herr)
+}
+
+// NewCommand is the bot's command.
+func NewCommand(out, errOut io.Writer, getenv func(string) string) *cobra.Command {
+	o := &Options{out: out, errOut: errOut}
+	cmd := &cobra.Command{
+		Use:           "kubectl-gitops-bot",
+		Short:         "The kubectl-gitops GitHub App: plan comments on pull requests, for every installation",
+		Long:          "The kubectl-gitops GitHub App server. Every flag can also be set by environment: --app-id is " + envName("app-id") + ".",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(cmd.Flags(), getenv); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := NewCommand(os.Stdout, os.Stderr, os.Getenv).ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing given", nil, nil, []string{"--app-id (GITOPS_BOT_APP_ID) is required", "--app-private-key-file (GITOPS_BOT_APP_PRIVATE_KEY_FILE) is required", "--webhook-secret-file"}},
+		{"bad env value", nil, map[string]string{"GITOPS_BOT_WORKERS": "many"}, []string{"GITOPS_BOT_WORKERS"}},
+		{"missing file", []string{"--app-id", "1", "--app-private-key-file", filepath.Join(dir, "nope"), "--webhook-secret-file", empty}, nil, []string{"no such file", "is empty"}},
+		{"bad log format", []string{"--log-format", "xml"}, nil, []string{"--log-format \"xml\""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var errOut bytes.Buffer
+			cmd := NewCommand(io.Discard, &errOut, func(k string) string { return tt.env[k] })
+			cmd.SetArgs(tt.args)
+			err := cmd.ExecuteContext(context.Background())
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err %v, want it to say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServe runs the bot as a real HTTP server against the fake GitHub App API.
+func TestServe(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.NewChecked(t)
+	gh.App = &githubtest.App{ID: 99, Slug: "gitops", Key: &key.PublicKey, TokenTTL: time.Hour, Installations: map[int64]bool{1: true}}
+	dir := t.TempDir()
+	keyFile, secretFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "secret")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
+	secret := "whsec-test"
+	os.WriteFile(secretFile, []byte(secret+"\n"), 0o600)
+	addr := freeAddr(t)
+	env := map[string]string{"GITOPS_BOT_APP_ID": "99", "GITOPS_BOT_APP_PRIVATE_KEY_FILE": keyFile,
+		"GITOPS_BOT_WEBHOOK_SECRET_FILE": secretFile, "GITOPS_BOT_GITHUB_API_URL": gh.URL, "GITOPS_BOT_LOG_FORMAT": "json"}
+	var logs syncBuffer
+	cmd := NewCommand(io.Discard, &logs, func(k string) string { return env[k] })
+	cmd.SetArgs([]string{"--listen", addr, "--max-body", "4096"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	base := "http://" + addr
+	waitFor(t, base+"/healthz")
+
+	post := func(event, delivery, body, sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", event)
+		req.Header.Set("X-GitHub-Delivery", delivery)
+		if sig != "" {
+			req.Header.Set("X-Hub-Signature-256", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	sign := func(body string) string {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(body))
+		return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	}
+	ev := `{"action":"added","installation":{"id":1},"repositories_added":[{"full_name":"o/r"}],"repositories_removed":[]}`
+	before := len(gh.Calls())
+	for _, c := range []struct {
+		name, event, delivery, body, sig string
+		want                             int
+	}{
+		{"signed", "installation_repositories", "a", ev, sign(ev), 202},
+		{"replayed", "installation_repositories", "a", ev, sign(ev), 200},
+		{"unsigned", "installation_repositories", "b", ev, "", 401},
+		{"wrong signature", "installation_repositories", "c", ev, sign(ev + "x"), 401},
+		{"too large", "installation_repositories", "d", `{"x":"` + strings.Repeat("y", 5000) + `"}`, sign(`{"x":"` + strings.Repeat("y", 5000) + `"}`), 413},
+		{"ping", "ping", "e", `{"zen":"hi","hook_id":1}`, sign(`{"zen":"hi","hook_id":1}`), 202},
+	} {
+		if got := post(c.event, c.delivery, c.body, c.sig); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if n := len(gh.Calls()) - before; n != 0 {
+		t.Errorf("webhooks made %d GitHub calls; installation events change memory only", n)
+	}
+	for path, want := range map[string]string{
+		"/readyz":  "ok",
+		"/metrics": `gitops_bot_webhook_deliveries_total{event="installation_repositories",outcome="unauthorized"} 2`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d, want %q in:\n%.2000s", path, resp.StatusCode, want, b)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the bot did not stop")
+	}
+	if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), "PRIVATE KEY") || strings.Contains(logs.String(), "ghs_") {
+		t.Errorf("a secret is in the logs:\n%s", logs.String())
+	}
+}
+
+func waitFor(t *testing.T, url string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered", url)
+}

@@ -1,0 +1,144 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+)
+
+// Handler turns one event into a job; ok is false when the event needs no work
+// (an action the bot ignores, a ping). It must be quick: the work goes in the job.
+type Handler func(ev githubapp.WebhookEvent) (job Job, ok bool)
+
+// Config is what a Server needs.
+type Config struct {
+	App           *githubapp.App
+	WebhookSecret []byte
+	// MaxBody bounds webhook bodies (default githubapp.DefaultMaxWebhookBody).
+	MaxBody   int64
+	Workers   int
+	QueueSize int
+	Log       *slog.Logger
+	Metrics   *Metrics
+	// Handlers by event name; events without one are acknowledged and ignored.
+	Handlers map[string]Handler
+}
+
+// Server is the bot's HTTP side: POST /webhook, /healthz, /readyz and /metrics, in
+// front of the work queue.
+type Server struct {
+	cfg     Config
+	queue   *Queue
+	webhook *githubapp.WebhookHandler
+
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
+	readyTTL time.Duration
+	appSlug  string
+	shutdown bool
+}
+
+// NewServer starts the queue's workers; jobs run with ctx.
+func NewServer(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, readyTTL: time.Minute}
+	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue())
+	events := make([]string, 0, len(cfg.Handlers))
+	for name := range cfg.Handlers {
+		events = append(events, name)
+	}
+	opts := []githubapp.WebhookOption{
+		githubapp.WithWebhookEvents(events...),
+		githubapp.WithWebhookLogger(cfg.Log),
+		githubapp.WithWebhookObserver(cfg.Metrics.Delivery),
+	}
+	if cfg.MaxBody > 0 {
+		opts = append(opts, githubapp.WithMaxWebhookBody(cfg.MaxBody))
+	}
+	wh, err := githubapp.NewWebhookHandler(cfg.WebhookSecret, s.dispatch, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.webhook = wh
+	return s, nil
+}
+
+// dispatch queues the job of an event; a full or closing queue makes the webhook
+// answer 503.
+func (s *Server) dispatch(_ context.Context, ev githubapp.WebhookEvent) error {
+	h := s.cfg.Handlers[ev.Name]
+	if h == nil {
+		return nil
+	}
+	job, ok := h(ev)
+	if !ok {
+		return nil
+	}
+	if err := s.queue.Push(job); err != nil {
+		return fmt.Errorf("%w: %w", githubapp.ErrBusy, err)
+	}
+	return nil
+}
+
+// Push queues a job that no event brought (a re-plan at start, a scan).
+func (s *Server) Push(j Job) error { return s.queue.Push(j) }
+
+// Handler serves the bot's endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/webhook", s.webhook)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Ready(r.Context()); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// Ready reports whether the bot can work: the queue runs and the App's key works
+// (asked of GitHub at most once a minute).
+func (s *Server) Ready(ctx context.Context) error {
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	if s.shutdown {
+		return errors.New("shutting down")
+	}
+	if s.cfg.App == nil {
+		return errors.New("no GitHub App configured")
+	}
+	if time.Since(s.readyAt) < s.readyTTL {
+		return s.readyErr
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	s.appSlug, s.readyErr = s.cfg.App.Check(ctx)
+	s.readyAt = time.Now()
+	return s.readyErr
+}
+
+// Shutdown stops taking events (the webhook answers 503) and waits for the queued
+// and running jobs, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.readyMu.Lock()
+	s.shutdown = true
+	s.readyMu.Unlock()
+	return s.queue.Shutdown(ctx)
+}

@@ -1,0 +1,250 @@
+package githubapp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+)
+
+// CommentLimit is the most characters GitHub accepts in one issue or pull request
+// comment (a longer one is refused with 422).
+const CommentLimit = plan.GitHubCommentLimit
+
+// markerReserve is what a page leaves for the hidden marker of a sticky comment.
+const markerReserve = 256
+
+// PlanSection is one target's plan in a pull request comment.
+type PlanSection struct {
+	// Name is the target's name; it heads the section.
+	Name string
+	// Blocks is the target's plan, rendered by plan.Plan.MarkdownBlocks.
+	Blocks plan.MarkdownBlocks
+	// Error, when the target could not be planned at all, replaces its plan.
+	Error string
+}
+
+// PlanComment is the content of a sticky plan comment: a title line, one summary line
+// per target, then each target's counts, problems and objects, then the diffs.
+type PlanComment struct {
+	// Title is the first line, e.g. "kubectl gitops plan for `abc1234`".
+	Title    string
+	Sections []PlanSection
+	// Footer ends the first page, e.g. how to re-run the plan.
+	Footer string
+}
+
+// Groups of atoms that are not lists.
+const (
+	groupHead  = "head"
+	groupError = "error"
+	groupNone  = "none"
+)
+
+// atom is one block that is never split across pages.
+type atom struct {
+	text    string
+	section int
+	group   string             // heading written before the first atom of a run of this group
+	diff    *plan.MarkdownDiff // set for diffs: may be shown truncated
+}
+
+// Pages lays the comment out in pages of at most limit bytes (CommentLimit when 0),
+// each valid Markdown on its own: nothing is split inside a code block, a table or a
+// <details> block. The first page holds the title, the summaries and, as far as they
+// fit, every target's counts and list of objects; diffs follow in the room left and
+// on continuation pages. Nothing is left out, except that a diff too large for a page
+// of its own is shown truncated with a note saying so. The first page says how many
+// pages follow.
+func (c PlanComment) Pages(limit int) []string {
+	if limit <= 0 {
+		limit = CommentLimit
+	}
+	limit -= markerReserve
+	atoms := c.atoms()
+
+	// The first page holds its header, the note on how many pages follow and the
+	// footer; the others a header whose size is bounded: reserve the largest.
+	first := limit - len(c.pageHeader(1, 1)) - len(moreNote(999)) - len(c.Footer)
+	rest := limit - len(c.pageHeader(999, 999))
+	budget := func(page int) int {
+		if page == 0 {
+			return max(first, 1024)
+		}
+		return max(rest, 1024)
+	}
+
+	var bodies []string
+	var b strings.Builder
+	lastSection, lastGroup := -1, ""
+	flush := func() {
+		bodies = append(bodies, b.String())
+		b.Reset()
+		lastSection, lastGroup = -1, ""
+	}
+	for _, a := range atoms {
+		for {
+			lead := c.lead(a, lastSection, lastGroup)
+			text := a.text
+			room := budget(len(bodies)) - b.Len() - len(lead)
+			if len(text) > room && b.Len() == 0 {
+				text = shorten(a, room)
+			}
+			if len(text) <= room {
+				b.WriteString(lead)
+				b.WriteString(text)
+				lastSection, lastGroup = a.section, a.group
+				break
+			}
+			flush()
+		}
+	}
+	if b.Len() > 0 || len(bodies) == 0 {
+		flush()
+	}
+
+	pages := make([]string, len(bodies))
+	for i, body := range bodies {
+		var p strings.Builder
+		p.WriteString(c.pageHeader(i+1, len(bodies)))
+		if i == 0 && len(bodies) > 1 {
+			p.WriteString(moreNote(len(bodies) - 1))
+		}
+		p.WriteString(body)
+		if i == 0 {
+			p.WriteString(c.Footer)
+		}
+		pages[i] = p.String()
+	}
+	return pages
+}
+
+// atoms orders the comment: per target its head, problems and rows; then every
+// target's diffs.
+func (c PlanComment) atoms() []atom {
+	var out []atom
+	for i, s := range c.Sections {
+		if s.Error != "" {
+			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", mdInline(s.Name), mdInline(s.Error)), section: i, group: groupError})
+			continue
+		}
+		out = append(out, atom{text: s.Blocks.Head, section: i, group: groupHead})
+		for _, p := range s.Blocks.Problems {
+			out = append(out, atom{text: p, section: i, group: plan.MarkdownProblemsHeading})
+		}
+		if len(s.Blocks.Rows) == 0 && s.Blocks.NoChanges != "" {
+			out = append(out, atom{text: s.Blocks.NoChanges, section: i, group: groupNone})
+		}
+		for _, r := range s.Blocks.Rows {
+			out = append(out, atom{text: r, section: i, group: plan.MarkdownChangesHeading})
+		}
+	}
+	for i, s := range c.Sections {
+		for j := range s.Blocks.Diffs {
+			d := &s.Blocks.Diffs[j]
+			out = append(out, atom{text: d.Block, section: i, group: plan.MarkdownDiffsHeading, diff: d})
+		}
+	}
+	return out
+}
+
+// lead is what must precede atom a on the current page, after an atom of lastSection
+// and lastGroup (-1 and "" at the top of a page): the end of the previous list or
+// table, the target's heading when a target continues on a new page, and the heading
+// of a list, table or the diffs.
+func (c PlanComment) lead(a atom, lastSection int, lastGroup string) string {
+	if a.section == lastSection && a.group == lastGroup {
+		return ""
+	}
+	var b strings.Builder
+	if isList(lastGroup) {
+		b.WriteString("\n") // a blank line ends a list or a table
+	}
+	name := mdInline(c.Sections[a.section].Name)
+	switch a.group {
+	case groupHead, groupError: // they carry the target's heading
+	case plan.MarkdownDiffsHeading:
+		if len(c.Sections) > 1 {
+			fmt.Fprintf(&b, "#### Diffs: %s\n\n", name)
+		} else {
+			b.WriteString(plan.MarkdownDiffsHeading)
+		}
+	default:
+		if a.section != lastSection {
+			fmt.Fprintf(&b, "#### %s (continued)\n\n", name)
+		}
+		if isList(a.group) {
+			b.WriteString(a.group)
+		}
+	}
+	return b.String()
+}
+
+func isList(group string) bool {
+	return group == plan.MarkdownProblemsHeading || group == plan.MarkdownChangesHeading
+}
+
+// pageHeader starts page i of n.
+func (c PlanComment) pageHeader(i, n int) string {
+	var b strings.Builder
+	title := c.Title
+	if title == "" {
+		title = "kubectl gitops plan"
+	}
+	if i == 1 {
+		fmt.Fprintf(&b, "### %s\n\n", title)
+		for _, s := range c.Sections {
+			sum := s.Blocks.Summary
+			if s.Error != "" {
+				sum = "**plan failed**"
+			}
+			if len(c.Sections) > 1 || s.Name != "" {
+				fmt.Fprintf(&b, "- %s: %s\n", mdInline(s.Name), sum)
+			} else {
+				fmt.Fprintf(&b, "%s\n", sum)
+			}
+		}
+		b.WriteString("\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "### %s (continued, %d of %d)\n\n", title, i, n)
+	return b.String()
+}
+
+// moreNote tells the reader of the first page where the rest is.
+func moreNote(n int) string {
+	if n == 1 {
+		return "> **Note:** this plan is too long for one comment; it continues in the next comment.\n\n"
+	}
+	return fmt.Sprintf("> **Note:** this plan is too long for one comment; it continues in the next %d comments.\n\n", n)
+}
+
+// shorten makes an atom too large for an empty page fit in room bytes: a diff shows
+// its first lines, other text is cut with a note.
+func shorten(a atom, room int) string {
+	if a.diff != nil {
+		if s, ok := a.diff.Truncated(room); ok {
+			return s
+		}
+		s := fmt.Sprintf("<details><summary>diff too large to show</summary>\n\n_%d bytes: run `kubectl gitops plan` locally for it._\n</details>\n\n", len(a.diff.Block))
+		return s
+	}
+	const note = " … _(cut to fit the comment)_\n\n"
+	if room <= len(note) {
+		return ""
+	}
+	cut := room - len(note)
+	for cut > 0 && !utf8Start(a.text[cut]) {
+		cut--
+	}
+	return strings.TrimRight(a.text[:cut], "\n`") + note
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// mdInline escapes s for inline Markdown on one line.
+func mdInline(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+		`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`).Replace(s)
+}

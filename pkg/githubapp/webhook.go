@@ -1,0 +1,204 @@
+package githubapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// DefaultMaxWebhookBody is the largest delivery accepted: GitHub caps payloads at
+// 25 MB and drops larger ones itself.
+const DefaultMaxWebhookBody = 25 << 20
+
+// WebhookEvent is a verified, parsed delivery.
+type WebhookEvent struct {
+	// Delivery is the X-GitHub-Delivery id; Name the X-GitHub-Event, e.g. "pull_request".
+	Delivery, Name string
+	// Payload is go-github's type for the event, e.g. *github.PullRequestEvent.
+	Payload any
+	// Installation is the App installation the event came through (0 for none).
+	Installation int64
+}
+
+// ErrBusy is what a dispatcher returns when it cannot take an event now; the
+// webhook then answers 503 so the delivery can be made again.
+var ErrBusy = errors.New("busy")
+
+// WebhookHandler serves POST /webhook: it checks the body size (413), the
+// X-Hub-Signature-256 HMAC in constant time (401), parses the event (400),
+// drops deliveries it has already taken (200), acknowledges events it has no use
+// for (200), and hands the rest to dispatch (202, or 503 when dispatch is busy).
+// A refused request changes nothing.
+type WebhookHandler struct {
+	secret   []byte
+	dispatch func(context.Context, WebhookEvent) error
+	events   map[string]bool
+	maxBody  int64
+	seen     *deliverySet
+	log      *slog.Logger
+	observe  func(event, outcome string)
+}
+
+// WebhookOption configures a WebhookHandler.
+type WebhookOption func(*WebhookHandler)
+
+// WithWebhookEvents sets the events handed to dispatch; others are acknowledged and
+// ignored. Default: every event go-github can parse.
+func WithWebhookEvents(names ...string) WebhookOption {
+	return func(h *WebhookHandler) {
+		h.events = map[string]bool{}
+		for _, n := range names {
+			h.events[n] = true
+		}
+	}
+}
+
+// WithMaxWebhookBody bounds the body size (default DefaultMaxWebhookBody).
+func WithMaxWebhookBody(n int64) WebhookOption { return func(h *WebhookHandler) { h.maxBody = n } }
+
+// WithWebhookLogger logs each delivery's outcome to l.
+func WithWebhookLogger(l *slog.Logger) WebhookOption { return func(h *WebhookHandler) { h.log = l } }
+
+// WithWebhookObserver is told each delivery's event name and outcome (accepted,
+// duplicate, ignored, busy, unauthorized, too_large, bad_request), e.g. for metrics.
+func WithWebhookObserver(f func(event, outcome string)) WebhookOption {
+	return func(h *WebhookHandler) { h.observe = f }
+}
+
+// WithDeliveryMemory sets how many delivery ids are remembered, and for how long,
+// to drop replays (default 10,000 for 24 hours).
+func WithDeliveryMemory(n int, ttl time.Duration) WebhookOption {
+	return func(h *WebhookHandler) { h.seen = newDeliverySet(n, ttl) }
+}
+
+// NewWebhookHandler verifies deliveries with secret (which must not be empty) and
+// passes them to dispatch, which must not block: it queues the work.
+func NewWebhookHandler(secret []byte, dispatch func(context.Context, WebhookEvent) error, opts ...WebhookOption) (*WebhookHandler, error) {
+	if len(secret) == 0 {
+		return nil, errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
+	}
+	h := &WebhookHandler{secret: secret, dispatch: dispatch, maxBody: DefaultMaxWebhookBody,
+		seen: newDeliverySet(10000, 24*time.Hour), log: slog.Default()}
+	for _, o := range opts {
+		o(h)
+	}
+	return h, nil
+}
+
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := github.WebHookType(r)
+	delivery := github.DeliveryID(r)
+	answer := func(code int, outcome, msg string) {
+		if h.observe != nil {
+			h.observe(name, outcome)
+		}
+		level := slog.LevelInfo
+		if code >= 400 {
+			level = slog.LevelWarn
+		}
+		h.log.Log(r.Context(), level, "webhook delivery", "event", name, "delivery", delivery, "status", code, "outcome", outcome, "detail", msg)
+		http.Error(w, msg, code)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		answer(http.StatusMethodNotAllowed, "bad_request", "POST only")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			answer(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", h.maxBody))
+			return
+		}
+		answer(http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+		return
+	}
+	sig := r.Header.Get(github.SHA256SignatureHeader)
+	if !strings.HasPrefix(sig, "sha256=") {
+		answer(http.StatusUnauthorized, "unauthorized", "missing or malformed "+github.SHA256SignatureHeader)
+		return
+	}
+	if err := github.ValidateSignature(sig, body, h.secret); err != nil {
+		answer(http.StatusUnauthorized, "unauthorized", "signature does not match")
+		return
+	}
+	if name == "" || delivery == "" {
+		answer(http.StatusBadRequest, "bad_request", "missing X-GitHub-Event or X-GitHub-Delivery")
+		return
+	}
+	payload, err := payloadOf(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		answer(http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if h.events != nil && !h.events[name] {
+		answer(http.StatusOK, "ignored", "event not handled")
+		return
+	}
+	parsed, err := parseEvent(name, payload)
+	if errors.Is(err, errUnknownEvent) {
+		answer(http.StatusOK, "ignored", "event not handled")
+		return
+	}
+	if err != nil {
+		answer(http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if !h.seen.reserve(delivery) {
+		answer(http.StatusOK, "duplicate", "delivery already taken")
+		return
+	}
+	ev := WebhookEvent{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(payload)}
+	if err := h.dispatch(r.Context(), ev); err != nil {
+		h.seen.release(delivery)
+		answer(http.StatusServiceUnavailable, "busy", "cannot take the event now: "+err.Error())
+		return
+	}
+	answer(http.StatusAccepted, "accepted", "accepted")
+}
+
+// payloadOf is the JSON payload of a body sent as JSON or as a form.
+func payloadOf(contentType string, body []byte) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, fmt.Errorf("bad Content-Type %q", contentType)
+	}
+	// The signature is checked already: an empty secret makes this parse only.
+	return github.ValidatePayloadFromBody(mt, strings.NewReader(string(body)), "", nil)
+}
+
+var errUnknownEvent = errors.New("unknown event")
+
+// parseGitHubEvent parses a payload with go-github; errUnknownEvent for an event it
+// does not know.
+func parseGitHubEvent(name string, payload []byte) (any, error) {
+	if github.EventForType(name) == nil {
+		return nil, errUnknownEvent
+	}
+	parsed, err := github.ParseWebHook(name, payload)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s payload: %w", name, err)
+	}
+	return parsed, nil
+}
+
+// installationOf reads installation.id from a payload, 0 when absent.
+func installationOf(payload []byte) int64 {
+	var v struct {
+		Installation struct {
+			ID int64 `json:"id"`
+		} `json:"installation"`
+	}
+	_ = json.Unmarshal(payload, &v)
+	return v.Installation.ID
+}
