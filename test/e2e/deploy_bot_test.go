@@ -19,7 +19,7 @@ import (
 // admission policy that ships with it.
 func TestDeployBot(t *testing.T) {
 	dir := filepath.Join("..", "..", "deploy", "bot")
-	args := []string{dir, "--applyset", "kubectl-gitops-bot", "--applyset-namespace", "default"}
+	args := []string{dir, "--applyset", "kubectl-gitops-bot", "--applyset-namespace", "kubectl-gitops"}
 	if res := gitops(t, append([]string{"apply", "--progress", "none"}, args...)...); res.code != 0 {
 		t.Fatalf("apply deploy/bot: %s", res)
 	}
