@@ -133,7 +133,8 @@ func (o *Options) Run(ctx context.Context) error {
 	defer cancelJobs()
 	srv, err := bot.NewServer(jobCtx, bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
-		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(app, o.log),
+		Log: o.log, Metrics: metrics,
+		Handlers: bot.DefaultHandlers(&bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Log: o.log}, o.log),
 	})
 	if err != nil {
 		return err

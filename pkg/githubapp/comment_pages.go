@@ -32,6 +32,8 @@ type PlanComment struct {
 	Sections []PlanSection
 	// Footer ends the first page, e.g. how to re-run the plan.
 	Footer string
+	// Silent is set when the repository asks for the commit status only, no comment.
+	Silent bool
 }
 
 // Groups of atoms that are not lists.

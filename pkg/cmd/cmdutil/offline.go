@@ -6,22 +6,26 @@ import (
 	"log/slog"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
-// BuildOffline renders head and the same paths at baseRef, and plans one against the
-// other without a cluster (plan.BuildOffline). Manifest errors of the head become
-// problems; the base must render (it is what the cluster is assumed to run).
-func BuildOffline(ctx context.Context, so *SourceOptions, head *Source, baseRef string, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, error) {
-	bo := so.Options
-	bo.Ref = baseRef
+// BuildOffline renders the base (bo: typically the head's options at another ref)
+// and plans head against it without a cluster (plan.BuildOffline). Manifest errors of
+// the head become problems; the base must render (it is what the cluster is assumed
+// to run).
+func BuildOffline(ctx context.Context, head *Source, bo source.Options, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, error) {
+	name := bo.Ref
+	if name == "" {
+		name = bo.Source
+	}
 	base, err := bo.Open(ctx, log)
 	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", baseRef, err)
+		return nil, fmt.Errorf("base %s: %w", name, err)
 	}
 	defer base.Close()
 	baseObjs, err := base.Load(ctx, log)
 	if err != nil {
-		return nil, fmt.Errorf("base %s does not render: %w", baseRef, err)
+		return nil, fmt.Errorf("base %s does not render: %w", name, err)
 	}
 	headObjs, loadErr := head.Load(ctx, log)
 	p := plan.BuildOffline(baseObjs, headObjs, plan.OfflineOptions{

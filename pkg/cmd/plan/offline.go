@@ -17,7 +17,9 @@ func (o *Options) runOffline(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	o.Status.Pending(ctx, "planning offline against "+o.Base, o.Log)
-	p, err := cmdutil.BuildOffline(ctx, &o.Source, head, o.Base, &o.Target, o.Plan, o.Log)
+	base := o.Source.Options
+	base.Ref = o.Base
+	p, err := cmdutil.BuildOffline(ctx, head, base, &o.Target, o.Plan, o.Log)
 	o.Status.Report(ctx, p, err, o.Log)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)

@@ -113,8 +113,11 @@ func (t *Installations) Handlers() map[string]Handler {
 }
 
 // DefaultHandlers are the bot's handlers of every event it serves.
-func DefaultHandlers(app *githubapp.App, log *slog.Logger) map[string]Handler {
-	h := NewInstallations(app, log).Handlers()
+func DefaultHandlers(p *Planner, log *slog.Logger) map[string]Handler {
+	h := NewInstallations(p.App, log).Handlers()
+	for name, f := range p.Handlers() {
+		h[name] = f
+	}
 	h["ping"] = func(githubapp.WebhookEvent) (Job, bool) { return Job{}, false }
 	return h
 }

@@ -22,6 +22,8 @@ type App struct {
 	TokenTTL time.Duration
 	// Installations that exist; a token for another one is refused with 404.
 	Installations map[int64]bool
+	// Repos lists the repositories ("owner/name") of each installation.
+	Repos map[int64][]string
 
 	tokens map[string]issued
 	// Issued counts the tokens issued per installation.
@@ -49,6 +51,8 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		switch m := reAccessTokens.FindStringSubmatch(r.URL.Path); {
+		case r.URL.Path == "/app/installations" && r.Method == http.MethodGet:
+			return false // listed with the repositories (serveRepos)
 		case r.URL.Path == "/app" && r.Method == http.MethodGet:
 			writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "slug": a.Slug, "name": a.Slug})
 		case m != nil && r.Method == http.MethodPost:
@@ -78,6 +82,15 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// installationOf is the installation a token was issued for (0: none).
+func (a *App) installationOf(auth string) int64 {
+	if a == nil {
+		return 0
+	}
+	tok, _ := strings.CutPrefix(auth, "token ")
+	return a.tokens[tok].installation
 }
 
 func (a *App) checkJWT(auth string) error {

@@ -79,6 +79,7 @@ type Server struct {
 	statuses []Status
 	nextID   int64
 	faults   []*Fault
+	repos    map[string]*Repo
 }
 
 // New starts a server; it is closed when the test ends.
@@ -203,6 +204,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		if done := s.App.serve(w, r); done {
 			return
 		}
+	}
+	if s.serveRepos(w, r) {
+		return
 	}
 	p := r.URL.Path
 	switch m := match(p); {
