@@ -131,10 +131,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Log: o.log}
 	srv, err := bot.NewServer(jobCtx, bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
-		Log: o.log, Metrics: metrics,
-		Handlers: bot.DefaultHandlers(&bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Log: o.log}, o.log),
+		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
 	})
 	if err != nil {
 		return err
@@ -151,6 +151,15 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	go func() {
+		// What a restart or a lost delivery left undone: stale plan comments.
+		n, err := planner.ReplanStale(jobCtx, srv.Push)
+		if err != nil {
+			o.log.Warn("re-planning stale pull requests", "queued", n, "error", err)
+			return
+		}
+		o.log.Info("re-planned stale pull requests", "queued", n)
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -309,4 +309,77 @@ func TestBotPlansPullRequests(t *testing.T) {
 		t.Fatalf("fork comment: %+v", forkComments)
 	}
 	e.noSecretsSent("base-password-s3cr3t", "head-password-t0ps3cr3t")
+
+	// The bot restarts while pull request 7 moves on: the new process re-plans it.
+	e.stop()
+	r.git("checkout", "-q", "feature")
+	r.write(map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "teal", nil)})
+	head3 := r.commit("teal")
+	r.git("push", "-q", "origin", "feature")
+	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head3, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
+	e.start()
+	queued, err := e.planner.ReplanStale(context.Background(), e.srv.Push)
+	if err != nil || queued != 1 {
+		t.Fatalf("re-plan at start: %d queued, %v; want pull request 7 only", queued, err)
+	}
+	e.waitStatus(head3)
+	if c := e.botComments(7); len(c) != 1 || !strings.Contains(c[0].Body, "head="+head3) {
+		t.Fatalf("after a restart: %d comments, want the one for %s", len(c), head3)
+	}
+
+	// A plan longer than a comment: continuation comments, each valid, nothing lost.
+	many := map[string]string{}
+	var names []string
+	for i := 0; i < 250; i++ {
+		n := fmt.Sprintf("many-%03d", i)
+		names = append(names, n+".yaml")
+		many["deploy/base/"+n+".yaml"] = configMapWith(n, ns, "payload", strings.Repeat("x", 200), nil)
+	}
+	many["deploy/base/kustomization.yaml"] = "resources: [cm.yaml, secret.yaml, " + strings.Join(names, ", ") + "]\n"
+	r.write(many)
+	head4 := r.commit("many")
+	r.git("push", "-q", "origin", "feature")
+	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head4, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
+	e.send("pull_request", "", prEvent("synchronize", 7, head4))
+	e.waitStatus(head4)
+	parts := e.botComments(7)
+	if len(parts) < 2 || !strings.Contains(parts[0].Body, "continues in the next") {
+		t.Fatalf("a long plan: %d comments, want continuations announced on the first", len(parts))
+	}
+	all := ""
+	for _, c := range parts {
+		if len([]rune(c.Body)) > githubtest.CommentLimit || strings.Count(c.Body, "<details>") != strings.Count(c.Body, "</details>") {
+			t.Fatalf("comment %d is over the limit or leaves a <details> open", c.ID)
+		}
+		all += c.Body
+	}
+	for _, n := range names {
+		if !strings.Contains(all, "ConfigMap "+ns+"/"+strings.TrimSuffix(n, ".yaml")) {
+			t.Fatalf("%s is missing from the plan comments", n)
+		}
+	}
+	// The plan shrinks again: the continuation comments go.
+	r.git("reset", "-q", "--hard", head3)
+	r.git("push", "-q", "-f", "origin", "feature")
+	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head3, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
+	e.send("pull_request", "", prEvent("synchronize", 7, head3))
+	eventually(t, 2*time.Minute, "one comment again", func() (bool, error) {
+		c := e.botComments(7)
+		return len(c) == 1 && strings.Contains(c[0].Body, "head="+head3), nil
+	})
+
+	// An invalid .gitops.yaml on the default branch: a failed status and a comment
+	// naming the file and line; the other repositories are not affected.
+	r.git("checkout", "-q", "main")
+	r.write(map[string]string{".gitops.yaml": "targets:\n  - name: dev\n    clusterr: test\n"})
+	r.commit("typo")
+	r.git("push", "-q", "origin", "main")
+	e.send("pull_request", "", prEvent("synchronize", 7, head3))
+	eventually(t, 2*time.Minute, "a failed status for the bad config", func() (bool, error) {
+		st := e.gh.Statuses("acme/fleet", head3)
+		return st[len(st)-1].State == "failure", nil
+	})
+	if c := e.botComments(7); len(c) != 1 || !strings.Contains(c[0].Body, ".gitops.yaml:3") {
+		t.Fatalf("bad config comment: %+v", c)
+	}
 }
