@@ -32,6 +32,7 @@ type Options struct {
 	Plan   cmdutil.PlanOptions
 	Output cmdutil.OutputOptions
 	Status cmdutil.StatusOptions
+	Notify cmdutil.NotifyOptions
 
 	DryRun          bool
 	Wait            bool
@@ -51,7 +52,7 @@ type Options struct {
 // NewCmdApply returns the apply command.
 func NewCmdApply(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
-	o.Source.Redactor, o.Status.Redactor = red, red
+	o.Source.Redactor, o.Status.Redactor, o.Notify.Redactor = red, red, red
 	cmd := &cobra.Command{
 		Use:   "apply [SOURCE]",
 		Short: "Apply a git path to the cluster, in stages, with garbage collection",
@@ -78,6 +79,7 @@ cluster, set locked).`,
 	o.Plan.AddFlags(fs)
 	o.Output.AddFlags(fs)
 	o.Status.AddFlags(fs, githubapp.ApplyStatusContext)
+	o.Notify.AddFlags(fs)
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan only; write nothing")
 	fs.BoolVar(&o.Wait, "wait", false, "wait for applied objects to become healthy (rollouts, Jobs; kstatus)")
 	fs.DurationVar(&o.WaitTimeout, "timeout", 5*time.Minute, "how long --wait (and waiting for CRDs) may take")
@@ -101,7 +103,10 @@ func (o *Options) Complete(args []string) error {
 	if o.SyncInterval == 0 {
 		o.SyncInterval = o.Interval
 	}
-	return o.Target.Complete(o.flags)
+	if err := o.Target.Complete(o.flags); err != nil {
+		return err
+	}
+	return o.Notify.Complete(fmt.Sprintf("ApplySet %s in %s", o.Target.ApplySet, o.Target.ApplySetNamespace), githubapp.RunURLFromEnv(os.Getenv))
 }
 
 // Validate checks the options.
@@ -210,10 +215,14 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	p, inv, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
 	if err != nil {
 		o.Status.Report(statusCtx, nil, err, o.Log)
+		o.Notify.Report(statusCtx, nil, err, o.Log)
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	if o.DryRun || len(p.Problems) > 0 {
 		o.Status.Report(statusCtx, p, nil, o.Log)
+		if !o.DryRun {
+			o.Notify.Report(statusCtx, p, nil, o.Log)
+		}
 		if err := o.Output.Print(o.Out, p, "kubectl gitops apply --dry-run"); err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
 		}
@@ -241,6 +250,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	}
 	p.Redact(o.Source.Redactor) // errors of the writes may quote values too
 	o.Status.Report(statusCtx, p, err, o.Log)
+	o.Notify.Report(statusCtx, p, err, o.Log)
 	if perr := o.printResult(p); perr != nil {
 		o.Log.Error("print result", "err", perr)
 	}

@@ -1,0 +1,82 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
+)
+
+// EnvNotifySecret signs generic webhook notifications (HMAC-SHA256).
+const EnvNotifySecret = "GITOPS_NOTIFY_SECRET"
+
+// NotifyOptions send the outcome of an apply to outgoing webhooks (pkg/notify).
+type NotifyOptions struct {
+	URLs    []string
+	On      string // "always" or "failure"
+	Timeout time.Duration
+	// Redactor redacts the failures' texts (they may quote values).
+	Redactor *redact.Redactor
+
+	sinks  []notify.Sink
+	target string
+	runURL string
+}
+
+// AddFlags registers --notify and --notify-on.
+func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.URLs, "notify", nil, "send the result to this webhook (repeatable): slack+https://…, teams+https://…, or https://… for signed JSON ("+EnvNotifySecret+")")
+	fs.StringVar(&o.On, "notify-on", "always", "when to notify: always or failure")
+	fs.DurationVar(&o.Timeout, "notify-timeout", 10*time.Second, "how long one notification may take")
+}
+
+// Complete parses the destinations; target names where the apply goes, runURL links
+// to more (both may be empty).
+func (o *NotifyOptions) Complete(target, runURL string) error {
+	if o.On != "always" && o.On != "failure" {
+		return fmt.Errorf("--notify-on %q: want always or failure", o.On)
+	}
+	secret := []byte(os.Getenv(EnvNotifySecret))
+	var errs []error
+	for _, u := range o.URLs {
+		s, err := notify.ParseSink(u, secret)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		o.sinks = append(o.sinks, s)
+	}
+	o.target, o.runURL = target, runURL
+	return errors.Join(errs...)
+}
+
+// Report notifies the outcome of an apply: its plan (nil when it failed before
+// planning) and error. A failure to notify is logged, never returned: it must not
+// fail an apply.
+func (o *NotifyOptions) Report(ctx context.Context, p *plan.Plan, runErr error, log *slog.Logger) {
+	if len(o.sinks) == 0 {
+		return
+	}
+	if p == nil {
+		p = &plan.Plan{}
+	}
+	r := notify.ReportOf("apply", p, o.target, o.runURL)
+	if runErr != nil {
+		r.Succeeded = false
+		r.Failures = append([]string{o.Redactor.String(runErr.Error())}, r.Failures...)
+	}
+	if r.Succeeded && o.On == "failure" {
+		return
+	}
+	if err := notify.SendAll(ctx, o.sinks, r, o.Timeout); err != nil {
+		log.Warn("notification failed (the apply is not affected)", "error", o.Redactor.String(err.Error()))
+	}
+}
