@@ -42,10 +42,10 @@ func TestApplyNotify(t *testing.T) {
 		t.Errorf("the failed webhook is not logged:\n%s", res)
 	}
 	var rep struct {
-		Kind      string `json:"kind"`
-		Succeeded bool   `json:"succeeded"`
+		Kind      string               `json:"kind"`
+		Succeeded bool                 `json:"succeeded"`
 		Counts    struct{ Create int } `json:"counts"`
-		Target    string `json:"target"`
+		Target    string               `json:"target"`
 	}
 	if err := json.Unmarshal([]byte(bodies["/generic"]), &rep); err != nil || rep.Kind != "apply" || !rep.Succeeded || rep.Counts.Create != 2 ||
 		!strings.Contains(rep.Target, ns) {
