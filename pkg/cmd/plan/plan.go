@@ -52,7 +52,7 @@ by a server.
 Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).`,
 		Example: `  kubectl gitops plan ./deploy
   kubectl gitops plan https://github.com/org/fleet --ref main --path clusters/prod -o markdown
-  kubectl gitops plan ./deploy --base origin/main -o markdown     # offline: no cluster`,
+  kubectl gitops plan ./deploy --base main -o markdown   # offline: no cluster (a branch, tag or commit)`,
 		Args:          cobra.MaximumNArgs(1),
 		SilenceUsage:  true,
 		SilenceErrors: true,
