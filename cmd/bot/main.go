@@ -18,9 +18,11 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 )
 
 // envPrefix names the environment variable of each flag: --app-id is GITOPS_BOT_APP_ID.
@@ -39,10 +41,12 @@ type Options struct {
 	MaxBody           int64
 	LogFormat         string
 	ShutdownTimeout   time.Duration
+	NotifyConfig      string
 
 	out, errOut io.Writer
 	log         *slog.Logger
 	key, secret []byte
+	sinks       map[string]notify.Sink
 }
 
 // AddFlags registers the flags.
@@ -58,6 +62,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
+	fs.StringVar(&o.NotifyConfig, "notify-config", "", "YAML file of notification destinations by name (name: slack+https://…), for repositories' .gitops.yaml notify:; generic ones are signed with GITOPS_NOTIFY_SECRET")
 }
 
 // envName is the environment variable of a flag.
@@ -119,7 +124,33 @@ func (o *Options) Validate() error {
 	if secret != nil && len(o.secret) == 0 {
 		errs = append(errs, fmt.Errorf("--webhook-secret-file %s is empty", o.WebhookSecretFile))
 	}
+	if o.NotifyConfig != "" {
+		o.sinks, errs = readSinks(o.NotifyConfig, []byte(os.Getenv("GITOPS_NOTIFY_SECRET")), errs)
+	}
 	return errors.Join(errs...)
+}
+
+// readSinks reads the named notification destinations; errors name the entry, never
+// its URL (a webhook URL is a secret).
+func readSinks(file string, secret []byte, errs []error) (map[string]notify.Sink, []error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, append(errs, fmt.Errorf("--notify-config: %w", err))
+	}
+	var named map[string]string
+	if err := yaml.Unmarshal(data, &named); err != nil {
+		return nil, append(errs, fmt.Errorf("--notify-config %s: want a mapping of names to URLs", file))
+	}
+	sinks := map[string]notify.Sink{}
+	for name, u := range named {
+		s, err := notify.ParseSink(u, secret)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--notify-config %s: %s: %w", file, name, err))
+			continue
+		}
+		sinks[name] = s
+	}
+	return sinks, errs
 }
 
 // Run serves until ctx ends, then drains the queue.
@@ -131,7 +162,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
 	srv, err := bot.NewServer(jobCtx, bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),

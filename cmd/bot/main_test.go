@@ -99,6 +99,13 @@ func TestServe(t *testing.T) {
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	base := "http://" + addr
 	waitFor(t, base+"/healthz")
+	// The re-plan of stale pull requests at start calls GitHub: let it finish first.
+	for i := 0; i < 400 && !strings.Contains(logs.String(), "re-plan"); i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"re-planned stale pull requests","queued":0`) {
+		t.Fatalf("no re-plan at start:\n%s", logs.String())
+	}
 
 	post := func(event, delivery, body, sig string) int {
 		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(body))

@@ -28,6 +28,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 )
 
 const botSecret = "bot-e2e-webhook-secret"
@@ -192,6 +193,9 @@ func TestBotPlansPullRequests(t *testing.T) {
   - name: preview
     path: deploy/dev
     defaultNamespace: %s
+notify:
+  - name: team
+    on: always
 `, ns, ns, ns),
 		"deploy/base/cm.yaml":            configMapWith("settings", ns, "color", "blue", nil),
 		"deploy/base/old.yaml":           configMapWith("old", ns, "k", "v", nil),
@@ -204,6 +208,19 @@ func TestBotPlansPullRequests(t *testing.T) {
 	mustGitops(t, 0, "apply", r.dir, "--path", "deploy/dev", "--applyset", ns, "--progress", "none")
 
 	e := newBotEnv(t)
+	var notified atomic.Int64
+	var notifiedBodies strings.Builder
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		notified.Add(1)
+		notifiedBodies.Write(b)
+	}))
+	defer hook.Close()
+	sink, err := notify.ParseSink(hook.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.planner.Notify = map[string]notify.Sink{"team": sink}
 	e.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: bare, CloneURL: cloneURL,
 		Permissions: map[string]string{"alice": "write", "mallory": "read"}})
 
@@ -236,6 +253,9 @@ func TestBotPlansPullRequests(t *testing.T) {
 		"preview (offline", "`ConfigMap "+ns+"/settings`", "`ConfigMap "+ns+"/old`", "+  color: green",
 		"https://github.com/acme/fleet/blob/"+head1+"/deploy/base/cm.yaml#L1", "masked")
 	e.noSecretsSent("base-password-s3cr3t", "head-password-t0ps3cr3t", "czNjcjN0") // raw and base64 fragments
+	if notified.Load() != 2 || !strings.Contains(notifiedBodies.String(), `"kind":"plan"`) || strings.Contains(notifiedBodies.String(), "s3cr3t") {
+		t.Fatalf("notifications: %d, %s", notified.Load(), notifiedBodies.String())
+	}
 	if e.clusterHits.Load() == 0 {
 		t.Fatal("the live plan sent no request to the cluster")
 	}

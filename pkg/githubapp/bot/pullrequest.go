@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/google/go-github/v60/github"
@@ -19,6 +20,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
@@ -38,6 +40,9 @@ type Planner struct {
 	Kubeconfig string
 	// CacheDir holds the API discovery cache (default: a temporary directory).
 	CacheDir string
+	// Notify are the notification destinations the operator configured, by the name
+	// repositories use in .gitops.yaml notify: (the URLs are secrets: never in git).
+	Notify map[string]notify.Sink
 	// BotLogin is the login the App comments as ("<slug>[bot]"); "" means asking
 	// GitHub for the App's slug on first use.
 	BotLogin string
@@ -240,6 +245,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		return u
 	}
 	comment := &githubapp.PlanComment{Title: title, Footer: "\n_Comment `/gitops plan` to plan again._\n"}
+	plans := map[string]*plan.Plan{}
 	failed := false
 	for _, t := range cfg.Targets {
 		live := t.Cluster != "" && p.hasContext(t.Cluster) && (!fork || cfg.Forks.LivePlan)
@@ -259,13 +265,40 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 			if live {
 				mode = "live: dry-run against cluster " + t.Cluster
 			}
+			plans[t.Name] = pl
 			sec.Blocks = pl.MarkdownBlocks(plan.MarkdownOptions{Title: fmt.Sprintf("%s (%s)", t.Name, mode), SourceURL: link})
 			failed = failed || len(pl.Problems) > 0
 		}
 		comment.Sections = append(comment.Sections, sec)
 	}
 	comment.Silent = cfg.Comments.Disabled
+	p.notify(ctx, cfg, comment, plans, failed, pr, log)
 	return comment, failed, nil
+}
+
+// notify sends each target's plan to the destinations the repository names.
+func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment *githubapp.PlanComment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
+	var sinks []notify.Sink
+	for _, n := range cfg.Notify {
+		s, ok := p.Notify[n.Name]
+		if !ok {
+			log.Warn("the repository names a notification the bot does not have", "name", n.Name)
+			continue
+		}
+		if n.On == "always" || failed {
+			sinks = append(sinks, s)
+		}
+	}
+	for _, sec := range comment.Sections {
+		pl := plans[sec.Name]
+		if pl == nil {
+			pl = &plan.Plan{Problems: []plan.Problem{{Message: sec.Error}}}
+		}
+		r := notify.ReportOf("plan", pl, sec.Name, pr.GetHTMLURL())
+		if err := notify.SendAll(ctx, sinks, r, 10*time.Second); err != nil {
+			log.Warn("notification failed", "target", sec.Name, "error", err)
+		}
+	}
 }
 
 // planTarget plans one target: live against its cluster, or offline.
