@@ -63,7 +63,8 @@ func scalarSpan(data []byte, li lineIndex, n *yaml.Node) (span, error) {
 	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
 		lineEnd = off + i
 	}
-	text := data[off:lineEnd]
+	text := skipProperties(data[off:lineEnd])
+	start := off + (lineEnd - off - len(text))
 	val := []byte(n.Value)
 	var q byte
 	switch {
@@ -73,16 +74,27 @@ func scalarSpan(data []byte, li lineIndex, n *yaml.Node) (span, error) {
 		q = '\''
 	}
 	if q != 0 {
-		i := bytes.IndexByte(text, q) // after any tag or anchor
-		if i < 0 || !bytes.HasPrefix(text[i+1:], val) || len(text) <= i+1+len(val) || text[i+1+len(val)] != q {
+		if len(text) < len(val)+2 || text[0] != q || !bytes.Equal(text[1:1+len(val)], val) || text[1+len(val)] != q {
 			return span{}, fmt.Errorf("line %d: quoted value %q spans lines or uses escapes; cannot rewrite in place", n.Line, n.Value)
 		}
-		start := off + i + 1
-		return span{start: start, end: start + len(val), quote: q}, nil
+		return span{start: start + 1, end: start + 1 + len(val), quote: q}, nil
 	}
-	i := bytes.Index(text, val)
-	if i < 0 || len(val) == 0 {
+	if len(val) == 0 || !bytes.HasPrefix(text, val) {
 		return span{}, fmt.Errorf("line %d: value %q spans lines; cannot rewrite in place", n.Line, n.Value)
 	}
-	return span{start: off + i, end: off + i + len(val)}, nil
+	return span{start: start, end: start + len(val)}, nil
+}
+
+// skipProperties skips a node's anchor (&name) and tag (!tag, !!str, !<...>), which the
+// parser's position includes, and the blanks after them: what is left starts with the
+// scalar itself.
+func skipProperties(text []byte) []byte {
+	for len(text) > 0 && (text[0] == '&' || text[0] == '!') {
+		i := bytes.IndexAny(text, " \t")
+		if i < 0 {
+			return nil
+		}
+		text = bytes.TrimLeft(text[i:], " \t")
+	}
+	return text
 }
