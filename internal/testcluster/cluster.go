@@ -85,9 +85,10 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		}
 		c.ownDir = true
 	}
+	started := c // `return nil, err` clears c before this runs
 	defer func() {
 		if err != nil {
-			_ = c.Stop()
+			_ = started.Stop()
 		}
 	}()
 	for _, d := range []string{"etcd", "certs"} {

@@ -39,29 +39,13 @@ func components(ps []Process) []string {
 // kernel sends Pdeathsig when the forking *thread* exits), and Stop leaves nothing behind.
 func TestClusterOutlivesStartingThreadAndStopLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
-	type started struct {
-		c   *Cluster
-		tid int
-		err error
+	var c *Cluster
+	var err error
+	onEndingThread(t, func() { c, err = Start(context.Background(), Options{Dir: dir, ControllerManager: true}) })
+	if err != nil {
+		t.Fatal(err)
 	}
-	ch := make(chan started, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the runtime ends this thread when the goroutine returns
-		c, err := Start(context.Background(), Options{Dir: dir, ControllerManager: true})
-		ch <- started{c, syscall.Gettid(), err}
-	}()
-	s := <-ch
-	if s.err != nil {
-		t.Fatal(s.err)
-	}
-	t.Cleanup(func() { _ = s.c.Stop() })
-	task := filepath.Join("/proc/self/task", strconv.Itoa(s.tid))
-	for {
-		if _, err := os.Stat(task); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	t.Cleanup(func() { _ = c.Stop() })
 
 	got := components(processes(t, dir))
 	for _, want := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
@@ -69,7 +53,7 @@ func TestClusterOutlivesStartingThreadAndStopLeavesNothing(t *testing.T) {
 			t.Fatalf("after the starting thread ended, running: %v; want %s still running", got, want)
 		}
 	}
-	kc, err := kubernetes.NewForConfig(s.c.Config)
+	kc, err := kubernetes.NewForConfig(c.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +61,42 @@ func TestClusterOutlivesStartingThreadAndStopLeavesNothing(t *testing.T) {
 		t.Fatalf("apiserver after the starting thread ended: %v", err)
 	}
 
-	if err := s.c.Stop(); err != nil {
+	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if ps := processes(t, dir); len(ps) > 0 {
 		t.Fatalf("still running after Stop: %v", ps)
+	}
+}
+
+// onEndingThread runs f in a goroutine locked to a thread the runtime then ends, and
+// returns once the thread is gone. The runtime ends a thread whose locked goroutine
+// returns, except the main thread, which it only parks: f never runs there.
+func onEndingThread(t *testing.T, f func()) {
+	t.Helper()
+	tids := make(chan int)
+	release := make(chan struct{})
+	var run func()
+	run = func() {
+		runtime.LockOSThread() // never unlocked on the thread f runs on
+		if syscall.Gettid() == os.Getpid() {
+			go run() // this goroutine holds the main thread meanwhile, so run gets another
+			<-release
+			runtime.UnlockOSThread()
+			return
+		}
+		f()
+		tids <- syscall.Gettid()
+	}
+	go run()
+	tid := <-tids
+	close(release)
+	task := filepath.Join("/proc/self/task", strconv.Itoa(tid))
+	for {
+		if _, err := os.Stat(task); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
