@@ -29,10 +29,15 @@ func demo(t *testing.T, bin string) (cmd *exec.Cmd, state string) {
 	return cmd, state
 }
 
+// buildPlugin builds bin/kubectl-gitops the way the Makefile does, into a temp dir.
+func buildPlugin(t *testing.T) string {
+	t.Helper()
+	return build(t, t.TempDir(), "./cmd/kubectl-gitops", "-tags", "kustomize_disable_go_plugin_support", "-trimpath")
+}
+
 // The whole demo, then nothing it started is left: not the control plane, not its wrapper.
 func TestDemoStopsEverything(t *testing.T) {
-	bin := build(t, t.TempDir(), "./cmd/kubectl-gitops", "-tags", "kustomize_disable_go_plugin_support", "-trimpath")
-	cmd, state := demo(t, bin)
+	cmd, state := demo(t, buildPlugin(t))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
@@ -66,7 +71,7 @@ func TestDemoFailureStopsControlPlane(t *testing.T) {
 // Ctrl-C (SIGINT to the foreground process group), SIGTERM to the script (what make sends
 // its recipe when it is terminated) and SIGKILL to the script, once the control plane runs.
 func TestDemoInterruptedStopsControlPlane(t *testing.T) {
-	bin := build(t, t.TempDir(), "./cmd/kubectl-gitops", "-tags", "kustomize_disable_go_plugin_support", "-trimpath")
+	bin := buildPlugin(t)
 	tests := []struct {
 		name  string
 		group bool
