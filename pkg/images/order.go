@@ -64,7 +64,7 @@ func compareNumbers(a, b string) (c int, ok bool) {
 	}
 	c = compareDigits(da.integer, db.integer)
 	if c == 0 {
-		c = strings.Compare(da.fraction, db.fraction) // equal lengths are not needed: ".5" > ".45"
+		c = strings.Compare(da.fraction, db.fraction) // as digit strings: .5 > .45, .5 == .50
 	}
 	return c * da.sign, true
 }
