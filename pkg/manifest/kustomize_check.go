@@ -54,7 +54,7 @@ func (c *checker) dir(dir string) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		le := yamlLineError(err, 1)
+		le := yamlLineError(err, data, 1)
 		c.errs = append(c.errs, &Error{Source: Source{File: rel, Line: le.line}, Err: le.err})
 		return
 	}
