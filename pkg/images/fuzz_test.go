@@ -274,6 +274,7 @@ func FuzzScanRewrite(f *testing.F) {
 		"kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: !!str nginx:1\n",
 		"kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: |\n      nginx:1\n",
 		"kind: List\nitems:\n- kind: Pod\n  metadata: {name: p}\n  spec:\n    initContainers:\n    - {name: i, image: busybox}\n",
+		"kind: Pod\rmetadata: {name: p, annotations: {a: \"x\u2028y\u0085z\"}}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -314,9 +315,9 @@ func FuzzScanRewrite(f *testing.F) {
 					if j == i {
 						w = want
 					}
-					if again[j].Value != w || again[j].Path != imgs[j].Path {
-						t.Fatalf("%s: SetTag(%q): image %d (%s) reads %q, want %q:\n%s\n-- into --\n%s",
-							im.Where(), tag, j, again[j].Path, again[j].Value, w, data, out)
+					if again[j].Value != w || again[j].Path != imgs[j].Path || again[j].Line != imgs[j].Line {
+						t.Fatalf("%s: SetTag(%q): image %d (%s, line %d) reads %q, want %q (line %d):\n%s\n-- into --\n%s",
+							im.Where(), tag, j, again[j].Path, again[j].Line, again[j].Value, w, imgs[j].Line, data, out)
 					}
 				}
 			}
