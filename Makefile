@@ -2,6 +2,7 @@
 #   make demo   build the plugin, start a local control plane, plan + apply examples/demo
 #   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
 #   make bench  plan/apply benchmark against kubectl on the local control plane
+#   make fuzz   every fuzz target in turn for FUZZTIME (docs/testing.md)
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
@@ -9,7 +10,7 @@ GOTAGS      := kustomize_disable_go_plugin_support
 LDFLAGS     := -s -w -X github.com/kubectl-gitops/kubectl-gitops/pkg/cmd.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build demo test testcluster unit vet tidy-check bench clean
+.PHONY: build demo test testcluster unit vet tidy-check fuzz bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-gitops
@@ -33,6 +34,18 @@ test: testcluster tidy-check
 
 unit:
 	$(GO) test -short ./pkg/...
+
+# Every Fuzz* target of FUZZ_PKGS in turn, each for FUZZTIME; a crasher is written to the
+# package's testdata/fuzz/ and stops the run.
+FUZZTIME  ?= 30s
+FUZZ_PKGS ?= ./pkg/manifest ./pkg/images
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin dist .demo

@@ -12,13 +12,30 @@ STATE=$(cd "$STATE" && pwd)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@" || printf '(exit %d)\n' "$?"; }
 
+# Every process this script starts is stopped when it ends: normally, on an error (set -e),
+# on Ctrl-C or SIGTERM. The control plane runs under hack/testcluster, built here and run
+# directly (a `go run` wrapper would die on SIGTERM and orphan it); it stops its components
+# on SIGINT/SIGTERM and when this script dies, even by SIGKILL.
+CLUSTER_PID=
+stop_cluster() {
+  [ -n "$CLUSTER_PID" ] || return 0
+  kill -TERM "$CLUSTER_PID" 2>/dev/null || true
+  wait "$CLUSTER_PID" 2>/dev/null || true
+  CLUSTER_PID=
+}
+trap stop_cluster EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 step "Starting etcd + kube-apiserver + kube-controller-manager on loopback"
-go run ./hack/testcluster -dir "$STATE/cluster" -controller-manager >"$STATE/testcluster.log" 2>&1 &
+GITOPS_TESTCLUSTER_BIN=${GITOPS_TESTCLUSTER_BIN:-$(hack/testcluster-build.sh)}
+export GITOPS_TESTCLUSTER_BIN
+go build -o "$STATE/bin/testcluster" ./hack/testcluster
+"$STATE/bin/testcluster" -dir "$STATE/cluster" -controller-manager >"$STATE/testcluster.log" 2>&1 &
 CLUSTER_PID=$!
-trap 'kill $CLUSTER_PID 2>/dev/null; wait $CLUSTER_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do
   grep -q "control plane ready" "$STATE/testcluster.log" 2>/dev/null && break
-  kill -0 $CLUSTER_PID 2>/dev/null || { cat "$STATE/testcluster.log"; exit 1; }
+  kill -0 "$CLUSTER_PID" 2>/dev/null || { cat "$STATE/testcluster.log"; exit 1; }
   sleep 0.5
 done
 grep -q "control plane ready" "$STATE/testcluster.log" || { echo "control plane did not start"; cat "$STATE/testcluster.log"; exit 1; }
@@ -69,3 +86,5 @@ step "The same ApplySet as kubectl sees it"
 kubectl get secret demo -n default -o jsonpath='{.metadata.labels}{"\n"}{.metadata.annotations}{"\n"}'
 
 step "Done. The control plane stops now; state was in $STATE"
+stop_cluster
+echo "stopped"

@@ -16,9 +16,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -34,14 +36,16 @@ func main() {
 		concurrency = flag.Int("concurrency", 8, "repositories asked at once (scan and naive alike)")
 	)
 	flag.Parse()
-	if err := run(*registry, *repos, *tags, *concurrency); err != nil {
+	// SIGINT and SIGTERM stop the registry this started before the benchmark exits.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *registry, *repos, *tags, *concurrency); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kind string, nRepos, nTags, concurrency int) error {
-	ctx := context.Background()
+func run(ctx context.Context, kind string, nRepos, nTags, concurrency int) error {
 	host, stop, err := startRegistry(ctx, kind)
 	if err != nil {
 		return err

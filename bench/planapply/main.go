@@ -60,8 +60,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "planapply: need -n > -namespaces >= 1, -concurrency >= 1, -repeat >= 1, 0 < -change <= 1")
 		os.Exit(2)
 	}
+	// SIGINT, SIGTERM and the exit of make (or the shell) that ran it stop the control
+	// plane and the subprocesses before the benchmark exits.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
+		fmt.Fprintln(os.Stderr, "planapply:", err)
+		os.Exit(1)
+	}
 	if err := run(ctx, c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "planapply:", err)
 		os.Exit(1)

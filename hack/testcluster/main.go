@@ -1,9 +1,16 @@
 // Command testcluster runs a local control plane (etcd + kube-apiserver, optionally
 // kube-controller-manager) until interrupted, for the demo and the benchmarks.
 //
-//	go run ./hack/testcluster -dir .demo/cluster [-controller-manager]
+//	go build -o bin/testcluster ./hack/testcluster
+//	bin/testcluster -dir .demo/cluster [-controller-manager]
 //
-// It writes DIR/kubeconfig once the apiserver is ready.
+// It writes DIR/kubeconfig once the apiserver is ready and prints "control plane ready".
+// SIGINT or SIGTERM stops the components and then the command; so does the exit of its
+// parent process (a script killed even by SIGKILL). If the command itself is killed by
+// SIGKILL, the kernel kills the components (see internal/testcluster).
+//
+// Run the built binary rather than `go run`: go run's wrapper dies on SIGTERM and leaves
+// this command, and the control plane, running.
 package main
 
 import (
@@ -27,6 +34,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
+		fmt.Fprintln(os.Stderr, "testcluster:", err)
+		os.Exit(1)
+	}
 	_ = os.RemoveAll(*dir)
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		fmt.Fprintln(os.Stderr, "testcluster:", err)

@@ -85,9 +85,10 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		}
 		c.ownDir = true
 	}
+	started := c // `return nil, err` clears c before this runs
 	defer func() {
 		if err != nil {
-			_ = c.Stop()
+			_ = started.Stop()
 		}
 	}()
 	for _, d := range []string{"etcd", "certs"} {
@@ -165,7 +166,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 
 func (c *Cluster) run(o Options, name string, args ...string) error {
 	cmd := exec.Command(filepath.Join(o.BinDir, name), args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr()
 	if o.Log != nil {
 		cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	} else {
@@ -176,7 +177,7 @@ func (c *Cluster) run(o Options, name string, args ...string) error {
 		c.logs = append(c.logs, f)
 		cmd.Stdout, cmd.Stderr = f, f
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startCmd(cmd); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	c.procs = append(c.procs, cmd)

@@ -22,7 +22,7 @@ func readFixtures(t *testing.T, names ...string) ([]File, map[string][]byte) {
 	return files, data
 }
 
-func mustRules(t *testing.T, cfg string) *Rules {
+func mustRules(t testing.TB, cfg string) *Rules {
 	t.Helper()
 	c, lines, err := ParseConfig(ConfigFile, []byte(cfg))
 	if err != nil {

@@ -1,7 +1,6 @@
 package images
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -50,32 +49,55 @@ func compareDigits(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// compareNumbers compares decimal numbers (integers of any length, or floats).
-// ok is false when either is not a number.
+// compareNumbers compares decimal numbers exactly: an optional sign, digits of any
+// length, and an optional fraction ("20240101000000000001", "-1.5"). ok is false when
+// either is not such a number: exponents, "inf" and "nan" have no exact place in a total
+// order (float comparison would make 1 < 2 while "nan" equals both).
 func compareNumbers(a, b string) (c int, ok bool) {
-	if isUint(a) && isUint(b) {
-		return compareDigits(a, b), true
-	}
-	fa, err1 := strconv.ParseFloat(a, 64)
-	fb, err2 := strconv.ParseFloat(b, 64)
-	if err1 != nil || err2 != nil {
+	da, okA := parseDecimal(a)
+	db, okB := parseDecimal(b)
+	if !okA || !okB {
 		return 0, false
 	}
-	switch {
-	case fa < fb:
-		return -1, true
-	case fa > fb:
-		return 1, true
+	if da.sign != db.sign {
+		return da.sign - db.sign, true
 	}
-	return 0, true
+	c = compareDigits(da.integer, db.integer)
+	if c == 0 {
+		c = strings.Compare(da.fraction, db.fraction) // as digit strings: .5 > .45, .5 == .50
+	}
+	return c * da.sign, true
+}
+
+// decimal is a parsed decimal number: sign -1, 0 (the number is zero) or 1, the integer
+// digits without leading zeros and the fraction digits without trailing zeros.
+type decimal struct {
+	sign              int
+	integer, fraction string
+}
+
+func parseDecimal(s string) (decimal, bool) {
+	d := decimal{sign: 1}
+	switch {
+	case strings.HasPrefix(s, "-"):
+		d.sign, s = -1, s[1:]
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	}
+	integer, fraction, dot := strings.Cut(s, ".")
+	if !isUint(integer) || dot && !isUint(fraction) {
+		return decimal{}, false
+	}
+	d.integer, d.fraction = strings.TrimLeft(integer, "0"), strings.TrimRight(fraction, "0")
+	if d.integer == "" && d.fraction == "" {
+		d.sign = 0
+	}
+	return d, true
 }
 
 func isNumber(s string) bool {
-	if isUint(s) {
-		return true
-	}
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil
+	_, ok := parseDecimal(s)
+	return ok
 }
 
 func isUint(s string) bool {

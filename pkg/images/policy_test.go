@@ -84,6 +84,22 @@ func TestNumericalLongTimestamps(t *testing.T) {
 	}
 }
 
+func TestNumericalOrderIsExactAndTotal(t *testing.T) {
+	// Float comparison made 1e20 equal to both 100000000000000000000 and ...001, and nan
+	// equal to everything, so the choice depended on the registry's tag order.
+	p, err := NewRegex(`^b-(?P<n>.+)$`, RegexOptions{Order: OrderNumerical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := []string{"b-1e20", "b-100000000000000000001", "b-nan", "b-100000000000000000000", "b-2.50", "b-2.5", "b--3", "b-inf"}
+	want := []string{"b-100000000000000000001", "b-100000000000000000000", "b-2.50", "b-2.5", "b--3"}
+	for _, order := range permutations(tags) {
+		if got := p.Candidates(order); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Candidates(%q) = %q, want %q", order, got, want)
+		}
+	}
+}
+
 func TestPolicyBadInput(t *testing.T) {
 	tests := []struct {
 		name string

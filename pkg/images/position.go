@@ -15,29 +15,50 @@ type span struct {
 	quote      byte
 }
 
-// lineIndex holds the byte offset of the start of each line.
-type lineIndex []int
+// lineIndex maps the YAML parser's lines to bytes and to the file's lines: YAML also
+// breaks lines at a lone '\r' and at NEL, LS and PS, which people, git and editors do not.
+type lineIndex struct {
+	start []int // byte offset of each YAML line
+	line  []int // the file's line ('\n'-counted, 1-based) of each YAML line
+}
 
 func newLineIndex(data []byte) lineIndex {
-	idx := lineIndex{0}
-	for i, c := range data {
-		if c == '\n' {
-			idx = append(idx, i+1)
+	li := lineIndex{start: []int{0}, line: []int{1}}
+	line := 1
+	for i := 0; i < len(data); {
+		n := yamlBreakLen(data[i:])
+		if n == 0 {
+			i++
+			continue
 		}
+		if data[i+n-1] == '\n' {
+			line++
+		}
+		i += n
+		li.start = append(li.start, i)
+		li.line = append(li.line, line)
 	}
-	return idx
+	return li
+}
+
+// fileLine is the file's line of the parser's line yamlLine.
+func (li lineIndex) fileLine(yamlLine int) int {
+	if yamlLine < 1 || yamlLine > len(li.line) {
+		return yamlLine
+	}
+	return li.line[yamlLine-1]
 }
 
 // offset converts yaml.v3's 1-based line and 1-based column (counted in characters)
 // into a byte offset.
 func (li lineIndex) offset(data []byte, line, col int) (int, error) {
-	if line < 1 || line > len(li) || col < 1 {
-		return 0, fmt.Errorf("position %d:%d out of range", line, col)
+	if line < 1 || line > len(li.start) || col < 1 {
+		return 0, fmt.Errorf("position %d:%d out of range", li.fileLine(line), col)
 	}
-	off := li[line-1]
+	off := li.start[line-1]
 	for c := 1; c < col; c++ {
-		if off >= len(data) || data[off] == '\n' {
-			return 0, fmt.Errorf("position %d:%d past end of line", line, col)
+		if off >= len(data) || yamlBreakLen(data[off:]) > 0 {
+			return 0, fmt.Errorf("position %d:%d past end of line", li.fileLine(line), col)
 		}
 		_, size := utf8.DecodeRune(data[off:])
 		off += size
@@ -45,25 +66,45 @@ func (li lineIndex) offset(data []byte, line, col int) (int, error) {
 	return off, nil
 }
 
+// lineEnd is the offset of the first YAML line break at or after off, or len(data).
+func lineEnd(data []byte, off int) int {
+	for ; off < len(data); off++ {
+		if yamlBreakLen(data[off:]) > 0 {
+			return off
+		}
+	}
+	return off
+}
+
+var yamlBreaks = [][]byte{[]byte("\r\n"), []byte("\n"), []byte("\r"), []byte("\u0085"), []byte("\u2028"), []byte("\u2029")}
+
+// yamlBreakLen is the length of the YAML line break at the start of b, 0 if none.
+func yamlBreakLen(b []byte) int {
+	for _, br := range yamlBreaks {
+		if bytes.HasPrefix(b, br) {
+			return len(br)
+		}
+	}
+	return 0
+}
+
 // scalarSpan finds the bytes of scalar node n in data. Only single-line plain, single-
 // and double-quoted scalars whose bytes equal their value (no escapes) can be rewritten
 // in place; anything else is an error naming the position.
 func scalarSpan(data []byte, li lineIndex, n *yaml.Node) (span, error) {
 	if n.Kind != yaml.ScalarNode {
-		return span{}, fmt.Errorf("line %d: not a scalar", n.Line)
+		return span{}, fmt.Errorf("line %d: not a scalar", li.fileLine(n.Line))
 	}
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return span{}, fmt.Errorf("line %d: block scalar (| or >) cannot be rewritten in place", n.Line)
+		return span{}, fmt.Errorf("line %d: block scalar (| or >) cannot be rewritten in place", li.fileLine(n.Line))
 	}
 	off, err := li.offset(data, n.Line, n.Column)
 	if err != nil {
 		return span{}, err
 	}
-	lineEnd := len(data)
-	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
-		lineEnd = off + i
-	}
-	text := data[off:lineEnd]
+	end := lineEnd(data, off)
+	text := skipProperties(data[off:end])
+	start := end - len(text)
 	val := []byte(n.Value)
 	var q byte
 	switch {
@@ -73,16 +114,27 @@ func scalarSpan(data []byte, li lineIndex, n *yaml.Node) (span, error) {
 		q = '\''
 	}
 	if q != 0 {
-		i := bytes.IndexByte(text, q) // after any tag or anchor
-		if i < 0 || !bytes.HasPrefix(text[i+1:], val) || len(text) <= i+1+len(val) || text[i+1+len(val)] != q {
-			return span{}, fmt.Errorf("line %d: quoted value %q spans lines or uses escapes; cannot rewrite in place", n.Line, n.Value)
+		if len(text) < len(val)+2 || text[0] != q || !bytes.Equal(text[1:1+len(val)], val) || text[1+len(val)] != q {
+			return span{}, fmt.Errorf("line %d: quoted value %q spans lines or uses escapes; cannot rewrite in place", li.fileLine(n.Line), n.Value)
 		}
-		start := off + i + 1
-		return span{start: start, end: start + len(val), quote: q}, nil
+		return span{start: start + 1, end: start + 1 + len(val), quote: q}, nil
 	}
-	i := bytes.Index(text, val)
-	if i < 0 || len(val) == 0 {
-		return span{}, fmt.Errorf("line %d: value %q spans lines; cannot rewrite in place", n.Line, n.Value)
+	if len(val) == 0 || !bytes.HasPrefix(text, val) {
+		return span{}, fmt.Errorf("line %d: value %q spans lines; cannot rewrite in place", li.fileLine(n.Line), n.Value)
 	}
-	return span{start: off + i, end: off + i + len(val)}, nil
+	return span{start: start, end: start + len(val)}, nil
+}
+
+// skipProperties skips a node's anchor (&name) and tag (!tag, !!str, !<...>), which the
+// parser's position includes, and the blanks after them: what is left starts with the
+// scalar itself.
+func skipProperties(text []byte) []byte {
+	for len(text) > 0 && (text[0] == '&' || text[0] == '!') {
+		i := bytes.IndexAny(text, " \t")
+		if i < 0 {
+			return nil
+		}
+		text = bytes.TrimLeft(text[i:], " \t")
+	}
+	return text
 }

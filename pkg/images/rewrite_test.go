@@ -75,6 +75,10 @@ func TestRewriteForms(t *testing.T) {
 			"v1.10", "kind: X\nmetadata: {name: x}\nv:\n  tag: v1.10 # {\"$imagepolicy\": \"num:tag\"}\n"},
 		{"tagged scalar with anchor", "kind: X\nmetadata: {name: x}\nv:\n  img: &i !!str ghcr.io/acme/num:1 # {\"$imagepolicy\": \"num\"}\n",
 			"2", "kind: X\nmetadata: {name: x}\nv:\n  img: &i !!str ghcr.io/acme/num:2 # {\"$imagepolicy\": \"num\"}\n"},
+		{"anchor named like the value", "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: &nginx nginx\n",
+			"1.27", "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: &nginx nginx:1.27\n"},
+		{"lone CR, LS and NEL before", "kind: Pod\rmetadata: {name: p, annotations: {a: \"x\u2028y\u0085z\"}}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n",
+			"1.27", "kind: Pod\rmetadata: {name: p, annotations: {a: \"x\u2028y\u0085z\"}}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n"},
 		{"second document", "---\n# first\nkind: A\nmetadata: {name: a}\n---\n\n# second\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n...\n",
 			"1.27", "---\n# first\nkind: A\nmetadata: {name: a}\n---\n\n# second\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n...\n"},
 	}

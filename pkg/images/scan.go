@@ -262,7 +262,7 @@ func joinPath(path, key string) string {
 }
 
 func (s *fileScanner) newImage(d doc, n *yaml.Node, path string) Image {
-	im := Image{File: s.file.Path, Line: n.Line, Column: n.Column, Object: d.id, Path: path, Value: n.Value}
+	im := Image{File: s.file.Path, Line: s.li.fileLine(n.Line), Column: n.Column, Object: d.id, Path: path, Value: n.Value}
 	im.span, im.spanErr = scalarSpan(s.file.Data, s.li, n)
 	return im
 }

@@ -249,3 +249,15 @@ func TestScanKeepsGoingAfterBadFile(t *testing.T) {
 		t.Fatalf("imgs %v errs %v", imgs, errs)
 	}
 }
+
+// Lines are the file's lines ('\n'-counted) even where YAML sees more line breaks.
+func TestScanLinesAreFileLines(t *testing.T) {
+	src := "kind: Pod\rmetadata: {name: p, annotations: {a: \"x\u2028y\"}}\r\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n"
+	imgs, errs := Scan([]File{{Path: "f.yaml", Data: []byte(src)}}, nil)
+	if len(errs) > 0 || len(imgs) != 1 {
+		t.Fatalf("imgs %v errs %v", imgs, errs)
+	}
+	if imgs[0].Line != 5 {
+		t.Fatalf("image on line %d, want 5", imgs[0].Line)
+	}
+}

@@ -54,13 +54,13 @@ type generator struct {
 // list of {command: ...}; any other key is an error naming its line.
 func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) {
 	var errs []*Error
-	fail := func(line int, format string, args ...interface{}) {
-		errs = append(errs, &Error{Source: Source{File: file, Line: line}, Err: fmt.Errorf(format, args...)})
+	fail := func(yamlLine int, format string, args ...interface{}) {
+		errs = append(errs, &Error{Source: Source{File: file, Line: fileLine(data, yamlLine)}, Err: fmt.Errorf(format, args...)})
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		le := yamlLineError(err, 1)
-		fail(le.line, "%v", le.err)
+		le := yamlLineError(err, data, 1)
+		errs = append(errs, &Error{Source: Source{File: file, Line: le.line}, Err: le.err})
 		return generatorConfig{}, errs
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -81,6 +81,9 @@ func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) 
 		case "generators":
 			sawGenerators = true
 			cfg.generators = parseGenerators(val, fail)
+			for i := range cfg.generators {
+				cfg.generators[i].line = fileLine(data, cfg.generators[i].line)
+			}
 		case imagesKey:
 			// image automation policies: read by pkg/images
 		default:

@@ -54,14 +54,14 @@ func (c *checker) dir(dir string) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		le := yamlLineError(err, 1)
+		le := yamlLineError(err, data, 1)
 		c.errs = append(c.errs, &Error{Source: Source{File: rel, Line: le.line}, Err: le.err})
 		return
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return
 	}
-	k := &kustFile{c: c, dir: dir, rel: rel}
+	k := &kustFile{c: c, dir: dir, rel: rel, data: data}
 	top := doc.Content[0]
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k.field(top.Content[i], top.Content[i+1])
@@ -70,13 +70,14 @@ func (c *checker) dir(dir string) {
 
 // kustFile checks the fields of one kustomization file.
 type kustFile struct {
-	c   *checker
-	dir string // absolute directory of the file
-	rel string // the file, relative to the root
+	c    *checker
+	dir  string // absolute directory of the file
+	rel  string // the file, relative to the root
+	data []byte
 }
 
 func (k *kustFile) fail(n *yaml.Node, format string, args ...interface{}) {
-	k.c.errs = append(k.c.errs, &Error{Source: Source{File: k.rel, Line: n.Line}, Err: fmt.Errorf(format, args...)})
+	k.c.errs = append(k.c.errs, &Error{Source: Source{File: k.rel, Line: fileLine(k.data, n.Line)}, Err: fmt.Errorf(format, args...)})
 }
 
 // field dispatches on the kustomization keys that name files, directories or URLs.

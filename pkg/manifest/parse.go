@@ -102,7 +102,7 @@ func decodeChunk(c chunk) ([]doc, *lineError) {
 			if _, err2 := sigsyaml.YAMLToJSON(c.data); err2 != nil {
 				err = err2
 			}
-			le := yamlLineError(err, c.line)
+			le := yamlLineError(err, c.data, c.line)
 			if !le.hasLine {
 				le.line = firstContentLine(c)
 			}
@@ -114,15 +114,15 @@ func decodeChunk(c chunk) ([]doc, *lineError) {
 		nodes = append(nodes, &n)
 	}
 	if len(nodes) == 1 {
-		return []doc{{raw: c.data, line: c.line - 1 + nodes[0].Content[0].Line, offset: c.line}}, nil
+		return []doc{{raw: c.data, line: c.line - 1 + fileLine(c.data, nodes[0].Content[0].Line), offset: c.line}}, nil
 	}
 	docs := make([]doc, 0, len(nodes))
 	for _, n := range nodes {
 		raw, err := yaml.Marshal(n)
 		if err != nil {
-			return nil, &lineError{line: c.line - 1 + n.Content[0].Line, err: fmt.Errorf("re-encode document: %w", err)}
+			return nil, &lineError{line: c.line - 1 + fileLine(c.data, n.Content[0].Line), err: fmt.Errorf("re-encode document: %w", err)}
 		}
-		docs = append(docs, doc{raw: raw, line: c.line - 1 + n.Content[0].Line})
+		docs = append(docs, doc{raw: raw, line: c.line - 1 + fileLine(c.data, n.Content[0].Line)})
 	}
 	return docs, nil
 }
@@ -133,9 +133,9 @@ func isNull(n *yaml.Node) bool {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// yamlLineError turns a YAML parser error into one with an absolute line: the parser
-// counts from the chunk's first line, which is `offset` in the file.
-func yamlLineError(err error, offset int) *lineError {
+// yamlLineError turns a YAML parser error about data into one with an absolute line: the
+// parser counts from data's first line, which is `offset` in the file.
+func yamlLineError(err error, data []byte, offset int) *lineError {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
@@ -144,7 +144,7 @@ func yamlLineError(err error, offset int) *lineError {
 	line, hasLine := offset, false
 	if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
-		line = offset - 1 + n
+		line = offset - 1 + fileLine(data, n)
 		hasLine = true
 		if m[0] == 0 {
 			// "line N: message": the position goes into the Source instead.
@@ -178,7 +178,7 @@ func toMap(raw []byte, offset int) (map[string]interface{}, *lineError) {
 		if offset == 0 {
 			return nil, &lineError{err: fmt.Errorf("invalid YAML: %w", err)}
 		}
-		return nil, yamlLineError(err, offset)
+		return nil, yamlLineError(err, raw, offset)
 	}
 	j = bytes.TrimSpace(j)
 	if len(j) == 0 || j[0] != '{' {
