@@ -413,6 +413,9 @@ func sourceLine(p *Plan) string {
 // markdownDetails is the Details cell of a change: its reason and its result.
 func markdownDetails(ch Change) string {
 	var parts []string
+	for _, ic := range ch.ImageChanges() {
+		parts = append(parts, "image "+mdCode(ic.From)+" → "+mdCode(ic.To))
+	}
 	if r := reasonOf(ch); r != "" {
 		parts = append(parts, mdText(r))
 	}

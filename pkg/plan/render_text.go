@@ -121,6 +121,9 @@ func (t *textWriter) change(ch Change, width int) {
 	if ch.Source.File != "" {
 		fmt.Fprintf(&b, "  (%s)", cleanText(ch.Source.String()))
 	}
+	for _, ic := range ch.ImageChanges() {
+		fmt.Fprintf(&b, "  (image %s -> %s)", oneLine(cleanText(ic.From)), oneLine(cleanText(ic.To)))
+	}
 	if r := reasonOf(ch); r != "" {
 		fmt.Fprintf(&b, "  (%s)", oneLine(cleanText(r)))
 	}
