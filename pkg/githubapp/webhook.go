@@ -1,11 +1,11 @@
 package githubapp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -113,7 +113,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusMethodNotAllowed, "bad_request", "POST only")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= h.maxBody {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead) // one allocation, no regrowth
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -158,7 +163,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, "duplicate", "delivery already taken")
 		return
 	}
-	ev := WebhookEvent{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(payload)}
+	ev := WebhookEvent{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(parsed, payload)}
 	if err := h.dispatch(r.Context(), ev); err != nil {
 		h.seen.release(delivery)
 		answer(http.StatusServiceUnavailable, "busy", "cannot take the event now: "+err.Error())
@@ -167,14 +172,18 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer(http.StatusAccepted, "accepted", "accepted")
 }
 
-// payloadOf is the JSON payload of a body sent as JSON or as a form.
+// payloadOf is the JSON payload of a body sent as JSON (the body itself, not copied)
+// or as a form.
 func payloadOf(contentType string, body []byte) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return nil, fmt.Errorf("bad Content-Type %q", contentType)
 	}
+	if mt == "application/json" {
+		return body, nil
+	}
 	// The signature is checked already: an empty secret makes this parse only.
-	return github.ValidatePayloadFromBody(mt, strings.NewReader(string(body)), "", nil)
+	return github.ValidatePayloadFromBody(mt, bytes.NewReader(body), "", nil)
 }
 
 var errUnknownEvent = errors.New("unknown event")
@@ -192,8 +201,18 @@ func parseGitHubEvent(name string, payload []byte) (any, error) {
 	return parsed, nil
 }
 
-// installationOf reads installation.id from a payload, 0 when absent.
-func installationOf(payload []byte) int64 {
+// installationOf is the event's installation id, 0 when absent: from the parsed
+// event when its type has one (no second parse), else read from the payload.
+func installationOf(parsed any, payload []byte) int64 {
+	switch e := parsed.(type) {
+	case interface{ GetInstallation() *github.Installation }:
+		return e.GetInstallation().GetID()
+	case *PackageEvent:
+		if e.Installation != nil {
+			return e.Installation.ID
+		}
+		return 0
+	}
 	var v struct {
 		Installation struct {
 			ID int64 `json:"id"`
