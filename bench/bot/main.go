@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
+)
+
+type config struct {
+	deliveries    int
+	rounds        int
+	queueSize     int
+	objects       int
+	runs          int
+	installations int
+	reposPer      int
+	kubectl       string
+	checked       bool
+	keep          bool
+	cpuProfile    string
+}
+
+func main() {
+	if q := os.Getenv(ackServerEnv); q != "" {
+		size, err := strconv.Atoi(q)
+		if err == nil {
+			err = serveAcks(size, os.Getenv(ackProfileEnv))
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bot: acknowledgement server:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var c config
+	flag.IntVar(&c.deliveries, "deliveries", 200, "concurrent webhook deliveries per round (one pull request each)")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds of concurrent deliveries (all latencies are pooled)")
+	flag.IntVar(&c.queueSize, "queue-size", 200, "the acknowledgement server's work queue (a full queue answers 503, counted)")
+	flag.IntVar(&c.objects, "objects", 100, "objects of the planned repository (ConfigMaps, Deployments, Services)")
+	flag.IntVar(&c.runs, "runs", 5, "timed pull request events per plan mode (the median is shown)")
+	flag.IntVar(&c.installations, "installations", 100, "installations the bot subprocess is told of")
+	flag.IntVar(&c.reposPer, "repos", 10, "repositories per installation")
+	flag.StringVar(&c.kubectl, "kubectl", "kubectl", `kubectl binary timed as the peer ("" skips it)`)
+	flag.BoolVar(&c.checked, "checked", false, "check every call to the fake GitHub against GitHub's OpenAPI description (slower: adds the check to the timed path)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the acknowledgement server to this file")
+	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (repositories, bot log)")
+	flag.Parse()
+	if c.deliveries < 1 || c.rounds < 1 || c.queueSize < 1 || c.objects < 3 || c.runs < 1 || c.installations < 1 || c.reposPer < 1 {
+		fmt.Fprintln(os.Stderr, "bot: every count must be at least 1 (-objects at least 3)")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bot:", err)
+		os.Exit(1)
+	}
+}
+
+func status(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func run(ctx context.Context, c config, out io.Writer) (err error) {
+	work, err := os.MkdirTemp("", "bench-bot-")
+	if err != nil {
+		return err
+	}
+	if c.keep {
+		defer fmt.Fprintf(out, "\nwork directory kept: %s\n", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	cl := &cleanups{}
+	defer cl.run()
+	env := environment{loadStart: loadAvg(), c: c}
+
+	example, err := pullRequestExample()
+	if err != nil {
+		return err
+	}
+	status("acknowledgement: %d rounds of %d concurrent deliveries", c.rounds, c.deliveries)
+	acks, err := measureAcks(ctx, c, example)
+	if err != nil {
+		return err
+	}
+
+	status("starting etcd + kube-apiserver")
+	tc, err := testcluster.Start(ctx, testcluster.Options{Dir: filepath.Join(work, "cluster")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := tc.Stop(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
+	status("repository of %d objects, applied from main", c.objects)
+	fx, err := newFixture(ctx, cl, work, tc.Kubeconfig, c)
+	if err != nil {
+		return err
+	}
+	status("pull request event to comment: %d live and %d offline plans", c.runs, c.runs)
+	plans, err := measureComments(ctx, cl, c, fx, example, work)
+	if err != nil {
+		return err
+	}
+	status("resident memory of the bot process with %d installations x %d repositories", c.installations, c.reposPer)
+	mem, err := measureMemory(ctx, cl, c, fx, example, work)
+	if err != nil {
+		return err
+	}
+	env.loadEnd = loadAvg()
+	report(out, env, acks, plans, mem)
+	return nil
+}
+
+// cleanups stands in for a test's Cleanup (githubtest.New wants one); they run in
+// reverse order when the benchmark ends.
+type cleanups struct{ fns []func() }
+
+func (c *cleanups) Cleanup(f func()) { c.fns = append(c.fns, f) }
+func (c *cleanups) Helper()          {}
+func (c *cleanups) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...)) // not reached: the spec is loaded (and its error returned) first
+}
+
+func (c *cleanups) run() {
+	for i := len(c.fns) - 1; i >= 0; i-- {
+		c.fns[i]()
+	}
+}
+
+// loadAvg is the one-minute load average: the machine may be shared.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil || len(b) == 0 {
+		return "?"
+	}
+	var l string
+	fmt.Sscan(string(b), &l)
+	return l
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// environment is what the figures depend on besides the code.
+type environment struct {
+	c                  config
+	loadStart, loadEnd string
+}
+
+// report prints the table of targets, then what each step did.
+func report(out io.Writer, env environment, acks *ackResult, plans *planResult, mem *memResult) {
+	c := env.c
+	fmt.Fprintf(out, "\n# GitHub App bot benchmark\n\n")
+	fmt.Fprintf(out, "%d CPUs, %s/%s, load average %s at the start, %s at the end (the machine may be shared)\n\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, env.loadStart, env.loadEnd)
+
+	p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
+	liveMed, offMed := median(plans.live), median(plans.offline)
+	idle := mem.afterEvents
+	fmt.Fprintln(out, "| what | target | measured | |")
+	fmt.Fprintln(out, "|---|---|---|---|")
+	row(out, fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries", c.deliveries), "< 50 ms",
+		fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax)), p99 < 50*time.Millisecond && acks.errors == 0)
+	row(out, fmt.Sprintf("PR event → comment, live plan, %d objects (median of %d)", c.objects, len(plans.live)), "< 3 s",
+		fmt.Sprintf("%s (offline plan %s)", secs(liveMed), secs(offMed)), liveMed < 3*time.Second)
+	row(out, fmt.Sprintf("bot RSS, %d installations × %d repositories known", c.installations, c.reposPer), "< 200 MiB",
+		fmt.Sprintf("%s (peak so far %s)", mib(idle.rss), mib(idle.hwm)), idle.hwm < 200<<20)
+	row(out, "bot peak RSS, after that one live plan too", "< 200 MiB", mib(mem.afterPlan.hwm), mem.afterPlan.hwm < 200<<20)
+
+	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
+	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
+		c.rounds, c.deliveries, kib(acks.bodyBytes))
+	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection, to bot.Server's /webhook on a real HTTP server\n")
+	fmt.Fprintf(out, "in a process of its own (queue %d, 4 workers). The jobs behind the acknowledgements are STUBBED (no-op jobs): this\n", c.queueSize)
+	fmt.Fprintf(out, "measures the acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
+	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; no-op jobs run %d\n",
+		len(acks.latencies), ms(p50), ms(quantile(acks.latencies, 0.9)), ms(p99), ms(pmax), acks.codes, acks.errors, acks.ran)
+	fmt.Fprintf(out, "one at a time (%d deliveries, no contention): p50 %s, p99 %s\n",
+		len(acks.lone), ms(median(acks.lone)), ms(quantile(acks.lone, 0.99)))
+	if n := time.Duration(len(acks.latencies) + acks.errors); n > 0 {
+		burst := acks.serverCPU / time.Duration(c.rounds)
+		fmt.Fprintf(out, "CPU time per concurrent delivery: server %s, client %s (its own process). A burst of %d needs %s of the\n",
+			ms(acks.serverCPU/n), ms(acks.clientCPU/n), c.deliveries, ms(burst))
+		fmt.Fprintf(out, "server's CPU: on %d idle CPUs its last acknowledgement cannot come sooner than ~%s, however the server queues.\n",
+			runtime.NumCPU(), ms(burst/time.Duration(runtime.NumCPU())))
+	}
+
+	fmt.Fprintf(out, "\n## 2. Pull request event → comment\n\n")
+	fmt.Fprintf(out, "A repository of %d objects (ConfigMap, Deployment, Service in turn, one file each, plus their Namespace), main applied\n", c.objects)
+	fmt.Fprintf(out, "by kubectl-gitops to a local etcd + kube-apiserver; the pull request changes %d objects. bot.Server with the bot's own\n", plans.changed)
+	fmt.Fprintf(out, "handlers (2 workers), a fake GitHub (githubtest%s) and git http-backend on loopback. Timed: the webhook POST until the\n", checkedNote(c.checked))
+	fmt.Fprintf(out, "sticky comment exists (clone of the head, .gitops.yaml, plan, comment); each run is a new pull request.\n\n")
+	fmt.Fprintln(out, "| | first run (cold) | median | runs |")
+	fmt.Fprintln(out, "|---|---|---|---|")
+	fmt.Fprintf(out, "| live plan (server-side dry-run) | %s | %s | %s |\n", secs(plans.liveCold), secs(liveMed), list(plans.live))
+	fmt.Fprintf(out, "| offline plan (base render vs head, second clone) | %s | %s | %s |\n", secs(plans.offlineCold), secs(offMed), list(plans.offline))
+	var ratios []string
+	for _, p := range plans.kubectl {
+		cmd := "`kubectl " + strings.Join(p.args[2:], " ") + "`"
+		cmd = strings.Replace(cmd, p.args[4], "deploy", 1)
+		if p.err != "" {
+			fmt.Fprintf(out, "| %s | not timed: %s | | |\n", cmd, p.err)
+			continue
+		}
+		km := median(p.times)
+		fmt.Fprintf(out, "| %s (files checked out, no GitHub) | | %s | %s |\n", cmd, secs(km), list(p.times))
+		ratios = append(ratios, fmt.Sprintf("%s %.1f×", cmd, km.Seconds()/liveMed.Seconds()))
+	}
+	if len(ratios) > 0 {
+		fmt.Fprintf(out, "\nkubectl ÷ bot live (event to comment): %s (%s, its default flags)\n", strings.Join(ratios, ", "), plans.kubectlVersion)
+	}
+	fmt.Fprintf(out, "gitops/plan status: live %q, offline %q\n", plans.liveStatus, plans.offlineStatus)
+
+	fmt.Fprintf(out, "\n## 3. Resident memory\n\n")
+	fmt.Fprintf(out, "The built cmd/bot (-trimpath -s -w, default flags, no GOMEMLIMIT) as a subprocess, its RSS from /proc/PID/status\n")
+	fmt.Fprintf(out, "(VmRSS now, VmHWM peak): what the kernel counts, nothing estimated. The fake GitHub's App has %d installations of\n", c.installations)
+	fmt.Fprintf(out, "%d repositories; the bot's start-up scan lists them all (a token per installation, the open pull requests of\n", c.reposPer)
+	fmt.Fprintf(out, "every repository), then %d deliveries (installation created + installation_repositories added, %d answered 503 and\n", mem.deliveries, mem.busy)
+	fmt.Fprintf(out, "were sent again) fill its Installations tracker.\n\n")
+	fmt.Fprintln(out, "| bot process | RSS | peak RSS |")
+	fmt.Fprintln(out, "|---|---|---|")
+	fmt.Fprintf(out, "| after the start-up scan | %s | %s |\n", mib(mem.afterScan.rss), mib(mem.afterScan.hwm))
+	fmt.Fprintf(out, "| after the installation events (Go heap in use %s) | %s | %s |\n", mib(mem.heapAfterEvents), mib(mem.afterEvents.rss), mib(mem.afterEvents.hwm))
+	fmt.Fprintf(out, "| after one live plan of the %d-object repository (event → comment %s) | %s | %s |\n", c.objects, secs(mem.planTook), mib(mem.afterPlan.rss), mib(mem.afterPlan.hwm))
+	if c.keep {
+		fmt.Fprintf(out, "\nbot log: %s\n", mem.log)
+	}
+}
+
+func row(out io.Writer, what, target, measured string, ok bool) {
+	verdict := "ok"
+	if !ok {
+		verdict = "MISSED"
+	}
+	fmt.Fprintf(out, "| %s | %s | %s | %s |\n", what, target, measured, verdict)
+}
+
+func checkedNote(checked bool) string {
+	if checked {
+		return ", every call checked against GitHub's OpenAPI description"
+	}
+	return "; not checked against the OpenAPI description here, -checked does"
+}
+
+// quantile is the q-th quantile (nearest rank) of ds.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
+
+func list(ds []time.Duration) string {
+	s := ""
+	for i, d := range ds {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprintf("%.2f", d.Seconds())
+	}
+	return s
+}
+
+func ms(d time.Duration) string   { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+func mib(b int64) string          { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+func kib(b int) string            { return fmt.Sprintf("%.1f KiB", float64(b)/1024) }
