@@ -11,12 +11,12 @@ import (
 // environment is what the figures depend on, printed above them.
 type environment struct {
 	n, namespaces, files, changed, removed, concurrency int
-	oursArgs                                   string
-	kubectlSteps                               []string
-	server, kubectlVersion                     string
-	kubectlMultiNS                             bool
-	kubectlProbe                               string
-	loadStart, loadEnd                         string
+	oursArgs                                            string
+	kubectlSteps                                        []string
+	server, kubectlVersion                              string
+	kubectlMultiNS                                      bool
+	kubectlProbe                                        string
+	loadStart, loadEnd                                  string
 }
 
 // report prints the setup, one Markdown table row per step, and what each tool said.
