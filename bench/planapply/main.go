@@ -26,6 +26,7 @@ type config struct {
 	bin         string
 	oursArgs    string
 	keep        bool
+	profileDir  string
 	logPath     string
 	// kubectlSteps are the steps kubectl is timed in (see kubectlStepNames).
 	kubectlSteps []string
@@ -45,6 +46,8 @@ func main() {
 	flag.StringVar(&c.oursArgs, "ours-args", "", `extra kubectl-gitops flags, e.g. "--qps=-1"`)
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (manifests, command log)")
 	flag.StringVar(&c.logPath, "log", "", "write every command with its output here (default: in the work directory)")
+	flag.StringVar(&c.profileDir, "profile", "", "write CPU and heap profiles of every kubectl-gitops run (soft heap limit on) into this directory")
+	writeOnly := flag.String("write", "", "only write kubectl-gitops' files (first-apply state) into this directory and exit, e.g. to profile by hand")
 	var pa peerArgs
 	pa.flags(flag.CommandLine)
 	flag.Parse()
@@ -71,6 +74,13 @@ func main() {
 	if c.n <= c.namespaces || c.namespaces < 1 || c.concurrency < 1 || c.repeat < 1 || c.change <= 0 || c.change > 1 {
 		fmt.Fprintln(os.Stderr, "planapply: need -n > -namespaces >= 1, -concurrency >= 1, -repeat >= 1, 0 < -change <= 1")
 		os.Exit(2)
+	}
+	if *writeOnly != "" {
+		if _, err := generate(prefixes[tOurs], c.n, c.namespaces).write(*writeOnly, version{}); err != nil {
+			fmt.Fprintln(os.Stderr, "planapply:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(ctx, c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "planapply:", err)

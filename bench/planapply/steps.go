@@ -202,11 +202,18 @@ func (b *bench) plan(ctx context.Context, r *row, step string, v version, ok fun
 // with ok: a fast wrong answer fails the run.
 func (b *bench) oursRun(ctx context.Context, r *row, t, verb string, ok func(summary) bool, extra ...string) error {
 	b.status("%s: kubectl-gitops %s %s", r.name, verb, strings.Join(append([]string{t}, extra...), " "))
+	o := b.ours[t]
+	if b.c.profileDir != "" && t == tOurs {
+		base := filepath.Join(b.c.profileDir, slug(r.name+" "+strings.Join(extra, " ")))
+		cp := *o
+		cp.p = &proc{env: append(slices.Clone(o.p.env), "GITOPS_CPUPROFILE="+base+".cpu.pprof", "GITOPS_MEMPROFILE="+base+".heap.pprof"), log: o.p.log}
+		o = &cp
+	}
 	var s summary
 	m, err := b.counter.count(ctx, func() (measure, error) {
-		run := b.ours[t].apply
+		run := o.apply
 		if verb == "plan" {
-			run = b.ours[t].plan
+			run = o.plan
 		}
 		m, ss, err := run(ctx, b.roots[t], extra...)
 		s = ss
@@ -249,6 +256,16 @@ func (b *bench) peer(ctx context.Context, r *row, t, op, staleFile string, want 
 		}
 	}
 	return err
+}
+
+// slug turns a step's name into a file name.
+func slug(s string) string {
+	return strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(s)), "-")
 }
 
 func countsString(c map[string]int) string {
