@@ -422,14 +422,12 @@ func stripHash(u *unstructured.Unstructured) *unstructured.Unstructured {
 	if u == nil {
 		return nil
 	}
-	ann := u.GetAnnotations()
+	ann, _ := nestedMap(u.Object, "metadata", "annotations")
 	if _, ok := ann[object.AnnotationAppliedHash]; !ok {
 		return u
 	}
-	c := u.DeepCopy()
-	ann = c.GetAnnotations()
-	delete(ann, object.AnnotationAppliedHash)
-	c.SetAnnotations(ann)
+	c := shallowCopy(u) // callers only read it
+	delete(c.Object["metadata"].(map[string]interface{})["annotations"].(map[string]interface{}), object.AnnotationAppliedHash)
 	return c
 }
 

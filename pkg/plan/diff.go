@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -48,8 +49,13 @@ func Normalize(u *unstructured.Unstructured) *unstructured.Unstructured {
 	if u == nil {
 		return nil
 	}
-	out := u.DeepCopy()
-	if out.Object == nil {
+	return normalize(u.DeepCopy())
+}
+
+// normalize removes the noise Normalize removes from out, in place; out may be a
+// shallowCopy (only the maps shallowCopy copies are edited).
+func normalize(out *unstructured.Unstructured) *unstructured.Unstructured {
+	if out == nil || out.Object == nil {
 		return out
 	}
 	for _, f := range noisyMetadata {
@@ -75,8 +81,8 @@ func Equal(before, after *unstructured.Unstructured) bool {
 	}
 	// JSON encoding sorts map keys and writes int64(1) and float64(1) alike, so it
 	// compares content rather than Go representations.
-	a, errA := json.Marshal(Normalize(before).Object)
-	b, errB := json.Marshal(Normalize(after).Object)
+	a, errA := json.Marshal(normalize(shallowCopy(before)).Object)
+	b, errB := json.Marshal(normalize(shallowCopy(after)).Object)
 	if errA != nil || errB != nil {
 		return false
 	}
@@ -89,7 +95,8 @@ func Equal(before, after *unstructured.Unstructured) bool {
 // may be nil (a create or a delete). It returns "" when there is no difference.
 // The output is deterministic: YAML keys are sorted.
 func UnifiedDiff(id object.ID, before, after *unstructured.Unstructured) (string, error) {
-	b, a := MaskSecrets(Normalize(before), Normalize(after))
+	b, a := normalize(shallowCopy(before)), normalize(shallowCopy(after))
+	maskSecretsInPlace(b, a)
 	bText, err := toYAML(b)
 	if err != nil {
 		return "", fmt.Errorf("diff %s: live object: %w", id, err)
@@ -248,6 +255,32 @@ func unifiedRange(start, stop int) string {
 		beginning--
 	}
 	return fmt.Sprintf("%d,%d", beginning, length)
+}
+
+// shallowCopy returns a copy of u that shares u's content except the maps this
+// package edits when it normalizes, masks or strips bookkeeping: the top level,
+// metadata with its labels and annotations, and data and stringData (a Secret's
+// values). Nothing else of the copy may be edited. It returns nil for nil.
+func shallowCopy(u *unstructured.Unstructured) *unstructured.Unstructured {
+	if u == nil {
+		return nil
+	}
+	out := maps.Clone(u.Object)
+	if md, ok := out["metadata"].(map[string]interface{}); ok {
+		md = maps.Clone(md)
+		for _, k := range []string{"labels", "annotations"} {
+			if m, ok := md[k].(map[string]interface{}); ok {
+				md[k] = maps.Clone(m)
+			}
+		}
+		out["metadata"] = md
+	}
+	for _, f := range secretFields {
+		if m, ok := out[f].(map[string]interface{}); ok {
+			out[f] = maps.Clone(m)
+		}
+	}
+	return &unstructured.Unstructured{Object: out}
 }
 
 func nestedMap(obj map[string]interface{}, fields ...string) (map[string]interface{}, bool) {
