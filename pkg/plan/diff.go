@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -111,15 +113,56 @@ func UnifiedDiff(id object.ID, before, after *unstructured.Unstructured) (string
 	return unifiedDiff(splitLines(bText), splitLines(aText), "live/"+id.String(), "git/"+id.String()), nil
 }
 
+// toYAML renders u as sigs.k8s.io/yaml.Marshal does: JSON, read back and written by
+// go-yaml v2. When u holds only strings, booleans, integers, nulls and non-nil maps and
+// lists, go-yaml v2 writes it directly, byte for byte as it writes those values read back
+// from their JSON, without the round trip (most of the cost of a diff). Anything else
+// takes the round trip: floats (JSON and YAML spell them differently), nil maps and
+// lists (JSON writes null), invalid UTF-8 (JSON replaces it).
 func toYAML(u *unstructured.Unstructured) (string, error) {
 	if u == nil {
 		return "", nil
 	}
-	out, err := yaml.Marshal(u.Object)
+	marshal := yaml.Marshal
+	if plainYAML(u.Object) {
+		marshal = yamlv2.Marshal
+	}
+	out, err := marshal(u.Object)
 	if err != nil {
 		return "", fmt.Errorf("marshal YAML: %w", err)
 	}
 	return string(out), nil
+}
+
+// plainYAML reports whether go-yaml v2 writes v as it writes v's JSON read back.
+func plainYAML(v interface{}) bool {
+	switch t := v.(type) {
+	case nil, bool, int64, int:
+		return true
+	case string:
+		return utf8.ValidString(t)
+	case map[string]interface{}:
+		if t == nil {
+			return false
+		}
+		for k, e := range t {
+			if !utf8.ValidString(k) || !plainYAML(e) {
+				return false
+			}
+		}
+		return true
+	case []interface{}:
+		if t == nil {
+			return false
+		}
+		for _, e := range t {
+			if !plainYAML(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // splitLines splits s after each newline; every line ends with "\n" and there is no
