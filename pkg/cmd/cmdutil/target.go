@@ -82,7 +82,7 @@ func (o *TargetOptions) Complete(f *genericclioptions.ConfigFlags) error {
 	if err != nil {
 		return err
 	}
-	o.Cluster = plan.Cluster{Client: client, REST: rc, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disco)}
+	o.Cluster = plan.Cluster{Client: client, REST: rc, Mapper: plan.CachedMapper(restmapper.NewDeferredDiscoveryRESTMapper(disco))}
 	parent, err := inventory.ParseParent(o.ApplySet, o.ApplySetNamespace)
 	if err != nil {
 		return err
