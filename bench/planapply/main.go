@@ -110,6 +110,10 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 	}
 
+	rusage, err := goBuild(ctx, work, "./bench/planapply/rusage", "rusage")
+	if err != nil {
+		return err
+	}
 	if c.bin == "" {
 		status("building kubectl-gitops")
 		if c.bin, err = buildPlugin(ctx, work); err != nil {
@@ -132,21 +136,21 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		return []string{"--kubeconfig", cl.Kubeconfig, "--cache-dir", filepath.Join(work, "cache-"+name)}
 	}
 	oursArgs := append(append(cacheArgs("ours"), fmt.Sprintf("--concurrency=%d", c.concurrency)), strings.Fields(c.oursArgs)...)
-	o := &ours{bin: c.bin, p: &proc{env: environ(), log: logf}, set: "bench-ours", args: oursArgs}
+	o := &ours{bin: c.bin, p: &proc{env: environ(), log: logf, rusage: rusage}, set: "bench-ours", args: oursArgs}
 	// The same binary without its default soft heap limit (cmd/kubectl-gitops/main.go).
-	noLimit := &ours{bin: c.bin, p: &proc{env: environ("GOMEMLIMIT=off"), log: logf}, set: "bench-ours-nolimit", args: oursArgs}
+	noLimit := &ours{bin: c.bin, p: &proc{env: environ("GOMEMLIMIT=off"), log: logf, rusage: rusage}, set: "bench-ours-nolimit", args: oursArgs}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	peers := map[string]*peer{}
 	for _, t := range []string{tFlux, tRaw, tFloor} {
-		peers[t] = &peer{tool: t, exe: exe, p: &proc{env: environ(), log: logf},
+		peers[t] = &peer{tool: t, exe: exe, p: &proc{env: environ(), log: logf, rusage: rusage},
 			args: peerArgs{kubeconfig: cl.Kubeconfig, concurrency: c.concurrency}}
 	}
 	var k *kubectl
 	if c.kubectl != "" {
-		k = &kubectl{bin: c.kubectl, args: cacheArgs("kubectl"), p: &proc{env: environ("KUBECTL_APPLYSET=true"), log: logf}}
+		k = &kubectl{bin: c.kubectl, args: cacheArgs("kubectl"), p: &proc{env: environ("KUBECTL_APPLYSET=true"), log: logf, rusage: rusage}}
 	}
 	rw, err := newRaw(cl.Config, c.concurrency)
 	if err != nil {

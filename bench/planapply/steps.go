@@ -206,7 +206,7 @@ func (b *bench) oursRun(ctx context.Context, r *row, t, verb string, ok func(sum
 	if b.c.profileDir != "" && t == tOurs {
 		base := filepath.Join(b.c.profileDir, slug(r.name+" "+strings.Join(extra, " ")))
 		cp := *o
-		cp.p = &proc{env: append(slices.Clone(o.p.env), "GITOPS_CPUPROFILE="+base+".cpu.pprof", "GITOPS_MEMPROFILE="+base+".heap.pprof"), log: o.p.log}
+		cp.p = &proc{env: append(slices.Clone(o.p.env), "GITOPS_CPUPROFILE="+base+".cpu.pprof", "GITOPS_MEMPROFILE="+base+".heap.pprof"), log: o.p.log, rusage: o.p.rusage}
 		o = &cp
 	}
 	var s summary
