@@ -104,8 +104,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 	changes := make([]Change, len(ds))
 	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
 		c := planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+		c.Live, c.Merged = nil, nil // the diff is made; only deletes (from prunes) need Live
 		if c.Action == Unchanged && !c.refresh {
-			c.Desired, c.Live, c.Merged = nil, nil, nil // nothing to send or show: free them now
+			c.Desired = nil // nothing to send or show: free it now
 		}
 		changes[i] = c
 	})
