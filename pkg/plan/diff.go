@@ -238,7 +238,12 @@ func opCodes(a, b []string) []difflib.OpCode {
 		add(difflib.OpCode{Tag: 'e', I1: 0, I2: pre, J1: 0, J2: pre})
 	}
 	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
-	if len(ma)+len(mb) > 0 {
+	switch {
+	case len(ma) == 0 && len(mb) > 0: // lines added only (a create): what the matcher would say
+		add(difflib.OpCode{Tag: 'i', I1: pre, I2: pre, J1: pre, J2: pre + len(mb)})
+	case len(mb) == 0 && len(ma) > 0: // lines removed only (a delete)
+		add(difflib.OpCode{Tag: 'd', I1: pre, I2: pre + len(ma), J1: pre, J2: pre})
+	case len(ma)+len(mb) > 0:
 		m := difflib.NewMatcherWithJunk(ma, mb, len(ma)+len(mb) > autoJunkLines, nil)
 		for _, c := range m.GetOpCodes() {
 			add(difflib.OpCode{Tag: c.Tag, I1: c.I1 + pre, I2: c.I2 + pre, J1: c.J1 + pre, J2: c.J2 + pre})

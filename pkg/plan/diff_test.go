@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -362,6 +363,28 @@ func TestToYAMLMatchesSigsYAML(t *testing.T) {
 		}
 		if got != string(want) {
 			t.Errorf("%v: toYAML\n%s\nsigs.k8s.io/yaml\n%s", o["metadata"], got, want)
+		}
+	}
+}
+
+// TestOpCodesInsertOrDeleteOnly checks the shortcut for a changed region that only
+// adds or only removes lines against difflib's matcher.
+func TestOpCodesInsertOrDeleteOnly(t *testing.T) {
+	lines := func(s string) []string { return splitLines(strings.ReplaceAll(s, " ", "\n")) }
+	tests := []struct{ a, b string }{
+		{"", "x y z "},
+		{"x y z ", ""},
+		{"a b ", "a x y b "},
+		{"a x y b ", "a b "},
+		{"a ", "a b c "},
+		{"b c ", "a b c "},
+	}
+	for _, tt := range tests {
+		a, b := lines(tt.a), lines(tt.b)
+		got := opCodes(a, b)
+		want := difflib.NewMatcherWithJunk(a, b, false, nil).GetOpCodes()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q -> %q: %v, difflib says %v", tt.a, tt.b, got, want)
 		}
 	}
 }
