@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -104,27 +102,17 @@ func (r *raw) warm(objs []*unstructured.Unstructured) error {
 	return nil
 }
 
-// apply server-side applies objs as field manager "bench-raw", Namespaces first, then
-// the rest, each group with r.concurrency requests in flight; dryRun validates without
-// writing. The CPU time is this process's.
-func (r *raw) apply(ctx context.Context, objs []*unstructured.Unstructured, dryRun bool) (measure, error) {
-	return r.applyAs(ctx, "bench-raw", objs, dryRun)
-}
-
-// applyAs is apply with another field manager.
-func (r *raw) applyAs(ctx context.Context, manager string, objs []*unstructured.Unstructured, dryRun bool) (measure, error) {
+// applyAs server-side applies objs as field manager manager, Namespaces first, then
+// the rest, each group with r.concurrency requests in flight (kubectl's objects,
+// brought to a state untimed).
+func (r *raw) applyAs(ctx context.Context, manager string, objs []*unstructured.Unstructured) error {
 	nss, rest := splitNamespaces(objs)
-	cpu0 := selfCPU()
-	start := time.Now()
-	if dryRun { // no namespace is created, so the objects in new ones could not be validated
-		nss, rest = nil, objs
-	}
 	for _, group := range [][]*unstructured.Unstructured{nss, rest} {
-		if err := r.applyAll(ctx, manager, group, dryRun); err != nil {
-			return measure{}, err
+		if err := r.applyAll(ctx, manager, group, false); err != nil {
+			return err
 		}
 	}
-	return measure{wall: time.Since(start), cpu: selfCPU() - cpu0}, nil
+	return nil
 }
 
 func (r *raw) applyAll(ctx context.Context, manager string, objs []*unstructured.Unstructured, dryRun bool) error {
@@ -213,13 +201,4 @@ func (r *raw) resource(o *unstructured.Unstructured) (dynamic.ResourceInterface,
 		return r.client.Resource(m.Resource).Namespace(o.GetNamespace()), nil
 	}
 	return r.client.Resource(m.Resource), nil
-}
-
-// selfCPU is the user and system time of this process so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -288,8 +288,7 @@ func (b *bench) kubectlApply(ctx context.Context, r *row, step string, v version
 			return nil
 		}
 		b.status("%s: kubectl's objects, untimed (not in -kubectl-steps)", step)
-		_, err := b.inproc.applyAs(ctx, "kubectl", b.sets[tKubectl].current(v), false)
-		return err
+		return b.inproc.applyAs(ctx, "kubectl", b.sets[tKubectl].current(v))
 	}
 	b.status("%s: kubectl", r.name)
 	m, err := b.counter.count(ctx, func() (measure, error) {
