@@ -308,7 +308,7 @@ func (b *bench) kubectlDiff(ctx context.Context, r *row) error {
 	})
 	r.m[tKubectl] = collect(r.m[tKubectl], m)
 	r.said[tKubectl] = fmt.Sprintf("kubectl diff: %d objects differ", nd)
-	if nd > 0 {
+	if nd > b.changed {
 		// kubectl diff has no --applyset: it also shows every member losing the
 		// applyset part-of label that kubectl apply --applyset added.
 		r.said[tKubectl] += " (the unchanged ones only lose the applyset part-of label: kubectl diff has no --applyset)"
