@@ -17,20 +17,26 @@ import (
 // buildPlugin builds ./cmd/kubectl-gitops of the module this command runs in, as the
 // release is built (no Go plugin loader, static, stripped), into dir.
 func buildPlugin(ctx context.Context, dir string) (string, error) {
+	return goBuild(ctx, dir, "./cmd/kubectl-gitops", "kubectl-gitops",
+		"-tags", "kustomize_disable_go_plugin_support", "-trimpath", "-ldflags", "-s -w")
+}
+
+// goBuild builds the package pkg of the module this command runs in into dir/name,
+// statically.
+func goBuild(ctx context.Context, dir, pkg, name string, flags ...string) (string, error) {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	bin := filepath.Join(dir, "kubectl-gitops")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "kustomize_disable_go_plugin_support",
-		"-trimpath", "-ldflags", "-s -w", "-o", bin, "./cmd/kubectl-gitops")
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"build"}, flags...), "-o", bin, pkg)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build kubectl-gitops in %s: %w\n%s", root, err, stderr.String())
+		return "", fmt.Errorf("build %s in %s: %w\n%s", pkg, root, err, stderr.String())
 	}
 	return bin, nil
 }

@@ -62,6 +62,17 @@ func changed(index int, frac float64) bool {
 	return index >= 0 && float64((index*7919)%1000) < frac*1000
 }
 
+// removed reports whether the object with this index is one of the ~frac objects
+// removed from git for the prune step: spread like the changed ones, never one of them.
+func removed(index int, frac float64) bool {
+	return index >= 0 && float64((index*7919)%1000) >= 1000-frac*1000
+}
+
+// version is a state of the set in git: which objects are changed, which removed.
+type version struct {
+	change, drop float64
+}
+
 // mutate changes o the way a commit would: an image tag, a config value, a label.
 func mutate(o *unstructured.Unstructured) {
 	switch o.GetKind() {
@@ -86,14 +97,20 @@ func mutate(o *unstructured.Unstructured) {
 	}
 }
 
-// write writes the set under root, one file per app plus one per namespace, with
-// the objects whose index is changed mutated (frac 0: none).
-func (s *set) write(root string, frac float64) (nchanged int, err error) {
+// write replaces root with the set, one file per app plus one per namespace, with
+// the objects whose index is changed mutated and those removed left out.
+func (s *set) write(root string, v version) (nchanged int, err error) {
+	if err := os.RemoveAll(root); err != nil {
+		return 0, err
+	}
 	files := map[string][]string{}
 	var order []string
 	for _, o := range s.objs {
 		u := o.u
-		if changed(o.index, frac) {
+		if removed(o.index, v.drop) {
+			continue
+		}
+		if changed(o.index, v.change) {
 			u = u.DeepCopy()
 			mutate(u)
 			nchanged++
@@ -128,12 +145,15 @@ func (s *set) files() int {
 	return len(seen)
 }
 
-// current returns the objects as write(frac) writes them.
-func (s *set) current(frac float64) []*unstructured.Unstructured {
+// current returns the objects as write(v) writes them.
+func (s *set) current(v version) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, 0, len(s.objs))
 	for _, o := range s.objs {
 		u := o.u
-		if changed(o.index, frac) {
+		if removed(o.index, v.drop) {
+			continue
+		}
+		if changed(o.index, v.change) {
 			u = u.DeepCopy()
 			mutate(u)
 		}

@@ -41,7 +41,7 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("n=%d: %d namespaces, want %d", tt.n, kinds["Namespace"], tt.nns)
 		}
 		dir := t.TempDir()
-		nchanged, err := s.write(dir, 0.1)
+		nchanged, err := s.write(dir, version{change: 0.1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,7 @@ type config struct {
 	bin         string
 	oursArgs    string
 	keep        bool
+	profileDir  string
 	logPath     string
 	// kubectlSteps are the steps kubectl is timed in (see kubectlStepNames).
 	kubectlSteps []string
@@ -45,7 +46,21 @@ func main() {
 	flag.StringVar(&c.oursArgs, "ours-args", "", `extra kubectl-gitops flags, e.g. "--qps=-1"`)
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (manifests, command log)")
 	flag.StringVar(&c.logPath, "log", "", "write every command with its output here (default: in the work directory)")
+	flag.StringVar(&c.profileDir, "profile", "", "write CPU and heap profiles of every kubectl-gitops run (soft heap limit on) into this directory")
+	writeOnly := flag.String("write", "", "only write kubectl-gitops' files (first-apply state) into this directory and exit, e.g. to profile by hand")
+	var pa peerArgs
+	pa.flags(flag.CommandLine)
 	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if pa.tool != "" {
+		pa.concurrency = c.concurrency
+		if err := peerMain(ctx, pa, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "planapply -peer:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	for _, st := range strings.Split(*steps, ",") {
 		if st = strings.TrimSpace(st); st == "" {
 			continue
@@ -60,10 +75,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "planapply: need -n > -namespaces >= 1, -concurrency >= 1, -repeat >= 1, 0 < -change <= 1")
 		os.Exit(2)
 	}
-	// SIGINT, SIGTERM and the exit of make (or the shell) that ran it stop the control
-	// plane and the subprocesses before the benchmark exits.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if *writeOnly != "" {
+		if _, err := generate(prefixes[tOurs], c.n, c.namespaces).write(*writeOnly, version{}); err != nil {
+			fmt.Fprintln(os.Stderr, "planapply:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	// SIGINT, SIGTERM (ctx above) and the exit of make (or the shell) that ran it stop
+	// the control plane and the subprocesses before the benchmark exits.
 	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
 		fmt.Fprintln(os.Stderr, "planapply:", err)
 		os.Exit(1)
@@ -96,6 +116,10 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 	}
 
+	rusage, err := goBuild(ctx, work, "./bench/planapply/rusage", "rusage")
+	if err != nil {
+		return err
+	}
 	if c.bin == "" {
 		status("building kubectl-gitops")
 		if c.bin, err = buildPlugin(ctx, work); err != nil {
@@ -117,11 +141,22 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	cacheArgs := func(name string) []string {
 		return []string{"--kubeconfig", cl.Kubeconfig, "--cache-dir", filepath.Join(work, "cache-"+name)}
 	}
-	o := &ours{bin: c.bin, p: &proc{env: environ(), log: logf}, set: "bench-ours",
-		args: append(append(cacheArgs("ours"), fmt.Sprintf("--concurrency=%d", c.concurrency)), strings.Fields(c.oursArgs)...)}
+	oursArgs := append(append(cacheArgs("ours"), fmt.Sprintf("--concurrency=%d", c.concurrency)), strings.Fields(c.oursArgs)...)
+	o := &ours{bin: c.bin, p: &proc{env: environ(), log: logf, rusage: rusage}, set: "bench-ours", args: oursArgs}
+	// The same binary without its default soft heap limit (cmd/kubectl-gitops/main.go).
+	noLimit := &ours{bin: c.bin, p: &proc{env: environ("GOMEMLIMIT=off"), log: logf, rusage: rusage}, set: "bench-ours-nolimit", args: oursArgs}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	peers := map[string]*peer{}
+	for _, t := range []string{tFlux, tRaw, tFloor} {
+		peers[t] = &peer{tool: t, exe: exe, p: &proc{env: environ(), log: logf, rusage: rusage},
+			args: peerArgs{kubeconfig: cl.Kubeconfig, concurrency: c.concurrency}}
+	}
 	var k *kubectl
 	if c.kubectl != "" {
-		k = &kubectl{bin: c.kubectl, args: cacheArgs("kubectl"), p: &proc{env: environ("KUBECTL_APPLYSET=true"), log: logf}}
+		k = &kubectl{bin: c.kubectl, args: cacheArgs("kubectl"), p: &proc{env: environ("KUBECTL_APPLYSET=true"), log: logf, rusage: rusage}}
 	}
 	rw, err := newRaw(cl.Config, c.concurrency)
 	if err != nil {
@@ -132,24 +167,27 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		return err
 	}
 
-	sets := map[string]*set{"ours": generate("bo", c.n, c.namespaces), "kubectl": generate("bk", c.n, c.namespaces), "raw": generate("br", c.n, c.namespaces)}
-	roots := map[string]string{"ours": filepath.Join(work, "ours"), "kubectl": filepath.Join(work, "kubectl")}
-	for _, t := range []string{"ours", "kubectl"} {
-		if _, err := sets[t].write(roots[t], 0); err != nil {
-			return err
+	sets, roots := map[string]*set{}, map[string]string{}
+	for t, prefix := range prefixes {
+		if t == tKubectl && k == nil {
+			continue
 		}
+		sets[t], roots[t] = generate(prefix, c.n, c.namespaces), filepath.Join(work, t)
 	}
-	nchanged := 0
-	for _, ob := range sets["ours"].objs {
+	nchanged, nremoved := 0, 0
+	for _, ob := range sets[tOurs].objs {
 		if changed(ob.index, c.change) {
 			nchanged++
 		}
+		if removed(ob.index, c.change) {
+			nremoved++
+		}
 	}
 
-	env := environment{n: c.n, namespaces: c.namespaces, files: sets["ours"].files(), changed: nchanged,
+	env := environment{n: c.n, namespaces: c.namespaces, files: sets[tOurs].files(), changed: nchanged, removed: nremoved,
 		concurrency: c.concurrency, oursArgs: c.oursArgs, kubectlSteps: c.kubectlSteps, loadStart: loadAvg()}
 	env.server = serverVersion(cl.Config)
-	if err := warm(ctx, o, k, rw, sets["raw"], work); err != nil {
+	if err := warm(ctx, o, k, rw, work); err != nil {
 		return err
 	}
 	if k != nil {
@@ -161,7 +199,8 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		env.kubectlMultiNS, env.kubectlProbe = k.multiNS, k.probeErr
 	}
 
-	b := &bench{c: c, o: o, k: k, raw: rw, counter: cnt, sets: sets, roots: roots, changed: nchanged, status: status}
+	b := &bench{c: c, ours: map[string]*ours{tOurs: o, tNoLimit: noLimit}, k: k, peers: peers, inproc: rw, counter: cnt,
+		sets: sets, roots: roots, work: work, changed: nchanged, removed: nremoved, status: status}
 	rows, err := b.steps(ctx)
 	env.loadEnd = loadAvg()
 	report(out, env, rows)
@@ -174,7 +213,7 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 
 // warm fills each tool's discovery cache and the raw loop's REST mapper, so that
 // discovery is not part of any timed step (a CI runner with a cold cache pays it once).
-func warm(ctx context.Context, o *ours, k *kubectl, rw *raw, raw *set, work string) error {
+func warm(ctx context.Context, o *ours, k *kubectl, rw *raw, work string) error {
 	dir := filepath.Join(work, "warm")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -198,5 +237,5 @@ func warm(ctx context.Context, o *ours, k *kubectl, rw *raw, raw *set, work stri
 			return err
 		}
 	}
-	return rw.warm(raw.current(0))
+	return rw.warmAll()
 }

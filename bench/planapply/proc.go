@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -34,8 +34,9 @@ func (m *measure) add(o measure) {
 
 // proc runs subprocesses with a fixed environment and logs their output to a file.
 type proc struct {
-	env []string
-	log io.Writer
+	env    []string
+	log    io.Writer
+	rusage string // the rusage helper
 }
 
 // result is one finished subprocess.
@@ -46,35 +47,51 @@ type result struct {
 	stderr []byte
 }
 
-// run runs name args, timing it from start to exit, and returns its output and peak RSS
-// (getrusage's ru_maxrss, KiB on Linux). A non-zero exit status is not an error: the
-// caller decides which codes are expected.
+// run runs name args and returns its output, wall time, CPU time and peak RSS. A
+// non-zero exit status is not an error: the caller decides which codes are expected.
+//
+// The command runs under a small helper (./bench/planapply/rusage, built at start) that
+// reports the command's getrusage: a child started directly by this process would
+// report this process's peak RSS when it is larger, since Linux records the peak of
+// the memory a child leaves at exec (Go starts children with vfork: this process's).
 func (p *proc) run(ctx context.Context, stdin []byte, name string, args ...string) (*result, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
+	usage, err := os.CreateTemp("", "bench-rusage-")
+	if err != nil {
+		return nil, err
+	}
+	usage.Close()
+	defer os.Remove(usage.Name())
+	cmd := exec.CommandContext(ctx, p.rusage, append([]string{usage.Name(), name}, args...)...)
 	cmd.Env = p.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	fmt.Fprintf(p.log, "$ %s %s\n# %s, exit %d\n%s%s\n", name, strings.Join(args, " "), wall.Round(time.Millisecond),
+	err = cmd.Run()
+	var ru childUsage
+	if b, rerr := os.ReadFile(usage.Name()); rerr == nil {
+		_ = json.Unmarshal(b, &ru)
+	}
+	fmt.Fprintf(p.log, "$ %s %s\n# %s, exit %d\n%s%s\n", name, strings.Join(args, " "), ru.Wall.Round(time.Millisecond),
 		cmd.ProcessState.ExitCode(), tail(stdout.Bytes(), 2000), tail(stderr.Bytes(), 4000))
-	if cmd.ProcessState == nil {
-		return nil, fmt.Errorf("run %s: %w", name, err)
+	if cmd.ProcessState == nil || ru.Wall == 0 {
+		return nil, fmt.Errorf("run %s: %v\n%s", name, err, tail(stderr.Bytes(), 2000))
 	}
-	r := &result{measure: measure{wall: wall, procs: 1, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()},
+	r := &result{measure: measure{wall: ru.Wall, procs: 1, cpu: ru.CPU, maxRSS: ru.MaxRSS},
 		code: cmd.ProcessState.ExitCode(), stdout: stdout.Bytes(), stderr: stderr.Bytes()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss * 1024
-	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		return nil, fmt.Errorf("run %s: %w", name, err)
 	}
 	return r, nil
+}
+
+// childUsage is what the rusage helper reports of the command it ran.
+type childUsage struct {
+	Wall   time.Duration `json:"wall"`
+	CPU    time.Duration `json:"cpu"`    // user + system
+	MaxRSS int64         `json:"maxRSS"` // bytes
 }
 
 // expect returns an error naming the command when its exit code is not one of codes.

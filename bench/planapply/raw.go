@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +41,56 @@ func newRaw(cfg *rest.Config, concurrency int) (*raw, error) {
 	return &raw{client: client, mapper: mapper, concurrency: concurrency}, nil
 }
 
+// warmAll resolves the mappings of every kind the benchmark generates.
+func (r *raw) warmAll() error {
+	var objs []*unstructured.Unstructured
+	for _, o := range generate("warm", 1+len(kindCycle), 1).objs {
+		objs = append(objs, o.u)
+	}
+	return r.warm(objs)
+}
+
+// run is a raw peer's operation (see peerMain): the raw loop applies objs (Namespaces
+// first) then deletes stale, or dry-runs objs (opPlan); the floor validates everything
+// before it writes: a dry-run of the Namespaces, their apply, a dry-run of the rest
+// (their namespaces exist now), then its apply.
+func (r *raw) run(ctx context.Context, tool, op string, objs, stale []*unstructured.Unstructured) (map[string]int, error) {
+	const manager = "bench-raw"
+	nss, rest := splitNamespaces(objs)
+	switch {
+	case tool == toolRaw && op == opPlan:
+		return map[string]int{"dry-run": len(objs)}, r.applyAll(ctx, manager, objs, true)
+	case tool == toolRaw && op == opApply:
+		for _, group := range [][]*unstructured.Unstructured{nss, rest} {
+			if err := r.applyAll(ctx, manager, group, false); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]int{"applied": len(objs), "deleted": len(stale)}, r.deleteAll(ctx, stale)
+	case tool == toolFloor && op == opApply:
+		for _, group := range [][]*unstructured.Unstructured{nss, rest} {
+			for _, dryRun := range []bool{true, false} {
+				if err := r.applyAll(ctx, manager, group, dryRun); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return map[string]int{"dry-run": len(objs), "applied": len(objs)}, nil
+	}
+	return nil, fmt.Errorf("%s cannot %s", tool, op)
+}
+
+func splitNamespaces(objs []*unstructured.Unstructured) (nss, rest []*unstructured.Unstructured) {
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" {
+			nss = append(nss, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	return nss, rest
+}
+
 // warm resolves the mappings of objs so that discovery is not timed.
 func (r *raw) warm(objs []*unstructured.Unstructured) error {
 	for _, o := range objs {
@@ -54,37 +102,46 @@ func (r *raw) warm(objs []*unstructured.Unstructured) error {
 	return nil
 }
 
-// apply server-side applies objs as field manager "bench-raw", Namespaces first, then
-// the rest, each group with r.concurrency requests in flight; dryRun validates without
-// writing. The CPU time is this process's.
-func (r *raw) apply(ctx context.Context, objs []*unstructured.Unstructured, dryRun bool) (measure, error) {
-	return r.applyAs(ctx, "bench-raw", objs, dryRun)
-}
-
-// applyAs is apply with another field manager.
-func (r *raw) applyAs(ctx context.Context, manager string, objs []*unstructured.Unstructured, dryRun bool) (measure, error) {
-	var nss, rest []*unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() == "Namespace" {
-			nss = append(nss, o)
-		} else {
-			rest = append(rest, o)
-		}
-	}
-	cpu0 := selfCPU()
-	start := time.Now()
-	if dryRun { // no namespace is created, so the objects in new ones could not be validated
-		nss, rest = nil, objs
-	}
+// applyAs server-side applies objs as field manager manager, Namespaces first, then
+// the rest, each group with r.concurrency requests in flight (kubectl's objects,
+// brought to a state untimed).
+func (r *raw) applyAs(ctx context.Context, manager string, objs []*unstructured.Unstructured) error {
+	nss, rest := splitNamespaces(objs)
 	for _, group := range [][]*unstructured.Unstructured{nss, rest} {
-		if err := r.applyAll(ctx, manager, group, dryRun); err != nil {
-			return measure{}, err
+		if err := r.applyAll(ctx, manager, group, false); err != nil {
+			return err
 		}
 	}
-	return measure{wall: time.Since(start), cpu: selfCPU() - cpu0}, nil
+	return nil
 }
 
 func (r *raw) applyAll(ctx context.Context, manager string, objs []*unstructured.Unstructured, dryRun bool) error {
+	force := true
+	opts := metav1.PatchOptions{FieldManager: manager, Force: &force}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	return r.each(ctx, objs, func(o *unstructured.Unstructured) error { return r.applyOne(ctx, o, opts) })
+}
+
+// deleteAll deletes objs, r.concurrency at a time, in the background (as Flux and
+// kubectl-gitops prune: dependents are left to the garbage collector).
+func (r *raw) deleteAll(ctx context.Context, objs []*unstructured.Unstructured) error {
+	bg := metav1.DeletePropagationBackground
+	return r.each(ctx, objs, func(o *unstructured.Unstructured) error {
+		res, err := r.resource(o)
+		if err == nil {
+			err = res.Delete(ctx, o.GetName(), metav1.DeleteOptions{PropagationPolicy: &bg})
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+		}
+		return nil
+	})
+}
+
+// each runs fn on every object, r.concurrency at a time.
+func (r *raw) each(ctx context.Context, objs []*unstructured.Unstructured, fn func(*unstructured.Unstructured) error) error {
 	var (
 		next   atomic.Int64
 		wg     sync.WaitGroup
@@ -92,11 +149,6 @@ func (r *raw) applyAll(ctx context.Context, manager string, objs []*unstructured
 		errs   []error
 		failed atomic.Int64
 	)
-	force := true
-	opts := metav1.PatchOptions{FieldManager: manager, Force: &force}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
 	for w := 0; w < r.concurrency; w++ {
 		wg.Add(1)
 		go func() {
@@ -106,7 +158,7 @@ func (r *raw) applyAll(ctx context.Context, manager string, objs []*unstructured
 				if i >= len(objs) || ctx.Err() != nil {
 					return
 				}
-				if err := r.applyOne(ctx, objs[i], opts); err != nil {
+				if err := fn(objs[i]); err != nil {
 					if failed.Add(1) <= 3 {
 						mu.Lock()
 						errs = append(errs, err)
@@ -124,8 +176,7 @@ func (r *raw) applyAll(ctx context.Context, manager string, objs []*unstructured
 }
 
 func (r *raw) applyOne(ctx context.Context, o *unstructured.Unstructured, opts metav1.PatchOptions) error {
-	gvk := o.GroupVersionKind()
-	m, err := r.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	res, err := r.resource(o)
 	if err != nil {
 		return err
 	}
@@ -133,21 +184,21 @@ func (r *raw) applyOne(ctx context.Context, o *unstructured.Unstructured, opts m
 	if err != nil {
 		return err
 	}
-	var res dynamic.ResourceInterface = r.client.Resource(m.Resource)
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		res = r.client.Resource(m.Resource).Namespace(o.GetNamespace())
-	}
 	if _, err := res.Patch(ctx, o.GetName(), types.ApplyPatchType, body, opts); err != nil {
-		return fmt.Errorf("%s %s/%s: %w", gvk.Kind, o.GetNamespace(), o.GetName(), err)
+		return fmt.Errorf("%s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
 	return nil
 }
 
-// selfCPU is the user and system time of this process so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+// resource is the dynamic client of o's resource (and namespace).
+func (r *raw) resource(o *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
+	gvk := o.GroupVersionKind()
+	m, err := r.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return nil, err
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		return r.client.Resource(m.Resource).Namespace(o.GetNamespace()), nil
+	}
+	return r.client.Resource(m.Resource), nil
 }

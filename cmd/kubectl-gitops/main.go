@@ -24,6 +24,7 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	stopProfiles := startProfiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := cmd.NewRoot(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
@@ -33,5 +34,6 @@ func main() {
 			fmt.Fprintln(os.Stderr, "error:", err)
 		}
 	}
+	stopProfiles()
 	os.Exit(cmdutil.CodeOf(err))
 }

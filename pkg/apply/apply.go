@@ -201,8 +201,7 @@ func send(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options, dryRu
 	if err != nil {
 		return fmt.Errorf("map kind %s: %w", gvk, err)
 	}
-	_, err = plan.ServerSideApply(ctx, cl.Client, m, c.Desired, o.FieldManager, o.ForceConflicts, dryRun)
-	return err
+	return plan.ServerSideApplyNoResult(ctx, cl, m, c.Desired, o.FieldManager, o.ForceConflicts, dryRun)
 }
 
 // footprint returns the group-kinds and namespaces of the changes keep selects.

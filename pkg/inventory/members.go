@@ -16,7 +16,8 @@ import (
 // listPageSize bounds memory while listing large sets.
 const listPageSize = 500
 
-// Members lists the objects labelled as members of this set, for the recorded
+// Members lists the objects labelled as members of this set, without the field sets of
+// their managed fields (see dropFieldSets), for the recorded
 // group-kinds plus extra ones (the kinds about to be applied). Kinds the cluster no
 // longer serves are reported in unknown and skipped. Namespaced kinds are listed
 // cluster-wide with the part-of selector; where that is forbidden, per namespace.
@@ -94,11 +95,25 @@ func listAll(ctx context.Context, res dynamic.ResourceInterface, selector string
 			return nil, err
 		}
 		for i := range list.Items {
+			dropFieldSets(&list.Items[i])
 			out = append(out, &list.Items[i])
 		}
 		if list.GetContinue() == "" {
 			return out, nil
 		}
 		opts.Continue = list.GetContinue()
+	}
+}
+
+// dropFieldSets removes fieldsV1 from u's managedFields entries and keeps who wrote
+// what when (manager, operation, subresource, time): nothing here reads the field sets,
+// and they take as much memory as the object itself (a plan holds every member).
+func dropFieldSets(u *unstructured.Unstructured) {
+	md, _ := u.Object["metadata"].(map[string]interface{})
+	mfs, _ := md["managedFields"].([]interface{})
+	for _, e := range mfs {
+		if m, ok := e.(map[string]interface{}); ok {
+			delete(m, "fieldsV1")
+		}
 	}
 }

@@ -39,7 +39,10 @@ func parseDocuments(file string, data []byte, log *slog.Logger) ([]Object, []*Er
 		}
 		for _, d := range docs {
 			src := Source{File: file, Line: d.line}
-			m, err := toMap(d.raw, d.offset)
+			m, err := d.m, (*lineError)(nil)
+			if !d.converted {
+				m, err = toMap(d.raw, d.offset)
+			}
 			if err != nil {
 				errs = append(errs, &Error{Source: Source{File: file, Line: lineOr(err.line, src.Line)}, Err: err.err})
 				continue
@@ -70,11 +73,13 @@ func lineOr(line, fallback int) int {
 
 // doc is one non-empty document: its bytes (YAML), the line its content starts on, and
 // the line in the file of raw's first line (0 when raw was re-encoded and has no lines
-// of its own in the file).
+// of its own in the file). When converted is set, m is raw already converted by toMap.
 type doc struct {
-	raw    []byte
-	line   int
-	offset int
+	raw       []byte
+	line      int
+	offset    int
+	m         map[string]interface{}
+	converted bool
 }
 
 type lineError struct {
@@ -87,6 +92,14 @@ type lineError struct {
 // content starts. A chunk normally holds one document; when it holds more (explicit
 // `...` ends, `--- !tag` starts) each is re-encoded on its own.
 func decodeChunk(c chunk) ([]doc, *lineError) {
+	if d, ok := plainDocument(c); ok {
+		return d, nil
+	}
+	return decodeChunkNodes(c)
+}
+
+// decodeChunkNodes is decodeChunk with the YAML parser for every chunk.
+func decodeChunkNodes(c chunk) ([]doc, *lineError) {
 	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	var nodes []*yaml.Node
 	for {
@@ -125,6 +138,34 @@ func decodeChunk(c chunk) ([]doc, *lineError) {
 		docs = append(docs, doc{raw: raw, line: c.line - 1 + fileLine(c.data, n.Content[0].Line)})
 	}
 	return docs, nil
+}
+
+// plainDocument converts a chunk holding at most one plain document (no directive, no
+// "---" or "..." marker line) with toMap's converter alone: for such a chunk the YAML
+// parse of decodeChunk only finds where the content starts, which is then the first
+// line that is neither blank nor a comment. ok is false when the chunk needs that
+// parse: markers, or any error (reported by decodeChunk and toMap, with its line).
+func plainDocument(c chunk) ([]doc, bool) {
+	for _, l := range bytes.Split(c.data, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("...")) || bytes.HasPrefix(l, []byte("%")) {
+			return nil, false
+		}
+	}
+	j, err := sigsyaml.YAMLToJSONStrict(c.data)
+	if err != nil {
+		return nil, false
+	}
+	j = bytes.TrimSpace(j)
+	if len(j) == 0 || bytes.Equal(j, []byte("null")) {
+		return nil, true // empty, comments only, or null: skipped, as decodeChunk does
+	}
+	d := doc{raw: c.data, line: firstContentLine(c), offset: c.line, converted: true}
+	if j[0] == '{' {
+		if err := utiljson.Unmarshal(j, &d.m); err != nil {
+			return nil, false
+		}
+	}
+	return []doc{d}, true
 }
 
 func isNull(n *yaml.Node) bool {

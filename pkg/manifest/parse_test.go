@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -385,5 +386,56 @@ func TestErrorUnwraps(t *testing.T) {
 	var me *Error
 	if !errors.As(err, &me) || me.Source != (Source{File: "f.yaml", Line: 1}) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPlainDocumentMatchesParser checks the shortcut for plain documents against the
+// YAML parser's answer: the same content line, the same object, the same skips.
+func TestPlainDocumentMatchesParser(t *testing.T) {
+	tests := []struct {
+		name, data string
+		plain      bool
+	}{
+		{"object", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", true},
+		{"leading comments and blanks", "# header\n\n  # indented comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", true},
+		{"indented object", "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n", true},
+		{"flow mapping", "{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", true},
+		{"anchor on its own line", "&a\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", true},
+		{"comments only", "# nothing\n\n", true},
+		{"null", "null\n", true},
+		{"scalar", "hello\n", true},
+		{"list", "- a\n- b\n", true},
+		{"yaml 1.1 scalars", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: yes, b: 010, c: 1e3}\n", true},
+		{"document end marker", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n...\n", false},
+		{"tagged start", "--- !!map\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", false},
+		{"directive", "%YAML 1.1\n--- \napiVersion: v1\n", false},
+		{"duplicate key", "apiVersion: v1\napiVersion: v1\nkind: ConfigMap\n", false},
+		{"syntax error", "apiVersion: v1\nkind: [ConfigMap\n", false},
+	}
+	for _, tt := range tests {
+		c := chunk{data: []byte(tt.data), line: 7}
+		got, ok := plainDocument(c)
+		if ok != tt.plain {
+			t.Errorf("%s: plain = %v, want %v", tt.name, ok, tt.plain)
+		}
+		if !ok {
+			continue
+		}
+		want, err := decodeChunkNodes(c)
+		if err != nil {
+			t.Fatalf("%s: parser: %v", tt.name, err.err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d documents, the parser finds %d", tt.name, len(got), len(want))
+		}
+		for i := range want {
+			m, lerr := toMap(want[i].raw, want[i].offset)
+			if lerr != nil {
+				t.Fatalf("%s: toMap: %v", tt.name, lerr.err)
+			}
+			if got[i].line != want[i].line || !reflect.DeepEqual(got[i].m, m) {
+				t.Errorf("%s: line %d %v, the parser gives line %d %v", tt.name, got[i].line, got[i].m, want[i].line, m)
+			}
+		}
 	}
 }

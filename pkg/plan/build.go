@@ -106,8 +106,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 	changes := make([]Change, len(ds))
 	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
 		c := planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+		c.Live, c.Merged = nil, nil // the diff is made; only deletes (from prunes) need Live
 		if c.Action == Unchanged && !c.refresh {
-			c.Desired, c.Live, c.Merged = nil, nil, nil // nothing to send or show: free them now
+			c.Desired = nil // nothing to send or show: free it now
 		}
 		changes[i] = c
 	})
@@ -446,14 +447,12 @@ func stripHash(u *unstructured.Unstructured) *unstructured.Unstructured {
 	if u == nil {
 		return nil
 	}
-	ann := u.GetAnnotations()
+	ann, _ := nestedMap(u.Object, "metadata", "annotations")
 	if _, ok := ann[object.AnnotationAppliedHash]; !ok {
 		return u
 	}
-	c := u.DeepCopy()
-	ann = c.GetAnnotations()
-	delete(ann, object.AnnotationAppliedHash)
-	c.SetAnnotations(ann)
+	c := shallowCopy(u) // callers only read it
+	delete(c.Object["metadata"].(map[string]interface{})["annotations"].(map[string]interface{}), object.AnnotationAppliedHash)
 	return c
 }
 

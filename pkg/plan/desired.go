@@ -134,7 +134,7 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 // hashObject hashes what is sent to the server, and how: the object (without the hash
 // annotation), the field manager and whether conflicts are forced.
 func hashObject(u *unstructured.Unstructured, o Options) (string, error) {
-	c := u.DeepCopy()
+	c := shallowCopy(u) // only the annotations are edited
 	ann := c.GetAnnotations()
 	delete(ann, object.AnnotationAppliedHash)
 	if len(ann) == 0 {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -48,8 +51,13 @@ func Normalize(u *unstructured.Unstructured) *unstructured.Unstructured {
 	if u == nil {
 		return nil
 	}
-	out := u.DeepCopy()
-	if out.Object == nil {
+	return normalize(u.DeepCopy())
+}
+
+// normalize removes the noise Normalize removes from out, in place; out may be a
+// shallowCopy (only the maps shallowCopy copies are edited).
+func normalize(out *unstructured.Unstructured) *unstructured.Unstructured {
+	if out == nil || out.Object == nil {
 		return out
 	}
 	for _, f := range noisyMetadata {
@@ -75,8 +83,8 @@ func Equal(before, after *unstructured.Unstructured) bool {
 	}
 	// JSON encoding sorts map keys and writes int64(1) and float64(1) alike, so it
 	// compares content rather than Go representations.
-	a, errA := json.Marshal(Normalize(before).Object)
-	b, errB := json.Marshal(Normalize(after).Object)
+	a, errA := json.Marshal(normalize(shallowCopy(before)).Object)
+	b, errB := json.Marshal(normalize(shallowCopy(after)).Object)
 	if errA != nil || errB != nil {
 		return false
 	}
@@ -89,7 +97,8 @@ func Equal(before, after *unstructured.Unstructured) bool {
 // may be nil (a create or a delete). It returns "" when there is no difference.
 // The output is deterministic: YAML keys are sorted.
 func UnifiedDiff(id object.ID, before, after *unstructured.Unstructured) (string, error) {
-	b, a := MaskSecrets(Normalize(before), Normalize(after))
+	b, a := normalize(shallowCopy(before)), normalize(shallowCopy(after))
+	maskSecretsInPlace(b, a)
 	bText, err := toYAML(b)
 	if err != nil {
 		return "", fmt.Errorf("diff %s: live object: %w", id, err)
@@ -104,15 +113,56 @@ func UnifiedDiff(id object.ID, before, after *unstructured.Unstructured) (string
 	return unifiedDiff(splitLines(bText), splitLines(aText), "live/"+id.String(), "git/"+id.String()), nil
 }
 
+// toYAML renders u as sigs.k8s.io/yaml.Marshal does: JSON, read back and written by
+// go-yaml v2. When u holds only strings, booleans, integers, nulls and non-nil maps and
+// lists, go-yaml v2 writes it directly, byte for byte as it writes those values read back
+// from their JSON, without the round trip (most of the cost of a diff). Anything else
+// takes the round trip: floats (JSON and YAML spell them differently), nil maps and
+// lists (JSON writes null), invalid UTF-8 (JSON replaces it).
 func toYAML(u *unstructured.Unstructured) (string, error) {
 	if u == nil {
 		return "", nil
 	}
-	out, err := yaml.Marshal(u.Object)
+	marshal := yaml.Marshal
+	if plainYAML(u.Object) {
+		marshal = yamlv2.Marshal
+	}
+	out, err := marshal(u.Object)
 	if err != nil {
 		return "", fmt.Errorf("marshal YAML: %w", err)
 	}
 	return string(out), nil
+}
+
+// plainYAML reports whether go-yaml v2 writes v as it writes v's JSON read back.
+func plainYAML(v interface{}) bool {
+	switch t := v.(type) {
+	case nil, bool, int64, int:
+		return true
+	case string:
+		return utf8.ValidString(t)
+	case map[string]interface{}:
+		if t == nil {
+			return false
+		}
+		for k, e := range t {
+			if !utf8.ValidString(k) || !plainYAML(e) {
+				return false
+			}
+		}
+		return true
+	case []interface{}:
+		if t == nil {
+			return false
+		}
+		for _, e := range t {
+			if !plainYAML(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // splitLines splits s after each newline; every line ends with "\n" and there is no
@@ -188,7 +238,12 @@ func opCodes(a, b []string) []difflib.OpCode {
 		add(difflib.OpCode{Tag: 'e', I1: 0, I2: pre, J1: 0, J2: pre})
 	}
 	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
-	if len(ma)+len(mb) > 0 {
+	switch {
+	case len(ma) == 0 && len(mb) > 0: // lines added only (a create): what the matcher would say
+		add(difflib.OpCode{Tag: 'i', I1: pre, I2: pre, J1: pre, J2: pre + len(mb)})
+	case len(mb) == 0 && len(ma) > 0: // lines removed only (a delete)
+		add(difflib.OpCode{Tag: 'd', I1: pre, I2: pre + len(ma), J1: pre, J2: pre})
+	case len(ma)+len(mb) > 0:
 		m := difflib.NewMatcherWithJunk(ma, mb, len(ma)+len(mb) > autoJunkLines, nil)
 		for _, c := range m.GetOpCodes() {
 			add(difflib.OpCode{Tag: c.Tag, I1: c.I1 + pre, I2: c.I2 + pre, J1: c.J1 + pre, J2: c.J2 + pre})
@@ -248,6 +303,32 @@ func unifiedRange(start, stop int) string {
 		beginning--
 	}
 	return fmt.Sprintf("%d,%d", beginning, length)
+}
+
+// shallowCopy returns a copy of u that shares u's content except the maps this
+// package edits when it normalizes, masks or strips bookkeeping: the top level,
+// metadata with its labels and annotations, and data and stringData (a Secret's
+// values). Nothing else of the copy may be edited. It returns nil for nil.
+func shallowCopy(u *unstructured.Unstructured) *unstructured.Unstructured {
+	if u == nil {
+		return nil
+	}
+	out := maps.Clone(u.Object)
+	if md, ok := out["metadata"].(map[string]interface{}); ok {
+		md = maps.Clone(md)
+		for _, k := range []string{"labels", "annotations"} {
+			if m, ok := md[k].(map[string]interface{}); ok {
+				md[k] = maps.Clone(m)
+			}
+		}
+		out["metadata"] = md
+	}
+	for _, f := range secretFields {
+		if m, ok := out[f].(map[string]interface{}); ok {
+			out[f] = maps.Clone(m)
+		}
+	}
+	return &unstructured.Unstructured{Object: out}
 }
 
 func nestedMap(obj map[string]interface{}, fields ...string) (map[string]interface{}, bool) {

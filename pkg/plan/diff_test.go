@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
@@ -326,4 +328,63 @@ func expandRange(h string) string {
 		}
 	}
 	return strings.Join(f[:4], " ")
+}
+
+// TestToYAMLMatchesSigsYAML checks the direct rendering against sigs.k8s.io/yaml's
+// JSON round trip, which kubectl uses and diffs always used.
+func TestToYAMLMatchesSigsYAML(t *testing.T) {
+	objs := []map[string]interface{}{
+		{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]interface{}{"name": "a", "labels": map[string]interface{}{"app.kubernetes.io/name": "x"}},
+			"data": map[string]interface{}{
+				"yes": "yes", "num": "1", "empty": "", "null": "null", "dash": "- a", "multi": "line 1\nline 2\n", "trailing": "a  ",
+				"unicode": "héllo ✓", "tab": "a\tb", "colon": "a: b", "hash": "a #b", "quote": `"q" 'q'`, "html": "<a href=\"&\">",
+				"long": strings.Repeat("word ", 40), "lead": " lead", "star": "*x", "bool-like": "True", "octal": "010", "float-like": "1e3",
+				"key with spaces": "v", "10": "ten", "9": "nine", "a10": "x", "a9": "y",
+			}},
+		{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]interface{}{"name": "d", "generation": int64(3)},
+			"spec": map[string]interface{}{"replicas": int64(2), "paused": false, "selector": nil,
+				"template": map[string]interface{}{"spec": map[string]interface{}{
+					"containers": []interface{}{map[string]interface{}{"name": "c", "args": []interface{}{"--a=1", "", "-"}, "ports": []interface{}{map[string]interface{}{"containerPort": 8080}}}},
+					"volumes":    []interface{}{}, "nodeSelector": map[string]interface{}{}, "big": int64(1) << 62, "neg": int64(-5),
+				}}}},
+		// Not plain: these take the round trip, so they match by construction.
+		{"apiVersion": "v1", "kind": "X", "metadata": map[string]interface{}{"name": "f"}, "f": 1.5, "g": 1e15, "h": 3.0},
+		{"apiVersion": "v1", "kind": "X", "metadata": map[string]interface{}{"name": "n", "labels": map[string]interface{}(nil)}, "l": []interface{}(nil)},
+		{"apiVersion": "v1", "kind": "X", "metadata": map[string]interface{}{"name": "bad\xffutf8"}},
+	}
+	for _, o := range objs {
+		got, err := toYAML(&unstructured.Unstructured{Object: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := yaml.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(want) {
+			t.Errorf("%v: toYAML\n%s\nsigs.k8s.io/yaml\n%s", o["metadata"], got, want)
+		}
+	}
+}
+
+// TestOpCodesInsertOrDeleteOnly checks the shortcut for a changed region that only
+// adds or only removes lines against difflib's matcher.
+func TestOpCodesInsertOrDeleteOnly(t *testing.T) {
+	lines := func(s string) []string { return splitLines(strings.ReplaceAll(s, " ", "\n")) }
+	tests := []struct{ a, b string }{
+		{"", "x y z "},
+		{"x y z ", ""},
+		{"a b ", "a x y b "},
+		{"a x y b ", "a b "},
+		{"a ", "a b c "},
+		{"b c ", "a b c "},
+	}
+	for _, tt := range tests {
+		a, b := lines(tt.a), lines(tt.b)
+		got := opCodes(a, b)
+		want := difflib.NewMatcherWithJunk(a, b, false, nil).GetOpCodes()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q -> %q: %v, difflib says %v", tt.a, tt.b, got, want)
+		}
+	}
 }

@@ -35,6 +35,13 @@ var secretFields = []string{"data", "stringData"}
 // Objects of other kinds are copied unchanged.
 func MaskSecrets(before, after *unstructured.Unstructured) (*unstructured.Unstructured, *unstructured.Unstructured) {
 	b, a := copyOf(before), copyOf(after)
+	maskSecretsInPlace(b, a)
+	return b, a
+}
+
+// maskSecretsInPlace is MaskSecrets without the copies: it edits b and a (either may
+// be nil, or a shallowCopy).
+func maskSecretsInPlace(b, a *unstructured.Unstructured) {
 	bv, av := secretValuesOf(b), secretValuesOf(a)
 	if bv != nil {
 		maskSecret(b, bv, av, true)
@@ -42,7 +49,6 @@ func MaskSecrets(before, after *unstructured.Unstructured) (*unstructured.Unstru
 	if av != nil {
 		maskSecret(a, av, bv, false)
 	}
-	return b, a
 }
 
 func copyOf(u *unstructured.Unstructured) *unstructured.Unstructured {

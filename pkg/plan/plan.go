@@ -55,9 +55,10 @@ type Change struct {
 	Result Result `json:"result,omitempty"`
 	Error  string `json:"error,omitempty"`
 
-	// Desired is the object to apply (nil for deletes); Live is the object in the
-	// cluster (nil for creates); Merged is the server's dry-run of applying Desired.
-	// They are never serialised: they may hold Secret values.
+	// Desired is the object to apply (nil for deletes and unchanged objects); Live is
+	// the object in the cluster, kept for deletes only; Merged is the server's dry-run of
+	// applying Desired, dropped once the diff is made (Build keeps only what executing
+	// the plan needs). They are never serialised: they may hold Secret values.
 	Desired *unstructured.Unstructured `json:"-"`
 	Live    *unstructured.Unstructured `json:"-"`
 	Merged  *unstructured.Unstructured `json:"-"`

@@ -150,3 +150,25 @@ func TestWriteJSONOmitsObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteJSONStreamsTheSameBytes checks that writing the changes one at a time gives
+// exactly the JSON of encoding the whole plan at once.
+func TestWriteJSONStreamsTheSameBytes(t *testing.T) {
+	for _, p := range []*Plan{executedPlan(t), docExamplePlan(t), {ApplySet: "Secret.v1 a/b"}} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		cp := *p
+		cp.SchemaVersion = SchemaVersion
+		if cp.Changes == nil {
+			cp.Changes = []Change{}
+		}
+		if err := enc.Encode(planJSON{Plan: &cp, Summary: cp.Counts()}); err != nil {
+			t.Fatal(err)
+		}
+		if got := writeJSON(t, p); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("streamed:\n%s\nwhole:\n%s", got, want.Bytes())
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
@@ -64,7 +65,15 @@ func (o *TargetOptions) Complete(f *genericclioptions.ConfigFlags) error {
 	if o.DefaultNamespace == "" {
 		o.DefaultNamespace = o.namespace
 	}
-	client, err := dynamic.NewForConfig(cfg)
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return err
+	}
+	client, err := dynamic.NewForConfigAndClient(cfg, hc)
+	if err != nil {
+		return err
+	}
+	rc, err := plan.NewREST(cfg, hc)
 	if err != nil {
 		return err
 	}
@@ -72,7 +81,7 @@ func (o *TargetOptions) Complete(f *genericclioptions.ConfigFlags) error {
 	if err != nil {
 		return err
 	}
-	o.Cluster = plan.Cluster{Client: client, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disco)}
+	o.Cluster = plan.Cluster{Client: client, REST: rc, Mapper: plan.CachedMapper(restmapper.NewDeferredDiscoveryRESTMapper(disco))}
 	parent, err := inventory.ParseParent(o.ApplySet, o.ApplySetNamespace)
 	if err != nil {
 		return err
