@@ -316,27 +316,11 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request, repo strin
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	per := s.PerPage
-	if v, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && v > 0 {
-		per = min(v, 100)
+	list := make([]map[string]any, 0, len(all))
+	for _, c := range all {
+		list = append(list, s.commentJSON(c))
 	}
-	page := 1
-	if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && v > 0 {
-		page = v
-	}
-	start := min((page-1)*per, len(all))
-	end := min(start+per, len(all))
-	if end < len(all) {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(page+1))
-		q.Set("per_page", strconv.Itoa(per))
-		w.Header().Set("Link", fmt.Sprintf(`<%s%s?%s>; rel="next"`, s.URL, r.URL.Path, q.Encode()))
-	}
-	out := make([]map[string]any, 0, end-start)
-	for _, c := range all[start:end] {
-		out = append(out, s.commentJSON(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.page(w, r, list, func(items []map[string]any) any { return items })
 }
 
 func (s *Server) writeComment(w http.ResponseWriter, body []byte, store func(string) (*Comment, int)) {
