@@ -164,10 +164,15 @@ func (e *botEnv) botComments(n int) []githubtest.Comment {
 	return out
 }
 
-// noSecretsSent fails when any call to GitHub carried one of values.
+// noSecretsSent fails when any call to GitHub carried one of values, an installation
+// token or a private key in its body or query.
 func (e *botEnv) noSecretsSent(values ...string) {
 	e.t.Helper()
+	values = append(values, "ghs_", "PRIVATE KEY")
 	for _, c := range e.gh.Calls() {
+		if q := c.Query.Encode(); strings.Contains(q, "ghs_") {
+			e.t.Fatalf("%s %s sent a token in its query", c.Method, c.Path)
+		}
 		for _, v := range values {
 			if strings.Contains(c.Body, v) {
 				e.t.Fatalf("%s %s sent a Secret value %q", c.Method, c.Path, v)
