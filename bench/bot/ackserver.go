@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/go-github/v60/github"
-
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 )
@@ -45,11 +43,11 @@ func serveAcks(queueSize int, profile string) error {
 	}
 	var ran atomic.Int64
 	noop := func(ev githubapp.WebhookEvent) (bot.Job, bool) {
-		e, ok := ev.Payload.(*github.PullRequestEvent)
+		e, ok := ev.Payload.(*githubapp.PullRequestEvent)
 		if !ok {
 			return bot.Job{}, false
 		}
-		key := fmt.Sprintf("%s#%d", e.GetRepo().GetFullName(), e.GetNumber())
+		key := fmt.Sprintf("%s#%d", e.Repository.FullName, e.Number)
 		return bot.Job{Key: key, Kind: "pull_request", Run: func(context.Context) error { ran.Add(1); return nil }}, true
 	}
 	ctx := context.Background()

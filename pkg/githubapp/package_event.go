@@ -39,15 +39,22 @@ type PackageEvent struct {
 }
 
 // parseEvent parses a payload into go-github's type for the event, or ours where
-// go-github's does not fit GitHub's payloads.
+// go-github's does not fit GitHub's payloads (package events) or costs too much on
+// the request path (pull_request, issue_comment: see events.go).
 func parseEvent(name string, payload []byte) (any, error) {
+	var ev any
 	switch name {
 	case "package", "registry_package":
-		var ev PackageEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("parse %s payload: %w", name, err)
-		}
-		return &ev, nil
+		ev = &PackageEvent{}
+	case "pull_request":
+		ev = &PullRequestEvent{}
+	case "issue_comment":
+		ev = &IssueCommentEvent{}
+	default:
+		return parseGitHubEvent(name, payload)
 	}
-	return parseGitHubEvent(name, payload)
+	if err := json.Unmarshal(payload, ev); err != nil {
+		return nil, fmt.Errorf("parse %s payload: %w", name, err)
+	}
+	return ev, nil
 }

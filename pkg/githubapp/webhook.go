@@ -23,7 +23,8 @@ const DefaultMaxWebhookBody = 25 << 20
 type WebhookEvent struct {
 	// Delivery is the X-GitHub-Delivery id; Name the X-GitHub-Event, e.g. "pull_request".
 	Delivery, Name string
-	// Payload is go-github's type for the event, e.g. *github.PullRequestEvent.
+	// Payload is the parsed event: go-github's type (e.g. *github.InstallationEvent), or
+	// ours for pull_request, issue_comment and package events (events.go).
 	Payload any
 	// Installation is the App installation the event came through (0 for none).
 	Installation int64
@@ -207,11 +208,8 @@ func installationOf(parsed any, payload []byte) int64 {
 	switch e := parsed.(type) {
 	case interface{ GetInstallation() *github.Installation }:
 		return e.GetInstallation().GetID()
-	case *PackageEvent:
-		if e.Installation != nil {
-			return e.Installation.ID
-		}
-		return 0
+	case interface{ InstallationID() int64 }:
+		return e.InstallationID()
 	}
 	var v struct {
 		Installation struct {

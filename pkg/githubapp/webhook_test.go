@@ -10,8 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/google/go-github/v60/github"
 )
 
 var webhookSecret = []byte("s3cret-webhook")
@@ -88,8 +86,8 @@ func TestWebhookHandler(t *testing.T) {
 				t.Fatalf("%d events dispatched, want %d", len(got), tt.wantEvents)
 			}
 			for _, ev := range got {
-				pr, ok := ev.Payload.(*github.PullRequestEvent)
-				if !ok || pr.GetNumber() != 3 || ev.Installation != 42 {
+				pr, ok := ev.Payload.(*PullRequestEvent)
+				if !ok || pr.Number != 3 || pr.PullRequest.Head.SHA != "abc" || ev.Installation != 42 {
 					t.Errorf("dispatched %+v", ev)
 				}
 			}

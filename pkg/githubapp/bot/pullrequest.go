@@ -67,33 +67,33 @@ func (j prJob) key() string { return fmt.Sprintf("%s/%s#%d", j.owner, j.repo, j.
 func (p *Planner) Handlers() map[string]Handler {
 	return map[string]Handler{
 		"pull_request": func(ev githubapp.WebhookEvent) (Job, bool) {
-			e, ok := ev.Payload.(*github.PullRequestEvent)
+			e, ok := ev.Payload.(*githubapp.PullRequestEvent)
 			if !ok {
 				return Job{}, false
 			}
-			switch e.GetAction() {
+			switch e.Action {
 			case "opened", "synchronize", "reopened", "ready_for_review", "edited":
 			default:
 				return Job{}, false
 			}
-			if e.GetAction() == "edited" && e.GetChanges().GetBase() == nil {
+			if e.Action == "edited" && (e.Changes == nil || e.Changes.Base == nil) {
 				return Job{}, false // only a new base changes the plan
 			}
-			j := prJob{inst: ev.Installation, owner: e.GetRepo().GetOwner().GetLogin(), repo: e.GetRepo().GetName(),
-				number: e.GetNumber(), trigger: "pull_request " + e.GetAction()}
+			j := prJob{inst: ev.Installation, owner: e.Repository.Owner.Login, repo: e.Repository.Name,
+				number: e.Number, trigger: "pull_request " + e.Action}
 			return p.job(j), true
 		},
 		"issue_comment": func(ev githubapp.WebhookEvent) (Job, bool) {
-			e, ok := ev.Payload.(*github.IssueCommentEvent)
-			if !ok || e.GetAction() != "created" || e.GetIssue().GetPullRequestLinks() == nil {
+			e, ok := ev.Payload.(*githubapp.IssueCommentEvent)
+			if !ok || e.Action != "created" || e.Issue.PullRequest == nil {
 				return Job{}, false
 			}
-			if !isPlanCommand(e.GetComment().GetBody()) || e.GetComment().GetUser().GetType() == "Bot" {
+			if !isPlanCommand(e.Comment.Body) || e.Comment.User.Type == "Bot" {
 				return Job{}, false
 			}
-			j := prJob{inst: ev.Installation, owner: e.GetRepo().GetOwner().GetLogin(), repo: e.GetRepo().GetName(),
-				number: e.GetIssue().GetNumber(), trigger: "/gitops plan", commentID: e.GetComment().GetID(),
-				commentBy: e.GetComment().GetUser().GetLogin()}
+			j := prJob{inst: ev.Installation, owner: e.Repository.Owner.Login, repo: e.Repository.Name,
+				number: e.Issue.Number, trigger: "/gitops plan", commentID: e.Comment.ID,
+				commentBy: e.Comment.User.Login}
 			return p.job(j), true
 		},
 	}
