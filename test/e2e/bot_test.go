@@ -181,6 +181,25 @@ func (e *botEnv) noSecretsSent(values ...string) {
 	}
 }
 
+// requireWrites fails unless calls hold exactly want writes (method and path; GETs
+// are not counted) and every one was answered with success.
+func requireWrites(t *testing.T, calls []githubtest.Call, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for _, c := range calls {
+		if c.Method == http.MethodGet {
+			continue
+		}
+		got[c.Method+" "+c.Path]++
+		if c.Status >= 300 {
+			t.Errorf("%s %s answered %d", c.Method, c.Path, c.Status)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("writes to GitHub:\n got %v\nwant %v", got, want)
+	}
+}
+
 func botSecretYAML(ns, value string) string {
 	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: " + ns + "\nstringData:\n  password: " + value + "\n"
 }
@@ -242,6 +261,7 @@ notify:
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head1, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 
 	// Opened: one comment, a status.
+	before := len(e.gh.Calls())
 	if code := e.send("pull_request", "open-7", prEvent("opened", 7, head1)); code != http.StatusAccepted {
 		t.Fatalf("opened: %d", code)
 	}
@@ -263,6 +283,45 @@ notify:
 	}
 	if e.clusterHits.Load() == 0 {
 		t.Fatal("the live plan sent no request to the cluster")
+	}
+	// Exactly these writes went to GitHub: one installation token (cached for every
+	// later call), one comment, the status pending then success.
+	requireWrites(t, e.gh.Calls()[before:], map[string]int{
+		"POST /app/installations/1/access_tokens":  1,
+		"POST /repos/acme/fleet/issues/7/comments": 1,
+		"POST /repos/acme/fleet/statuses/" + head1: 2,
+	})
+
+	// A second replica gets the same delivery (its memory of deliveries is its own): it
+	// plans again, and the comment stays as it was, untouched.
+	replica := bot.Config{App: e.planner.App, WebhookSecret: []byte(botSecret), Workers: 1, QueueSize: 5,
+		Log: slog.New(slog.DiscardHandler), Handlers: bot.DefaultHandlers(e.planner, slog.New(slog.DiscardHandler))}
+	rctx, rcancel := context.WithCancel(context.Background())
+	second, err := bot.NewServer(rctx, replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secondHTTP := httptest.NewServer(second.Handler())
+	before = len(e.gh.Calls())
+	statuses := len(e.gh.Statuses("acme/fleet", head1))
+	primary := e.bot
+	e.bot = secondHTTP
+	if code := e.send("pull_request", "open-7", prEvent("opened", 7, head1)); code != http.StatusAccepted {
+		t.Fatalf("second replica: %d", code)
+	}
+	e.bot = primary
+	eventually(t, 2*time.Minute, "the second replica's plan", func() (bool, error) {
+		st := e.gh.Statuses("acme/fleet", head1)
+		return len(st) == statuses+2 && st[len(st)-1].State == "success", nil
+	})
+	secondHTTP.Close()
+	if err := second.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rcancel()
+	requireWrites(t, e.gh.Calls()[before:], map[string]int{"POST /repos/acme/fleet/statuses/" + head1: 2})
+	if c := e.botComments(7); len(c) != 1 || c[0].Body != body {
+		t.Fatalf("the second replica changed the comment")
 	}
 
 	// A replayed delivery does nothing.
@@ -288,7 +347,7 @@ notify:
 	}
 
 	// /gitops plan: a reader gets a thumbs-down and no plan; a writer gets a plan.
-	statuses := len(e.gh.Statuses("acme/fleet", head2))
+	statuses = len(e.gh.Statuses("acme/fleet", head2))
 	cid := e.gh.AddComment("acme/fleet", 7, "mallory", "/gitops plan")
 	commentEvent := func(user string, id int64) string {
 		return fmt.Sprintf(`{"action":"created","issue":{"number":7,"pull_request":{"url":"x"}},"comment":{"id":%d,"body":"/gitops plan","user":{"login":%q,"type":"User"}},`+
