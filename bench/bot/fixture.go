@@ -8,8 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // benchNamespace holds the planned repository's objects.
@@ -53,14 +52,10 @@ func newFixture(ctx context.Context, cl *cleanups, work, kubeconfig string, c co
 	fx := &fixture{kubeconfig: kubeconfig, key: key,
 		keyPEM: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})}
 	root := filepath.Join(work, "git")
-	backend, err := exec.Command("git", "--exec-path").Output()
+	srv, err := gitrepotest.NewHTTPServer(root)
 	if err != nil {
-		return nil, fmt.Errorf("git --exec-path: %w", err)
+		return nil, err
 	}
-	srv := httptest.NewServer(&cgi.Handler{
-		Path: filepath.Join(strings.TrimSpace(string(backend)), "git-http-backend"),
-		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"},
-	})
 	cl.Cleanup(srv.Close)
 	fx.live = gitRepo{owner: "acme", name: "fleet", bare: filepath.Join(root, "fleet.git"), cloneURL: srv.URL + "/fleet.git"}
 	fx.offline = gitRepo{owner: "acme", name: "fleet-offline", bare: filepath.Join(root, "fleet-offline.git"), cloneURL: srv.URL + "/fleet-offline.git"}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
@@ -16,19 +15,17 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // gitServer serves bare repositories under root over smart HTTP (git http-backend).
 func gitServer(t *testing.T, root string) *httptest.Server {
 	t.Helper()
-	backend, err := exec.Command("git", "--exec-path").Output()
+	srv, err := gitrepotest.NewHTTPServer(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(&cgi.Handler{
-		Path: filepath.Join(strings.TrimSpace(string(backend)), "git-http-backend"),
-		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"},
-	})
 	t.Cleanup(srv.Close)
 	return srv
 }
