@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
 // Handler turns one event into a job; ok is false when the event needs no work
@@ -30,6 +31,10 @@ type Config struct {
 	Metrics   *Metrics
 	// Handlers by event name; events without one are acknowledged and ignored.
 	Handlers map[string]Handler
+	// ImagesPushed receives the images that registries (POST /hooks/registry) and GHCR
+	// (package events) report pushed. It must be quick: it queues the work. An error
+	// wrapping ErrQueueFull is answered 503.
+	ImagesPushed func(ctx context.Context, events []registryevent.Event) error
 }
 
 // Server is the bot's HTTP side: POST /webhook, /healthz, /readyz and /metrics, in

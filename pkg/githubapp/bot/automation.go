@@ -1,0 +1,40 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// RepoRef names one repository of one installation of the App.
+type RepoRef struct {
+	Installation int64
+	Owner, Name  string
+}
+
+// FullName is "owner/name".
+func (r RepoRef) FullName() string { return r.Owner + "/" + r.Name }
+
+// ImageAutomation is what the bot's triggers (registry events, GHCR package events,
+// the periodic scan, pushes to default branches) need from image-bump pull requests.
+type ImageAutomation interface {
+	// Images lists the image repositories (images.Reference.Name(), such as
+	// "ghcr.io/acme/app") that the default branch of repo automates. It reads git
+	// only, never a registry.
+	Images(ctx context.Context, repo RepoRef) ([]string, error)
+	// Bump makes repo's image-bump pull requests current for the listed image
+	// repositories (nil: every automated image), reading tag lists through tags, which
+	// a scan shares between repositories so that each image's tags are listed once.
+	Bump(ctx context.Context, repo RepoRef, only []string, tags images.TagLister) (*BumpResult, error)
+}
+
+// BumpResult is what one Bump did.
+type BumpResult struct {
+	// Images are the automated image repositories the default branch references
+	// (what Images would return), for the index of image → repositories.
+	Images []string
+	// Opened, Updated and Closed are pull request numbers.
+	Opened, Updated, Closed []int
+	// Problems are the images that could not be checked or rewritten, with file and line.
+	Problems []images.Problem
+}
