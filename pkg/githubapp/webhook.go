@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/dedupe"
 )
 
 // DefaultMaxWebhookBody is the largest delivery accepted: GitHub caps payloads at
@@ -44,7 +46,7 @@ type WebhookHandler struct {
 	dispatch func(context.Context, WebhookEvent) error
 	events   map[string]bool
 	maxBody  int64
-	seen     *deliverySet
+	seen     *dedupe.Set
 	log      *slog.Logger
 	observe  func(event, outcome string)
 }
@@ -78,7 +80,7 @@ func WithWebhookObserver(f func(event, outcome string)) WebhookOption {
 // WithDeliveryMemory sets how many delivery ids are remembered, and for how long,
 // to drop replays (default 10,000 for 24 hours).
 func WithDeliveryMemory(n int, ttl time.Duration) WebhookOption {
-	return func(h *WebhookHandler) { h.seen = newDeliverySet(n, ttl) }
+	return func(h *WebhookHandler) { h.seen = dedupe.New(n, ttl) }
 }
 
 // NewWebhookHandler verifies deliveries with secret (which must not be empty) and
@@ -88,7 +90,7 @@ func NewWebhookHandler(secret []byte, dispatch func(context.Context, WebhookEven
 		return nil, errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
 	}
 	h := &WebhookHandler{secret: secret, dispatch: dispatch, maxBody: DefaultMaxWebhookBody,
-		seen: newDeliverySet(10000, 24*time.Hour), log: slog.Default()}
+		seen: dedupe.New(10000, 24*time.Hour), log: slog.Default()}
 	for _, o := range opts {
 		o(h)
 	}
@@ -160,13 +162,13 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	if !h.seen.reserve(delivery) {
+	if !h.seen.Reserve(delivery) {
 		answer(http.StatusOK, "duplicate", "delivery already taken")
 		return
 	}
 	ev := WebhookEvent{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(parsed, payload)}
 	if err := h.dispatch(r.Context(), ev); err != nil {
-		h.seen.release(delivery)
+		h.seen.Release(delivery)
 		answer(http.StatusServiceUnavailable, "busy", "cannot take the event now: "+err.Error())
 		return
 	}
