@@ -2,12 +2,9 @@ package githubapp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,41 +14,9 @@ import (
 // BotEvents are the webhook events the bot handles.
 var botEvents = []string{"pull_request", "issue_comment", "push", "installation", "installation_repositories", "ping", "package", "registry_package"}
 
-// webhookExamples reads GitHub's example payloads (@octokit/webhooks-examples) of
-// the events the bot handles, each with an installation added (the examples have none).
-func webhookExamples(t testing.TB) map[string][][]byte {
-	t.Helper()
-	dir, err := githubtest.DataDir()
-	if err != nil {
-		t.Fatalf("GitHub's webhook examples: %v", err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "webhooks-examples.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []struct {
-		Name     string            `json:"name"`
-		Examples []json.RawMessage `json:"examples"`
-	}
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatalf("webhooks-examples.json: %v", err)
-	}
-	out := map[string][][]byte{}
-	for _, e := range all {
-		for _, ex := range e.Examples {
-			var m map[string]any
-			if err := json.Unmarshal(ex, &m); err != nil {
-				t.Fatalf("example of %s: %v", e.Name, err)
-			}
-			if _, ok := m["installation"]; !ok {
-				m["installation"] = map[string]any{"id": 4242, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg=="}
-			}
-			b, _ := json.Marshal(m)
-			out[e.Name] = append(out[e.Name], b)
-		}
-	}
-	return out
-}
+// webhookExamples reads GitHub's example payloads of the events the bot handles
+// (githubtest.WebhookExamples).
+func webhookExamples(t testing.TB) map[string][][]byte { return githubtest.WebhookExamples(t) }
 
 // TestWebhookExamples sends every GitHub example of every event the bot handles,
 // signed, to the webhook: each is taken (202) and parsed into go-github's type, with

@@ -2,23 +2,18 @@ package githubapp
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 )
 
 var webhookSecret = []byte("s3cret-webhook")
 
-func sign(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
+func sign(secret, body []byte) string { return githubtest.Sign(secret, body) }
 
 func TestWebhookHandler(t *testing.T) {
 	prBody := `{"action":"opened","number":3,"pull_request":{"number":3,"head":{"sha":"abc"}},"installation":{"id":42}}`

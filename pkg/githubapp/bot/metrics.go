@@ -19,6 +19,9 @@ type Metrics struct {
 	superseded *prometheus.CounterVec
 	apiCalls   *prometheus.CounterVec
 	rateLimit  *prometheus.GaugeVec
+
+	registryNotifications *prometheus.CounterVec
+	registryEvents        *prometheus.CounterVec
 }
 
 // NewMetrics registers the bot's metrics and the Go runtime's.
@@ -41,6 +44,13 @@ func NewMetrics() *Metrics {
 		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gitops_bot_github_rate_limit_remaining",
 			Help: "X-RateLimit-Remaining of the last GitHub answer, per installation (0: the App itself)."}, []string{"installation"}),
 	}
+	m.registryNotifications = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_registry_notifications_total",
+		Help: "Registry notifications on /hooks/registry by format and outcome (accepted, duplicate, ignored, busy, error, unauthorized, too_large, bad_request)."},
+		[]string{"format", "outcome"})
+	m.registryEvents = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_registry_events_total",
+		Help: "Image push events in registry notifications by format and outcome (accepted, duplicate, busy, error)."},
+		[]string{"format", "outcome"})
+	r.MustRegister(m.registryNotifications, m.registryEvents)
 	r.MustRegister(m.deliveries, m.queueDepth, m.queueWait, m.jobs, m.superseded, m.apiCalls, m.rateLimit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -52,6 +62,17 @@ func (m *Metrics) Delivery(event, outcome string) {
 		event = "none"
 	}
 	m.deliveries.WithLabelValues(event, outcome).Inc()
+}
+
+// RegistryNotification counts a registry notification and its events.
+func (m *Metrics) RegistryNotification(format, outcome string, events, duplicates int) {
+	m.registryNotifications.WithLabelValues(format, outcome).Inc()
+	if events > 0 {
+		m.registryEvents.WithLabelValues(format, outcome).Add(float64(events))
+	}
+	if duplicates > 0 {
+		m.registryEvents.WithLabelValues(format, "duplicate").Add(float64(duplicates))
+	}
 }
 
 // Queue is the queue's view of the metrics.

@@ -35,14 +35,22 @@ type Config struct {
 	// (package events) report pushed. It must be quick: it queues the work. An error
 	// wrapping ErrQueueFull is answered 503.
 	ImagesPushed func(ctx context.Context, events []registryevent.Event) error
+	// RegistryWebhookSecret authenticates POST /hooks/registry, registry push
+	// notifications (registryevent.Handler); without it that path answers 404. It
+	// needs ImagesPushed.
+	RegistryWebhookSecret []byte
+	// RegistryMaxBody bounds registry notification bodies (default
+	// registryevent.DefaultMaxBody).
+	RegistryMaxBody int64
 }
 
-// Server is the bot's HTTP side: POST /webhook, /healthz, /readyz and /metrics, in
-// front of the work queue.
+// Server is the bot's HTTP side: POST /webhook, POST /hooks/registry (with a registry
+// webhook secret), /healthz, /readyz and /metrics, in front of the work queue.
 type Server struct {
-	cfg     Config
-	queue   *Queue
-	webhook *githubapp.WebhookHandler
+	cfg      Config
+	queue    *Queue
+	webhook  *githubapp.WebhookHandler
+	registry *registryevent.Handler // nil without a registry webhook secret
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -62,8 +70,11 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, readyTTL: time.Minute}
 	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue())
-	events := make([]string, 0, len(cfg.Handlers))
-	for name := range cfg.Handlers {
+	if err := s.addImageTriggers(); err != nil {
+		return nil, err
+	}
+	events := make([]string, 0, len(s.cfg.Handlers))
+	for name := range s.cfg.Handlers {
 		events = append(events, name)
 	}
 	opts := []githubapp.WebhookOption{
@@ -102,10 +113,53 @@ func (s *Server) dispatch(_ context.Context, ev githubapp.WebhookEvent) error {
 // Push queues a job that no event brought (a re-plan at start, a scan).
 func (s *Server) Push(j Job) error { return s.queue.Push(j) }
 
+// addImageTriggers wires ImagesPushed to its triggers: GHCR's package events on
+// /webhook (unless Handlers has its own for them) and, with a registry webhook
+// secret, POST /hooks/registry.
+func (s *Server) addImageTriggers() error {
+	if s.cfg.ImagesPushed == nil {
+		if len(s.cfg.RegistryWebhookSecret) > 0 {
+			return errors.New("a registry webhook secret is set, but nothing takes the images pushed (no image automation)")
+		}
+		return nil
+	}
+	handlers := make(map[string]Handler, len(s.cfg.Handlers)+2)
+	for name, h := range PackageHandlers(s.cfg.ImagesPushed, s.cfg.Log) {
+		handlers[name] = h
+	}
+	for name, h := range s.cfg.Handlers {
+		handlers[name] = h
+	}
+	s.cfg.Handlers = handlers
+	if len(s.cfg.RegistryWebhookSecret) == 0 {
+		return nil
+	}
+	dispatch := func(ctx context.Context, evs []registryevent.Event) error {
+		err := s.cfg.ImagesPushed(ctx, evs)
+		if errors.Is(err, ErrQueueFull) || errors.Is(err, ErrQueueClosed) {
+			return fmt.Errorf("%w: %w", registryevent.ErrBusy, err)
+		}
+		return err
+	}
+	opts := []registryevent.Option{registryevent.WithLogger(s.cfg.Log), registryevent.WithObserver(s.cfg.Metrics.RegistryNotification)}
+	if s.cfg.RegistryMaxBody > 0 {
+		opts = append(opts, registryevent.WithMaxBody(s.cfg.RegistryMaxBody))
+	}
+	h, err := registryevent.NewHandler(s.cfg.RegistryWebhookSecret, dispatch, opts...)
+	if err != nil {
+		return err
+	}
+	s.registry = h
+	return nil
+}
+
 // Handler serves the bot's endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", s.webhook)
+	if s.registry != nil {
+		mux.Handle("/hooks/registry", s.registry)
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Ready(r.Context()); err != nil {
