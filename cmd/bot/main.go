@@ -35,18 +35,21 @@ type Options struct {
 	AppID             int64
 	AppPrivateKeyFile string
 	WebhookSecretFile string
-	Kubeconfig        string
-	Workers           int
-	QueueSize         int
-	MaxBody           int64
-	LogFormat         string
-	ShutdownTimeout   time.Duration
-	NotifyConfig      string
+	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
+	RegistryWebhookSecretFile string
+	Kubeconfig                string
+	Workers                   int
+	QueueSize                 int
+	MaxBody                   int64
+	LogFormat                 string
+	ShutdownTimeout           time.Duration
+	NotifyConfig              string
 
-	out, errOut io.Writer
-	log         *slog.Logger
-	key, secret []byte
-	sinks       map[string]notify.Sink
+	out, errOut    io.Writer
+	log            *slog.Logger
+	key, secret    []byte
+	registrySecret []byte
+	sinks          map[string]notify.Sink
 }
 
 // AddFlags registers the flags.
@@ -56,6 +59,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.AppID, "app-id", 0, "the GitHub App's id")
 	fs.StringVar(&o.AppPrivateKeyFile, "app-private-key-file", "", "the GitHub App's private key (PEM)")
 	fs.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the App's webhook secret")
+	fs.StringVar(&o.RegistryWebhookSecretFile, "registry-webhook-secret-file", "", "file holding the shared secret registries send to POST /hooks/registry (Authorization: Bearer SECRET, or ?token=SECRET for Docker Hub and Quay); without it that path answers 404")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
@@ -124,6 +128,13 @@ func (o *Options) Validate() error {
 	if secret != nil && len(o.secret) == 0 {
 		errs = append(errs, fmt.Errorf("--webhook-secret-file %s is empty", o.WebhookSecretFile))
 	}
+	if o.RegistryWebhookSecretFile != "" {
+		b := read("registry-webhook-secret-file", o.RegistryWebhookSecretFile)
+		o.registrySecret = []byte(strings.TrimSpace(string(b)))
+		if b != nil && len(o.registrySecret) == 0 {
+			errs = append(errs, fmt.Errorf("--registry-webhook-secret-file %s is empty", o.RegistryWebhookSecretFile))
+		}
+	}
 	if o.NotifyConfig != "" {
 		o.sinks, errs = readSinks(o.NotifyConfig, []byte(os.Getenv("GITOPS_NOTIFY_SECRET")), errs)
 	}
@@ -164,7 +175,7 @@ func (o *Options) Run(ctx context.Context) error {
 	defer cancelJobs()
 	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
 	srv, err := bot.NewServer(jobCtx, bot.Config{
-		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		App: app, WebhookSecret: o.secret, RegistryWebhookSecret: o.registrySecret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
 	})
 	if err != nil {

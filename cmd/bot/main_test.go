@@ -49,6 +49,8 @@ func TestValidate(t *testing.T) {
 		{"bad env value", nil, map[string]string{"GITOPS_BOT_WORKERS": "many"}, []string{"GITOPS_BOT_WORKERS"}},
 		{"missing file", []string{"--app-id", "1", "--app-private-key-file", filepath.Join(dir, "nope"), "--webhook-secret-file", empty}, nil, []string{"no such file", "is empty"}},
 		{"bad log format", []string{"--log-format", "xml"}, nil, []string{"--log-format \"xml\""}},
+		{"empty registry secret", []string{"--registry-webhook-secret-file", empty}, nil, []string{"--registry-webhook-secret-file " + empty + " is empty"}},
+		{"registry secret from the environment", nil, map[string]string{"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, []string{"--registry-webhook-secret-file: open"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
