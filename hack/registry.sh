@@ -6,7 +6,9 @@
 #
 #   hack/registry.sh install            install the docker-registry package if missing
 #   hack/registry.sh start DIR [PORT]   install if missing, start on 127.0.0.1:PORT (default 5000)
-#                                       with storage and logs under DIR; prints 127.0.0.1:PORT
+#                                       with storage and logs under DIR; prints 127.0.0.1:PORT;
+#                                       DIR/extra.yml, if present, is appended to the configuration
+#                                       (e.g. a notifications: block)
 #   hack/registry.sh stop DIR           stop the registry started with DIR (by its recorded pid)
 #
 # The registry started here runs until `stop`; its pid is in DIR/registry.pid and its log
@@ -65,6 +67,7 @@ http:
   headers:
     X-Content-Type-Options: [nosniff]
 EOF
+  if [ -f "$dir/extra.yml" ]; then cat "$dir/extra.yml" >>"$dir/config.yml"; fi
   # setsid: the registry gets its own session so the caller's job control does not stop it.
   setsid "$(bin)" serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/registry.pid"
@@ -102,5 +105,5 @@ case "${1:-}" in
   install) install ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -53,7 +53,7 @@ func newImageServer(t *testing.T, rec *pushRecorder, registrySecret string) (*Se
 	t.Helper()
 	srv, err := NewServer(context.Background(), Config{
 		WebhookSecret: []byte(testWebhookSecret), RegistryWebhookSecret: []byte(registrySecret), RegistryMaxBody: 4096,
-		Workers: 1, QueueSize: 10, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ImagesPushed: rec.imagesPushed,
+		Workers: 1, QueueSize: 10, Log: quietLog(), ImagesPushed: rec.imagesPushed,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -218,3 +218,5 @@ func TestPackageEvents(t *testing.T) {
 		t.Fatalf("ImagesPushed: %d calls, %+v; want once %+v", calls, events, want)
 	}
 }
+
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
