@@ -54,7 +54,7 @@ type Options struct {
 
 // AddFlags registers the flags.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Listen, "listen", ":8080", "address to serve /webhook, /healthz, /readyz and /metrics on")
+	fs.StringVar(&o.Listen, "listen", ":8080", "address to serve /webhook, /hooks/registry, /healthz, /readyz and /metrics on")
 	fs.StringVar(&o.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API root (GitHub Enterprise: https://HOST/api/v3)")
 	fs.Int64Var(&o.AppID, "app-id", 0, "the GitHub App's id")
 	fs.StringVar(&o.AppPrivateKeyFile, "app-private-key-file", "", "the GitHub App's private key (PEM)")
