@@ -35,21 +35,22 @@ type Options struct {
 	AppID             int64
 	AppPrivateKeyFile string
 	WebhookSecretFile string
+	Kubeconfig        string
+	Workers           int
+	QueueSize         int
+	MaxBody           int64
+	LogFormat         string
+	ShutdownTimeout   time.Duration
+	NotifyConfig      string
+
+	out, errOut io.Writer
+	log         *slog.Logger
+	key, secret []byte
+	sinks       map[string]notify.Sink
+
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
-	Kubeconfig                string
-	Workers                   int
-	QueueSize                 int
-	MaxBody                   int64
-	LogFormat                 string
-	ShutdownTimeout           time.Duration
-	NotifyConfig              string
-
-	out, errOut    io.Writer
-	log            *slog.Logger
-	key, secret    []byte
-	registrySecret []byte
-	sinks          map[string]notify.Sink
+	registrySecret            []byte
 }
 
 // AddFlags registers the flags.
@@ -175,8 +176,9 @@ func (o *Options) Run(ctx context.Context) error {
 	defer cancelJobs()
 	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
 	srv, err := bot.NewServer(jobCtx, bot.Config{
-		App: app, WebhookSecret: o.secret, RegistryWebhookSecret: o.registrySecret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
+		RegistryWebhookSecret: o.registrySecret,
 	})
 	if err != nil {
 		return err

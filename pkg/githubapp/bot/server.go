@@ -47,10 +47,9 @@ type Config struct {
 // Server is the bot's HTTP side: POST /webhook, POST /hooks/registry (with a registry
 // webhook secret), /healthz, /readyz and /metrics, in front of the work queue.
 type Server struct {
-	cfg      Config
-	queue    *Queue
-	webhook  *githubapp.WebhookHandler
-	registry *registryevent.Handler // nil without a registry webhook secret
+	cfg     Config
+	queue   *Queue
+	webhook *githubapp.WebhookHandler
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -58,6 +57,8 @@ type Server struct {
 	readyTTL time.Duration
 	appSlug  string
 	shutdown bool
+
+	registry *registryevent.Handler // nil without a registry webhook secret
 }
 
 // NewServer starts the queue's workers; jobs run with ctx.
@@ -73,8 +74,9 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.addImageTriggers(); err != nil {
 		return nil, err
 	}
-	events := make([]string, 0, len(s.cfg.Handlers))
-	for name := range s.cfg.Handlers {
+	cfg = s.cfg // with the package event handlers
+	events := make([]string, 0, len(cfg.Handlers))
+	for name := range cfg.Handlers {
 		events = append(events, name)
 	}
 	opts := []githubapp.WebhookOption{
