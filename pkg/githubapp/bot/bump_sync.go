@@ -19,9 +19,11 @@ const (
 	actionProblems  = "problems"
 )
 
-// add records what was done to a branch.
+// add records what was done to a branch (under ReadOnly, what would have been).
 func (r *BumpResult) add(br *BumpBranch) {
-	r.Branches = append(r.Branches, *br)
+	rec := *br
+	rec.Action = actionName(br.Action, r.ReadOnly)
+	r.Branches = append(r.Branches, rec)
 	if r.ReadOnly {
 		return
 	}
