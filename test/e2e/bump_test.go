@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
@@ -310,5 +311,56 @@ func TestBumpPullRequests(t *testing.T) {
 	if _, err := b.gitBare("rev-parse", "--verify", "-q", branch); err == nil {
 		t.Fatal("the branch of the closed pull request is still there")
 	}
+	b.noSecretsSent()
+}
+
+// TestBumpWholeLoop closes the loop the product exists for: a tag pushed → a bump
+// pull request → its plan comment → merged (the remote's main fast-forwarded) →
+// `kubectl gitops apply` of main → the cluster runs the new tag and gitops/apply is
+// success; the merged branch is then deleted.
+func TestBumpWholeLoop(t *testing.T) {
+	b := newBumpEnv(t, "bumploop")
+	ctx := context.Background()
+	branch := "gitops/image/" + strings.ReplaceAll(b.image, ":", "-")
+
+	b.push("1.0.1")
+	res := b.bump(b.bumper)
+	if len(res.Opened) != 1 {
+		t.Fatalf("bump: %+v", res)
+	}
+	head := b.requireOneCommitBump(branch, "1.0.0", "1.0.1")
+	requireContainsAll(t, b.planComment(res.Opened[0], head), "image `"+b.image+":1.0.0` → `"+b.image+":1.0.1`")
+
+	if err := b.gh.Merge("acme/fleet", res.Opened[0]); err != nil {
+		t.Fatal(err)
+	}
+	main := b.mustBare("rev-parse", "main")
+	if main != head {
+		t.Fatalf("main is %s after the merge, want the bump commit %s", main, head)
+	}
+	token, err := b.planner.App.Token(ctx, bumpRepo.Installation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_TOKEN", token)
+	t.Setenv("GITHUB_REPOSITORY", "acme/fleet")
+	mustGitops(t, 0, "apply", b.cloneURL, "--ref", "main", "--path", "deploy", "--applyset", b.ns, "--progress", "none",
+		"--github-status", "--github-api-url", b.gh.URL+"/")
+	d, err := kube(t).AppsV1().Deployments(b.ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil || d.Spec.Template.Spec.Containers[0].Image != b.image+":1.0.1" {
+		t.Fatalf("the cluster runs %v (%v), want %s:1.0.1", d.Spec.Template.Spec.Containers, err, b.image)
+	}
+	st := b.gh.Statuses("acme/fleet", main)
+	if len(st) == 0 || st[len(st)-1].Context != "gitops/apply" || st[len(st)-1].State != "success" {
+		t.Fatalf("statuses of %s: %+v", main, st)
+	}
+
+	// The next run finds main up to date: the merged branch goes, nothing else is written.
+	before := len(b.gh.Calls())
+	res = b.bump(b.bumper)
+	if len(res.Opened)+len(res.Updated)+len(res.Closed) != 0 || len(res.Branches) != 1 || res.Branches[0].Action != "closed" {
+		t.Fatalf("after the merge: %+v", res)
+	}
+	requireWrites(t, b.gh.Calls()[before:], map[string]int{"DELETE /repos/acme/fleet/git/refs/heads/" + branch: 1})
 	b.noSecretsSent()
 }
