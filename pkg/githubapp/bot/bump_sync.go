@@ -158,22 +158,30 @@ func (b *Bumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGroup, re
 		Paths: written, Author: author, Email: email, CISkip: cfg.CISkip}); err != nil {
 		return false, err
 	}
-	if remoteSHA != "" {
-		have, err := repo.CommitInfo(remoteSHA)
-		if err != nil {
-			return false, err
-		}
-		want, err := repo.CommitInfo("")
-		if err != nil {
-			return false, err
-		}
-		if have.Tree == want.Tree && slices.Equal(have.Parents, []string{w.base}) {
-			return false, nil
-		}
+	want, err := repo.CommitInfo("")
+	if err != nil {
+		return false, err
 	}
-	return true, b.write(ctx, w.log.With("branch", g.branch), "force-push the branch", func() error {
+	same := func(sha string) bool { // the same change on the same default branch
+		have, err := repo.CommitInfo(sha)
+		return err == nil && have.Tree == want.Tree && slices.Equal(have.Parents, []string{w.base})
+	}
+	if remoteSHA != "" && same(remoteSHA) {
+		return false, nil
+	}
+	err = b.write(ctx, w.log.With("branch", g.branch), "force-push the branch", func() error {
 		return repo.ForcePush(ctx, g.branch)
 	})
+	if err != nil {
+		// Another replica may have pushed the same change a moment earlier (the
+		// remote refuses a push whose old value moved): that is done, not failed.
+		if now, ferr := repo.FetchBranches(ctx, BumpBranchPrefix); ferr == nil && now[g.branch] != "" && same(now[g.branch]) {
+			w.log.Info("another replica pushed the same branch", "branch", g.branch)
+			return false, nil
+		}
+		return true, err
+	}
+	return true, nil
 }
 
 // closeStale closes the open bump pull requests, and deletes the branches, that no
