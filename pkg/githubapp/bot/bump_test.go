@@ -232,7 +232,28 @@ func TestBumpGroups(t *testing.T) {
 	if got := f.open(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("after two replicas:\n%v\nwant\n%v", got, want)
 	}
-	// And after the race, a run finds everything in place.
+	// One registry failing: that image's pull request stays as it was (its body says
+	// why), the others are still bumped.
+	f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0", "1.2.0")
+	f.mu.Lock()
+	delete(f.tags, "quay.io/acme/cron")
+	f.mu.Unlock()
+	res = f.bump(f.bumper(), nil)
+	if len(res.Problems) != 1 || res.Problems[0].File != "apps/cron.yaml" || res.Problems[0].Object != "Deployment.apps shop/cron" {
+		t.Fatalf("registry down: %+v", res.Problems)
+	}
+	for _, br := range res.Branches {
+		want := map[string]string{"gitops/image/ghcr": "updated", "gitops/image/quay.io/acme/cron": "problems", "gitops/image/quay.io/acme/worker": "unchanged"}[br.Branch]
+		if br.Action != want {
+			t.Fatalf("%s: %s, want %s", br.Branch, br.Action, want)
+		}
+	}
+	f.setTags("quay.io/acme/cron", "2.0.0", "2.1.0")
+	if imgs, err := f.bumper().Images(context.Background(), fixtureRepo); err != nil || len(imgs) != 4 {
+		t.Fatalf("Images: %v %v", imgs, err)
+	}
+
+	// And after all that, a run finds everything in place.
 	before := len(f.gh.Calls())
 	f.bump(f.bumper(), nil)
 	for _, c := range f.gh.Calls()[before:] {
