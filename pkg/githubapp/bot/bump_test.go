@@ -253,7 +253,14 @@ func TestBumpGroups(t *testing.T) {
 		t.Fatalf("Images: %v %v", imgs, err)
 	}
 
-	// And after all that, a run finds everything in place.
+	// The registry is back: the problems leave the body; then a run finds everything
+	// in place and writes nothing.
+	f.bump(f.bumper(), nil)
+	for _, pr := range f.gh.PullRequests("acme/fleet") {
+		if strings.Contains(pr.Body, "### Problems") {
+			t.Fatalf("#%d still lists problems", pr.Number)
+		}
+	}
 	before := len(f.gh.Calls())
 	f.bump(f.bumper(), nil)
 	for _, c := range f.gh.Calls()[before:] {
