@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
@@ -230,11 +231,9 @@ func (b *Bumper) closeStale(ctx context.Context, w *bumpWork, groups []*bumpGrou
 }
 
 // write does a write to git or GitHub, or under ReadOnly logs what it would do.
-func (b *Bumper) write(ctx context.Context, log interface {
-	Info(string, ...any)
-}, what string, do func() error) error {
+func (b *Bumper) write(ctx context.Context, log *slog.Logger, what string, do func() error) error {
 	if b.ReadOnly {
-		log.Info("read-only: would " + what)
+		log.InfoContext(ctx, "read-only: would "+what)
 		return nil
 	}
 	return do()
