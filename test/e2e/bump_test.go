@@ -163,6 +163,7 @@ func (b *bumpEnv) requireOneCommitBump(branch, from, to string) string {
 // planComment waits for the plan of pull request n at head and returns its comment.
 func (b *bumpEnv) planComment(n int, head string) string {
 	b.t.Helper()
+	b.gh.Refresh() // GitHub notices a pushed branch without being asked; the fake at its next request, or now
 	if st := b.waitStatus(head); st.State != "success" {
 		b.t.Fatalf("plan status of %s: %+v", head, st)
 	}
