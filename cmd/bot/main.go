@@ -42,6 +42,9 @@ type Options struct {
 	LogFormat         string
 	ShutdownTimeout   time.Duration
 	NotifyConfig      string
+	// GitReadOnly computes image bumps and reports them (logs, metrics) but never
+	// pushes a branch or opens, edits or closes a pull request.
+	GitReadOnly bool
 
 	out, errOut io.Writer
 	log         *slog.Logger
@@ -67,6 +70,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
+	fs.BoolVar(&o.GitReadOnly, "git-readonly", false, "image-bump pull requests: compute and report them (logs, metrics) but never push a branch or open, edit or close a pull request")
 	fs.StringVar(&o.NotifyConfig, "notify-config", "", "YAML file of notification destinations by name (name: slack+https://…), for repositories' .gitops.yaml notify:; generic ones are signed with GITOPS_NOTIFY_SECRET")
 }
 
@@ -218,6 +222,12 @@ func (o *Options) Run(ctx context.Context) error {
 		cancelJobs()
 	}
 	return errors.Join(qerr, herr)
+}
+
+// newBumper is the image-bump side of the bot (bot.ImageAutomation), for the
+// triggers: registry events, package events, the periodic scan.
+func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.Bumper {
+	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

@@ -9,8 +9,13 @@
 //   - status.go: StatusReporter, which posts commit statuses such as
 //     "gitops/apply" and "gitops/plan" (pending, success, failure, error);
 //   - describe.go: short status descriptions (DescribeCounts);
-//   - errors.go, retry.go: GitHub errors explained without secrets, and
-//     bounded retries of transient failures.
+//   - errors.go, retry.go, api_call.go: GitHub errors explained without secrets,
+//     and bounded retries of transient failures;
+//   - pull requests and branches, one verb per file: repository.go
+//     (GetRepository: the default branch), pull_find.go (by head branch),
+//     pull_list.go, pull_open.go, pull_edit.go, pull_close.go (with a comment),
+//     labels.go, reviewers.go, branch_delete.go;
+//   - repoconfig.go, repoconfig_images.go: the bot's sections of .gitops.yaml.
 //
 // The GitHub App (installation auth, webhooks, pull requests, plan comments)
 // grows beside these files and reuses them. The package drives pkg/plan and

@@ -23,6 +23,8 @@ type RepoConfig struct {
 	Comments CommentConfig  `yaml:"comments"`
 	Forks    ForkConfig     `yaml:"forks"`
 	Notify   []NotifyConfig `yaml:"notify"`
+	// ImagePullRequests shapes image-bump pull requests (repoconfig_images.go).
+	ImagePullRequests ImagePullRequestConfig `yaml:"imagePullRequests"`
 }
 
 // Target is one place the repository deploys to: a path of the repository applied to
@@ -91,6 +93,7 @@ var (
 // offline. data may be nil (no file).
 func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
 	cfg := &RepoConfig{}
+	var imageSection *yaml.Node
 	if len(bytes.TrimSpace(data)) > 0 {
 		var doc struct {
 			RepoConfig `yaml:",inline"`
@@ -106,6 +109,7 @@ func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
 		var root yaml.Node
 		if yaml.Unmarshal(data, &root) == nil && len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
 			top := root.Content[0]
+			imageSection = mappingValue(top, "imagePullRequests")
 			for i := 0; i+1 < len(top.Content); i += 2 {
 				if top.Content[i].Value == "targets" {
 					for j, item := range top.Content[i+1].Content {
@@ -142,6 +146,9 @@ func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
 			return nil, &ConfigError{File: file, Msg: fmt.Sprintf("notify %q: on: %q, want failure or always", n.Name, n.On)}
 		}
 	}
+	if err := checkImagePullRequests(file, &cfg.ImagePullRequests, imageSection); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -171,5 +178,6 @@ func lineError(file string, err error) error {
 
 func cleanTypeMsg(m string) string {
 	return strings.NewReplacer("githubapp.Target", "target", "githubapp.CommentConfig", "comments",
-		"githubapp.ForkConfig", "forks", "githubapp.NotifyConfig", "notify").Replace(m)
+		"githubapp.ForkConfig", "forks", "githubapp.NotifyConfig", "notify",
+		"githubapp.ImagePullRequestConfig", "imagePullRequests", "githubapp.ImageGroup", "image group").Replace(m)
 }

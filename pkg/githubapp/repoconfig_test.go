@@ -38,6 +38,14 @@ comments:
 		{"not YAML", "targets: [\n", nil, ".gitops.yaml:"},
 		{"wrong type", "forks:\n  livePlan: maybe\n", nil, ".gitops.yaml:2: cannot unmarshal"},
 		{"bad notify", "notify:\n  - name: slack\n    on: sometimes\n", nil, "want failure or always"},
+		{"image pull requests", "imagePullRequests:\n  labels: [dependencies]\n  reviewers: [alice]\n  ciSkip: true\n  groups:\n    - name: shop\n      images: ['ghcr.io/acme/*']\n", []Target{{Name: "default", Path: "."}}, ""},
+		{"unknown key in imagePullRequests", "imagePullRequests:\n  lables: [x]\n", nil, ".gitops.yaml:2: field lables not found in type imagePullRequests"},
+		{"unknown key in an image group", "imagePullRequests:\n  groups:\n    - name: a\n      image: [x]\n", nil, ".gitops.yaml:4: field image not found in type image group"},
+		{"image group without images", "imagePullRequests:\n  groups:\n    - name: a\n", nil, ".gitops.yaml:3: image group \"a\": images: lists no image repository"},
+		{"duplicate image group", "imagePullRequests:\n  groups:\n    - name: a\n      images: [x]\n    - name: a\n      images: [y]\n", nil, ".gitops.yaml:5: image group \"a\" is defined twice (first at line 3)"},
+		{"bad image group name", "imagePullRequests:\n  groups:\n    - name: A/B\n      images: [x]\n", nil, ".gitops.yaml:3: image group name \"A/B\""},
+		{"bad image glob", "imagePullRequests:\n  groups:\n    - name: a\n      images: ['x[']\n", nil, ".gitops.yaml:3: image group \"a\": include: invalid glob"},
+		{"empty label", "imagePullRequests:\n  labels: ['']\n", nil, ".gitops.yaml:2: imagePullRequests.labels: \"\" is not a valid name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -15,13 +16,15 @@ var errGenerationOff = errors.New("this directory declares manifest generators, 
 var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is not read (nor is the directory read as plain YAML); " +
 	"convert it to .gitops.yaml (version: 1, generators: [{command: ...}]) next to it")
 
-// imagesKey is the top-level key of .gitops.yaml that holds image automation policies
-// (owned by pkg/images). A .gitops.yaml with only that key declares no generators.
-const imagesKey = "images"
+// otherOwnersKeys are the top-level keys of .gitops.yaml that other packages own:
+// image automation policies (pkg/images) and the bot's sections (pkg/githubapp). A
+// .gitops.yaml with one of them and no generators key declares no generators.
+var otherOwnersKeys = []string{"images", "targets", "comments", "forks", "notify", "imagePullRequests"}
 
 // declaresGenerators reports whether the .gitops.yaml at file has a generators key
 // (or cannot be read as a mapping, so that its errors are reported where it is parsed).
-// One holding only image policies leaves its directory to be read as plain YAML.
+// One holding only image policies or the bot's settings leaves its directory to be
+// read as plain YAML.
 func declaresGenerators(file string) bool {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -31,9 +34,15 @@ func declaresGenerators(file string) bool {
 	if err := yaml.Unmarshal(data, &top); err != nil {
 		return true
 	}
-	_, gen := top["generators"]
-	_, img := top[imagesKey]
-	return gen || !img
+	if _, gen := top["generators"]; gen {
+		return true
+	}
+	for _, k := range otherOwnersKeys {
+		if _, ok := top[k]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // generatorConfig is a parsed .gitops.yaml:
@@ -84,10 +93,11 @@ func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) 
 			for i := range cfg.generators {
 				cfg.generators[i].line = fileLine(data, cfg.generators[i].line)
 			}
-		case imagesKey:
-			// image automation policies: read by pkg/images
 		default:
-			fail(key.Line, "unknown key %q (known: version, generators, images)", key.Value)
+			if slices.Contains(otherOwnersKeys, key.Value) {
+				continue // read by pkg/images and pkg/githubapp
+			}
+			fail(key.Line, "unknown key %q (known: version, generators, %s)", key.Value, strings.Join(otherOwnersKeys, ", "))
 		}
 	}
 	if !sawVersion {

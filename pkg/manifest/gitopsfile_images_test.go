@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// A .gitops.yaml that only holds image policies declares no generators: its directory
+// A .gitops.yaml that only holds image policies (or the bot's sections) declares no generators: its directory
 // is read as plain YAML, with or without --manifest-generation.
 func TestGitopsFileWithOnlyImagePolicies(t *testing.T) {
 	tests := []struct {
@@ -20,6 +20,8 @@ func TestGitopsFileWithOnlyImagePolicies(t *testing.T) {
 		{"images only, generation on", "images:\n  policies: {}\n", true, 1, ""},
 		{"generators, generation off", "version: 1\ngenerators:\n  - command: echo\n", false, 0, "manifest generation is off"},
 		{"generators and images", "version: 1\ngenerators:\n  - command: cat cm.yaml\nimages: {}\n", true, 1, ""},
+		{"the bot's sections only", "targets:\n  - name: dev\nimagePullRequests:\n  labels: [x]\n", false, 1, ""},
+		{"generators and the bot's sections", "version: 1\ngenerators:\n  - command: cat cm.yaml\ntargets: []\nnotify: []\n", true, 1, ""},
 		{"unknown key", "version: 1\ngenerators:\n  - command: cat cm.yaml\nbogus: 1\n", true, 0, `unknown key "bogus"`},
 	}
 	for _, tt := range tests {

@@ -37,4 +37,25 @@ type BumpResult struct {
 	Opened, Updated, Closed []int
 	// Problems are the images that could not be checked or rewritten, with file and line.
 	Problems []images.Problem
+	// ReadOnly is set when nothing was written (--git-readonly): Branches says what
+	// would have been.
+	ReadOnly bool
+	// Branches are the image-bump branches Bump looked at and what it did to each.
+	Branches []BumpBranch
+}
+
+// BumpBranch is one image-bump branch and what Bump did to it and its pull request.
+type BumpBranch struct {
+	Branch string
+	// Images are the image repositories it bumps.
+	Images  []string
+	Updates []images.Update
+	// Action: "opened", "updated" (pushed or body edited), "unchanged", "closed",
+	// "problems" (left as it was; its pull request's body lists the problems), with a
+	// "would-" prefix under ReadOnly ("would-open", "would-update", "would-close").
+	Action string
+	// Pushed is set when the branch was (or, read-only, would be) force-pushed.
+	Pushed bool
+	// PullRequest is its number (0: none).
+	PullRequest int
 }

@@ -3,4 +3,11 @@
 // like GitHub where it matters to a client: status codes, Link-header pagination,
 // rate-limit headers, 403/429 with Retry-After when told to, 422 for a comment over
 // 65,536 characters, 404 for what it does not serve.
+//
+// Repositories live in real git directories: pull requests are opened, edited,
+// labelled, given reviewers and closed through the API (422 for a duplicate head, as
+// GitHub), follow their head branches, and refs are deleted in the git directory.
+// With DeliverWebhooks, the server sends the App's pull_request webhooks as GitHub
+// does ("opened", "synchronize" when a head branch moved, "closed"), signed; Send and
+// SendPullRequestEvent deliver others.
 package githubtest

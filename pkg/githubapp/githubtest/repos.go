@@ -35,6 +35,16 @@ type PullRequest struct {
 	// HeadRepo is the fork's Repo for a pull request from a fork (nil: the same repo).
 	HeadRepo *Repo
 	State    string // "open" (default) or "closed"
+	Merged   bool
+
+	Title, Body   string
+	Labels        []string
+	Reviewers     []string // requested users
+	TeamReviewers []string // requested team slugs
+	// Installation is the installation whose token opened it through the API; such a
+	// pull request follows its head branch in GitDir like GitHub's do (see Server.Refresh).
+	Installation int64
+	tracked      bool
 }
 
 // AddRepo serves r.
@@ -111,28 +121,6 @@ func (s *Server) serveRepos(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		writeJSON(w, http.StatusOK, pullJSON(repo, repo.pulls[n]))
-	case r.Method == http.MethodGet && rePulls.MatchString(p):
-		repo := repoOf(rePulls.FindStringSubmatch(p))
-		if repo == nil {
-			notFound(w)
-			return true
-		}
-		state := r.URL.Query().Get("state")
-		if state == "" {
-			state = "open"
-		}
-		var nums []int
-		for n, pr := range repo.pulls {
-			if state == "all" || pr.State == state {
-				nums = append(nums, n)
-			}
-		}
-		sort.Ints(nums)
-		var list []map[string]any
-		for _, n := range nums {
-			list = append(list, pullJSON(repo, repo.pulls[n]))
-		}
-		s.page(w, r, list, func(items []map[string]any) any { return items })
 	case r.Method == http.MethodGet && reContents.MatchString(p):
 		m := reContents.FindStringSubmatch(p)
 		repo := repoOf(m)
@@ -218,8 +206,22 @@ func pullJSON(repo *Repo, pr *PullRequest) map[string]any {
 	if pr.HeadRepo != nil {
 		head = pr.HeadRepo
 	}
+	labels := []map[string]any{}
+	for _, l := range pr.Labels {
+		labels = append(labels, map[string]any{"name": l})
+	}
+	reviewers := []map[string]any{}
+	for _, u := range pr.Reviewers {
+		reviewers = append(reviewers, map[string]any{"login": u})
+	}
+	teams := []map[string]any{}
+	for _, t := range pr.TeamReviewers {
+		teams = append(teams, map[string]any{"slug": t})
+	}
 	return map[string]any{
 		"number": pr.Number, "state": pr.State, "user": map[string]any{"login": pr.User},
+		"title": pr.Title, "body": pr.Body, "labels": labels, "requested_reviewers": reviewers, "requested_teams": teams,
+		"merged":   pr.Merged,
 		"html_url": fmt.Sprintf("https://github.com/%s/pull/%d", repo.FullName, pr.Number),
 		"head":     map[string]any{"sha": pr.HeadSHA, "ref": pr.HeadRef, "repo": repoJSON(head)},
 		"base":     map[string]any{"ref": pr.BaseRef, "sha": pr.BaseSHA, "repo": repoJSON(repo)},

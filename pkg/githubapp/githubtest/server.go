@@ -80,6 +80,15 @@ type Server struct {
 	nextID   int64
 	faults   []*Fault
 	repos    map[string]*Repo
+
+	// webhooks (webhooks.go)
+	hookURL    string
+	hookSecret []byte
+	hookSeq    int
+	outbox     []outgoing
+	sendMu     sync.Mutex // one sender at a time, in order
+	hookMu     sync.Mutex
+	delivered  []Delivery
 }
 
 // New starts a server; it is closed when the test ends.
@@ -167,8 +176,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	s.refresh()
 	s.route(rec, r, body)
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: string(body), Status: rec.status})
+	if len(s.outbox) > 0 {
+		go s.flush() // after the answer, as GitHub does
+	}
 }
 
 type recorder struct {
@@ -205,7 +218,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	if s.serveRepos(w, r) {
+	if s.servePulls(w, r, body) || s.serveRepos(w, r) {
 		return
 	}
 	p := r.URL.Path

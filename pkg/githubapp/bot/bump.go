@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/google/go-github/v60/github"
+
+	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
+)
+
+// BumpBranchPrefix starts the name of every image-bump branch: gitops/image/<name>.
+const BumpBranchPrefix = "gitops/image/"
+
+// Bumper keeps a repository's image-bump pull requests current; it implements
+// ImageAutomation. For each automated image (or group of .gitops.yaml's
+// imagePullRequests.groups) with a newer allowed tag, branch gitops/image/<name> is
+// one commit on top of the default branch, made again from it whenever the result
+// would differ (a newer tag, the default branch moved) and force-pushed, and one pull
+// request per branch is opened or edited. A bump the default branch no longer needs
+// is closed with a comment and its branch deleted. Every write is skipped when the
+// result is already there, so a replay, or a second replica, writes nothing.
+type Bumper struct {
+	App *githubapp.App
+	// ReadOnly (--git-readonly) computes and reports the bumps (logs, metrics,
+	// BumpResult.Branches) and never pushes, opens, edits or closes anything.
+	ReadOnly bool
+	// Author and Email sign the commits, as author and committer. Defaults: the App,
+	// "<slug>[bot]" and "<slug>[bot]@users.noreply.github.com" (slug asked of GitHub once).
+	Author, Email string
+	// Created tells image ages for policies with a minimum release age (default: the
+	// TagLister given to Bump, when it can).
+	Created images.CreatedLookup
+	Metrics *BumpMetrics
+	Log     *slog.Logger
+
+	identityMu sync.Mutex
+}
+
+// bumpWork is one repository's default branch, cloned and scanned.
+type bumpWork struct {
+	repo   RepoRef
+	gh     *github.Client
+	info   *github.Repository
+	src    *source.Source
+	base   string // the default branch's commit
+	scan   *cmdimages.Scanned
+	config *githubapp.RepoConfig
+	log    *slog.Logger
+}
+
+// open clones the default branch with the installation token and scans it.
+func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
+	log := b.log().With("repository", repo.FullName(), "installation", repo.Installation)
+	gh := b.App.Installation(repo.Installation)
+	info, err := githubapp.GetRepository(ctx, gh, repo.Owner, repo.Name)
+	if err != nil {
+		return nil, err
+	}
+	token, err := b.App.Token(ctx, repo.Installation)
+	if err != nil {
+		return nil, err
+	}
+	so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(),
+		Auth: &githttp.BasicAuth{Username: "x-access-token", Password: token}}
+	src, err := so.Open(ctx, log.With("component", "git"))
+	if err != nil {
+		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), err)
+	}
+	w := &bumpWork{repo: repo, gh: gh, info: info, src: src, base: src.Revision, log: log.With("base", short(src.Revision))}
+	if w.scan, err = cmdimages.ScanSource(&cmdimages.SourceOptions{}, src); err != nil {
+		src.Close()
+		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
+	}
+	data, err := os.ReadFile(filepath.Join(src.Root, githubapp.RepoConfigFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		src.Close()
+		return nil, err
+	}
+	if w.config, err = githubapp.ParseRepoConfig(githubapp.RepoConfigFile, data); err != nil {
+		src.Close()
+		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
+	}
+	return w, nil
+}
+
+func (w *bumpWork) close() { w.src.Close() }
+
+// Images lists the image repositories the default branch automates.
+func (b *Bumper) Images(ctx context.Context, repo RepoRef) ([]string, error) {
+	w, err := b.open(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	return automatedImages(w.scan.Images), nil
+}
+
+// automatedImages are the repositories of the images a policy may change, sorted.
+func automatedImages(imgs []images.Image) []string {
+	set := map[string]bool{}
+	for _, im := range imgs {
+		if im.Automated && im.Err == nil {
+			set[im.Ref.Name()] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Bump makes the repository's image-bump branches and pull requests current for the
+// image repositories in only (nil: all, and then bump pull requests of images no
+// longer automated are closed too). One image's registry failing leaves its branch
+// and pull request as they are (the problem goes to its pull request's body) and the
+// others are still bumped.
+func (b *Bumper) Bump(ctx context.Context, repo RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
+	w, err := b.open(ctx, repo)
+	if err != nil {
+		b.Metrics.failed()
+		return nil, err
+	}
+	defer w.close()
+	res := &BumpResult{Images: automatedImages(w.scan.Images), ReadOnly: b.ReadOnly}
+	groups := groupImages(w.scan.Images, &w.config.ImagePullRequests, only)
+	var selected []images.Image
+	for _, g := range groups {
+		selected = append(selected, g.images...)
+	}
+	created := b.Created
+	if created == nil {
+		created, _ = tags.(images.CreatedLookup)
+	}
+	checker := &images.Checker{Lister: tags, Created: created, Filter: w.scan.Rules.Filter, OnlyAutomated: true, Logger: w.log}
+	results := checker.Check(ctx, selected)
+	updates, uerrs := images.Updates(results)
+	scanErrs := w.scan.Errs
+	if only != nil {
+		scanErrs = nil // reported by the full runs
+	}
+	res.Problems = images.Problems(append(scanErrs, uerrs...), results)
+	for _, p := range res.Problems {
+		w.log.Warn("image problem", "file", p.File, "line", p.Line, "workload", p.Object, "image", p.Image, "problem", p.Message)
+	}
+	b.Metrics.problems(len(res.Problems))
+	for _, g := range groups {
+		g.assign(results, updates)
+	}
+	branches, err := w.src.Repo.FetchBranches(ctx, BumpBranchPrefix)
+	if err != nil {
+		b.Metrics.failed()
+		return res, err
+	}
+	var errs []error
+	for _, g := range groups {
+		br, err := b.syncGroup(ctx, w, g, branches[g.branch])
+		if err != nil {
+			w.log.Error("image-bump branch failed", "branch", g.branch, "error", err)
+			errs = append(errs, fmt.Errorf("%s: %w", g.branch, err))
+		}
+		if br != nil {
+			res.add(br)
+		}
+	}
+	if only == nil {
+		if err := b.closeStale(ctx, w, groups, branches, res); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		b.Metrics.failed()
+	}
+	return res, errors.Join(errs...)
+}
+
+func (b *Bumper) log() *slog.Logger {
+	if b.Log == nil {
+		return slog.Default()
+	}
+	return b.Log
+}
+
+// identity is the commits' author: the configured one, else the App.
+func (b *Bumper) identity(ctx context.Context) (string, string, error) {
+	b.identityMu.Lock()
+	defer b.identityMu.Unlock()
+	if b.Author == "" || b.Email == "" {
+		slug, err := b.App.Check(ctx)
+		if err != nil {
+			return "", "", fmt.Errorf("the App's identity for commits: %w", err)
+		}
+		if b.Author == "" {
+			b.Author = slug + "[bot]"
+		}
+		if b.Email == "" {
+			b.Email = slug + "[bot]@users.noreply.github.com"
+		}
+	}
+	return b.Author, b.Email, nil
+}

@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// bumpFixture is a repository on a real git remote, the spec-checked fake GitHub as
+// an App's API, and tag lists in memory.
+type bumpFixture struct {
+	t    *testing.T
+	gh   *githubtest.Server
+	app  *githubapp.App
+	bare string
+	work string
+	mu   sync.Mutex
+	tags map[string][]string // repository name → tags
+}
+
+var fixtureRepo = RepoRef{Installation: 1, Owner: "acme", Name: "fleet"}
+
+func workload(name, image string) string {
+	return fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: shop\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: %s\n          image: %s\n", name, name, image)
+}
+
+func newBumpFixture(t *testing.T, files map[string]string) *bumpFixture {
+	t.Helper()
+	f := &bumpFixture{t: t, tags: map[string][]string{}}
+	root := t.TempDir()
+	f.bare = filepath.Join(root, "fleet.git")
+	f.work = filepath.Join(root, "work")
+	f.git(root, "init", "-q", "--bare", "-b", "main", f.bare)
+	f.git(f.bare, "config", "http.receivepack", "true")
+	f.git(root, "clone", "-q", f.bare, f.work)
+	f.commit(files, "initial")
+	srv, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.gh = githubtest.NewChecked(t)
+	f.gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
+		Installations: map[int64]bool{1: true}, Repos: map[int64][]string{1: {"acme/fleet"}}}
+	f.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: f.bare, CloneURL: srv.URL + "/fleet.git"})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if f.app, err = githubapp.NewApp(5, keyPEM, f.gh.URL, nil); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *bumpFixture) git(dir string, args ...string) string {
+	f.t.Helper()
+	c := exec.Command("git", args...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := c.CombinedOutput()
+	if err != nil {
+		f.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// commit writes files on main and pushes them.
+func (f *bumpFixture) commit(files map[string]string, msg string) {
+	f.t.Helper()
+	for n, body := range files {
+		p := filepath.Join(f.work, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	f.git(f.work, "add", "-A")
+	f.git(f.work, "commit", "-q", "-m", msg)
+	f.git(f.work, "push", "-q", "origin", "HEAD:main")
+}
+
+func (f *bumpFixture) setTags(repo string, tags ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tags[repo] = tags
+}
+
+func (f *bumpFixture) ListTags(_ context.Context, repo name.Repository) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tags, ok := f.tags[repo.Name()]
+	if !ok {
+		return nil, fmt.Errorf("no such repository %s", repo.Name())
+	}
+	return tags, nil
+}
+
+func (f *bumpFixture) bumper() *Bumper {
+	return &Bumper{App: f.app, Log: slog.New(slog.DiscardHandler)}
+}
+
+func (f *bumpFixture) bump(b *Bumper, only []string) *BumpResult {
+	f.t.Helper()
+	res, err := b.Bump(context.Background(), fixtureRepo, only, f)
+	if err != nil {
+		f.t.Fatalf("bump: %v", err)
+	}
+	return res
+}
+
+// open lists the open pull requests as "branch: title".
+func (f *bumpFixture) open() []string {
+	var out []string
+	for _, pr := range f.gh.PullRequests("acme/fleet") {
+		if pr.State == "open" {
+			out = append(out, pr.HeadRef+": "+pr.Title)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (f *bumpFixture) branches() string {
+	return f.git(f.bare, "for-each-ref", "--format=%(refname:short)", "refs/heads/gitops/")
+}
+
+// TestBumpGroups: one pull request per image, then a group takes two of them (their
+// pull requests are closed as superseded, their branches deleted), a run for one
+// image touches only its branch, and two replicas racing open one pull request.
+func TestBumpGroups(t *testing.T) {
+	f := newBumpFixture(t, map[string]string{
+		"apps/web.yaml":    workload("web", "ghcr.io/acme/web:1.0.0"),
+		"apps/api.yaml":    workload("api", "ghcr.io/acme/api:1.0.0"),
+		"apps/worker.yaml": workload("worker", "quay.io/acme/worker:1.0.0"),
+	})
+	for _, r := range []string{"ghcr.io/acme/web", "ghcr.io/acme/api", "quay.io/acme/worker"} {
+		f.setTags(r, "1.0.0", "1.1.0")
+	}
+	res := f.bump(f.bumper(), nil)
+	if len(res.Opened) != 3 {
+		t.Fatalf("first run: %+v", res)
+	}
+	want := []string{
+		"gitops/image/ghcr.io/acme/api: Update ghcr.io/acme/api to 1.1.0",
+		"gitops/image/ghcr.io/acme/web: Update ghcr.io/acme/web to 1.1.0",
+		"gitops/image/quay.io/acme/worker: Update quay.io/acme/worker to 1.1.0",
+	}
+	if got := f.open(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("open pull requests:\n%v\nwant\n%v", got, want)
+	}
+
+	// A group takes the ghcr.io images.
+	f.commit(map[string]string{".gitops.yaml": "imagePullRequests:\n  groups:\n    - name: ghcr\n      images: ['ghcr.io/acme/*']\n"}, "group")
+	res = f.bump(f.bumper(), nil)
+	// (the worker's branch is made again on the moved main: pushed, "updated")
+	if len(res.Opened) != 1 || len(res.Closed) != 2 || len(res.Updated) != 1 {
+		t.Fatalf("grouped: %+v", res)
+	}
+	want = []string{
+		"gitops/image/ghcr: Update images of group ghcr",
+		"gitops/image/quay.io/acme/worker: Update quay.io/acme/worker to 1.1.0",
+	}
+	if got := f.open(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("open pull requests:\n%v\nwant\n%v", got, want)
+	}
+	if b := f.branches(); b != "gitops/image/ghcr\ngitops/image/quay.io/acme/worker" {
+		t.Fatalf("branches:\n%s", b)
+	}
+	if n := f.git(f.bare, "rev-list", "--count", "main..gitops/image/ghcr"); n != "1" {
+		t.Fatalf("the group's branch is %s commits ahead", n)
+	}
+	if files := f.git(f.bare, "diff", "--name-only", "main", "gitops/image/ghcr"); files != "apps/api.yaml\napps/web.yaml" {
+		t.Fatalf("the group's commit changes %q", files)
+	}
+	for _, pr := range f.gh.PullRequests("acme/fleet") {
+		if pr.State == "closed" && !strings.Contains(f.gh.Comments("acme/fleet", pr.Number)[0].Body, "Superseded") {
+			t.Fatalf("#%d closed without saying why", pr.Number)
+		}
+	}
+
+	// A run for one image: its group's branch only; nothing stale is looked for.
+	f.setTags("quay.io/acme/worker", "1.0.0", "1.1.0", "1.2.0")
+	res = f.bump(f.bumper(), []string{"ghcr.io/acme/web"})
+	if len(res.Branches) != 1 || res.Branches[0].Branch != "gitops/image/ghcr" || res.Branches[0].Action != "unchanged" {
+		t.Fatalf("only web: %+v", res)
+	}
+
+	// Two replicas at once, for the worker's newer tag and a new image: one pull
+	// request each, never two.
+	f.commit(map[string]string{"apps/cron.yaml": workload("cron", "quay.io/acme/cron:2.0.0")}, "cron")
+	f.setTags("quay.io/acme/cron", "2.0.0", "2.1.0")
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.bumper().Bump(context.Background(), fixtureRepo, nil, f); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	want = []string{
+		"gitops/image/ghcr: Update images of group ghcr",
+		"gitops/image/quay.io/acme/cron: Update quay.io/acme/cron to 2.1.0",
+		"gitops/image/quay.io/acme/worker: Update quay.io/acme/worker to 1.2.0",
+	}
+	if got := f.open(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after two replicas:\n%v\nwant\n%v", got, want)
+	}
+	// One registry failing: that image's pull request stays as it was (its body says
+	// why), the others are still bumped.
+	f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0", "1.2.0")
+	f.mu.Lock()
+	delete(f.tags, "quay.io/acme/cron")
+	f.mu.Unlock()
+	res = f.bump(f.bumper(), nil)
+	if len(res.Problems) != 1 || res.Problems[0].File != "apps/cron.yaml" || res.Problems[0].Object != "Deployment.apps shop/cron" {
+		t.Fatalf("registry down: %+v", res.Problems)
+	}
+	for _, br := range res.Branches {
+		want := map[string]string{"gitops/image/ghcr": "updated", "gitops/image/quay.io/acme/cron": "problems", "gitops/image/quay.io/acme/worker": "unchanged"}[br.Branch]
+		if br.Action != want {
+			t.Fatalf("%s: %s, want %s", br.Branch, br.Action, want)
+		}
+	}
+	f.setTags("quay.io/acme/cron", "2.0.0", "2.1.0")
+	if imgs, err := f.bumper().Images(context.Background(), fixtureRepo); err != nil || len(imgs) != 4 {
+		t.Fatalf("Images: %v %v", imgs, err)
+	}
+
+	// The registry is back: the problems leave the body; then a run finds everything
+	// in place and writes nothing.
+	f.bump(f.bumper(), nil)
+	for _, pr := range f.gh.PullRequests("acme/fleet") {
+		if strings.Contains(pr.Body, "### Problems") {
+			t.Fatalf("#%d still lists problems", pr.Number)
+		}
+	}
+	before := len(f.gh.Calls())
+	f.bump(f.bumper(), nil)
+	for _, c := range f.gh.Calls()[before:] {
+		if c.Method != "GET" && !strings.Contains(c.Path, "access_tokens") {
+			t.Fatalf("a run after the race wrote %s %s", c.Method, c.Path)
+		}
+	}
+}
+
+// TestBumpBody: the body links each change, names the policy and its minimum release
+// age, and stays the same when only the default branch moves.
+func TestBumpBody(t *testing.T) {
+	f := newBumpFixture(t, map[string]string{
+		".gitops.yaml": "images:\n  policies:\n    - name: web\n      image: ghcr.io/acme/web\n      semver: '>=1.0.0'\n      minAge: 1h\n",
+		"apps/web.yaml": strings.Replace(workload("web", "ghcr.io/acme/web:1.0.0"), "image: ghcr.io/acme/web:1.0.0",
+			`image: ghcr.io/acme/web:1.0.0 # {"$imagepolicy": "web"}`, 1),
+	})
+	f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0")
+	b := f.bumper()
+	b.Created = images.CreatedLookupFunc(func(context.Context, name.Repository, string) (time.Time, error) {
+		return time.Now().Add(-2 * time.Hour), nil
+	})
+	f.bump(b, nil)
+	prs := f.gh.PullRequests("acme/fleet")
+	if len(prs) != 1 {
+		t.Fatalf("%+v", prs)
+	}
+	body := prs[0].Body
+	for _, want := range []string{
+		"| `ghcr.io/acme/web` | `1.0.0` | `1.1.0` | [`apps/web.yaml:13`](https://github.com/acme/fleet/blob/gitops/image/ghcr.io/acme/web/apps/web.yaml#L13) Deployment.apps shop/web, container web | `web`, minimum release age 1h0m0s honoured |",
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("body lacks %q:\n%s", want, body)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// ForcePush pushes the checked-out commit to refs/heads/branch of the remote whatever
+// the branch holds (a branch the caller owns and rebuilds, such as an image-bump
+// branch). Pushing what the branch already holds is a no-op.
+func (r *Repo) ForcePush(ctx context.Context, branch string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dst := plumbing.NewBranchReferenceName(strings.TrimPrefix(branch, "refs/heads/"))
+	if branch == "" || dst.Validate() != nil {
+		return fmt.Errorf("push to %s: invalid branch name %q", r.url, branch)
+	}
+	rt, err := r.pushRemote()
+	if err != nil {
+		return err
+	}
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.rev, dst))
+	if err := r.push(ctx, rt, spec); err != nil {
+		return rt.red.err(fmt.Errorf("force-push %s to branch %s of %s: %w", short(r.rev), dst.Short(), rt.url, transportError(err, rt.creds)))
+	}
+	r.log.Info("force-pushed", "url", rt.url, "branch", dst.Short(), "revision", r.rev.String())
+	return nil
+}
