@@ -49,6 +49,8 @@ func TestValidate(t *testing.T) {
 		{"bad env value", nil, map[string]string{"GITOPS_BOT_WORKERS": "many"}, []string{"GITOPS_BOT_WORKERS"}},
 		{"missing file", []string{"--app-id", "1", "--app-private-key-file", filepath.Join(dir, "nope"), "--webhook-secret-file", empty}, nil, []string{"no such file", "is empty"}},
 		{"bad log format", []string{"--log-format", "xml"}, nil, []string{"--log-format \"xml\""}},
+		{"negative automation interval", nil, map[string]string{"GITOPS_BOT_AUTOMATION_INTERVAL": "-5m"}, []string{"--automation-interval must not be negative"}},
+		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
