@@ -67,6 +67,7 @@ func (o *Options) newAutomator(app *githubapp.App, metrics *bot.Metrics, push fu
 		Repos:       func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
 		Push:        push,
 		Concurrency: o.Workers,
+		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
 		Log:         o.log,
 		Metrics:     bot.NewAutomationMetrics(metrics.Registry),
 	})

@@ -379,3 +379,23 @@ func TestSharedTags(t *testing.T) {
 		t.Errorf("listings %d failures %d", s.Listings(), s.Failures())
 	}
 }
+
+func TestBumpOnPush(t *testing.T) {
+	fa := &fakeAutomation{images: map[RepoRef][]string{repoA: {imgX}}}
+	reg := &countingRegistry{}
+	a, err := NewAutomator(AutomatorConfig{Automation: fa, Registry: reg, BumpOnPush: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	must(t, err)
+	ev := githubapp.WebhookEvent{Delivery: "1", Name: "push", Installation: 1, Payload: &github.PushEvent{Ref: github.String("refs/heads/main"),
+		Repo: &github.PushEventRepository{FullName: github.String("acme/a"), DefaultBranch: github.String("main")}}}
+	j, ok := a.Handlers(nil)["push"](ev)
+	if !ok {
+		t.Fatal("a push to the default branch was ignored")
+	}
+	must(t, j.Run(context.Background()))
+	if got := fa.bumpCalls(); !reflect.DeepEqual(got, []string{"acme/a only=[]"}) {
+		t.Errorf("bumps %v, want one of every image of acme/a", got)
+	}
+	if got := reg.count(); !reflect.DeepEqual(got, map[string]int{imgX: 1}) {
+		t.Errorf("tag lists %v", got)
+	}
+}
