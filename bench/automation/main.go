@@ -22,7 +22,7 @@ import (
 
 type config struct {
 	repos, installations, images, perRepo, tags, pageSize, concurrency int
-	automation                                                          string
+	automation                                                         string
 }
 
 // automations make the ImageAutomation the benchmark drives, by -automation name. The
