@@ -45,6 +45,7 @@ type Options struct {
 	// GitReadOnly computes image bumps and reports them (logs, metrics) but never
 	// pushes a branch or opens, edits or closes a pull request.
 	GitReadOnly bool
+	AutomationOptions
 
 	out, errOut io.Writer
 	log         *slog.Logger
@@ -72,6 +73,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
 	fs.BoolVar(&o.GitReadOnly, "git-readonly", false, "image-bump pull requests: compute and report them (logs, metrics) but never push a branch or open, edit or close a pull request")
 	fs.StringVar(&o.NotifyConfig, "notify-config", "", "YAML file of notification destinations by name (name: slack+https://…), for repositories' .gitops.yaml notify:; generic ones are signed with GITOPS_NOTIFY_SECRET")
+	o.AutomationOptions.addFlags(fs)
 }
 
 // envName is the environment variable of a flag.
@@ -114,6 +116,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Workers < 1 || o.QueueSize < 1 {
 		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	}
+	if err := o.AutomationOptions.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	read := func(flag, path string) []byte {
 		if path == "" {
@@ -179,14 +184,27 @@ func (o *Options) Run(ctx context.Context) error {
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
-	srv, err := bot.NewServer(jobCtx, bot.Config{
-		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
-		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
-		RegistryWebhookSecret: o.registrySecret,
-	})
+	var srv *bot.Server
+	auto, err := o.newAutomator(app, metrics, func(j bot.Job) error { return srv.Push(j) })
 	if err != nil {
 		return err
 	}
+	cfg := bot.Config{
+		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
+		RegistryWebhookSecret: o.registrySecret,
+	}
+	if auto != nil {
+		cfg.Handlers = auto.Handlers(cfg.Handlers)
+		cfg.ImagesPushed = auto.ImagesPushed
+	}
+	srv, err = bot.NewServer(jobCtx, cfg)
+	if err != nil {
+		return err
+	}
+	autoCtx, stopAuto := context.WithCancel(jobCtx)
+	defer stopAuto()
+	autoDone := o.runAutomation(autoCtx, auto)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Listen, err)
@@ -216,6 +234,11 @@ func (o *Options) Run(ctx context.Context) error {
 	o.log.Info("shutting down: no new events, draining the queue", "timeout", o.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
+	stopAuto() // the scan stops, then the lease is released for another replica
+	select {
+	case <-autoDone:
+	case <-sctx.Done():
+	}
 	qerr := srv.Shutdown(sctx) // the webhook answers 503 from now on
 	herr := hs.Shutdown(sctx)
 	if qerr != nil {

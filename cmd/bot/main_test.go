@@ -51,6 +51,8 @@ func TestValidate(t *testing.T) {
 		{"bad log format", []string{"--log-format", "xml"}, nil, []string{"--log-format \"xml\""}},
 		{"empty registry secret", []string{"--registry-webhook-secret-file", empty}, nil, []string{"--registry-webhook-secret-file " + empty + " is empty"}},
 		{"registry secret from the environment", nil, map[string]string{"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, []string{"--registry-webhook-secret-file: open"}},
+		{"negative automation interval", nil, map[string]string{"GITOPS_BOT_AUTOMATION_INTERVAL": "-5m"}, []string{"--automation-interval must not be negative"}},
+		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,8 +148,12 @@ func TestServe(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
-	if n := len(gh.Calls()) - before; n != 0 {
-		t.Errorf("webhooks made %d GitHub calls; installation events change memory only", n)
+	// Installation events change memory, and the image index reads the added
+	// repository (GET /repos/o/r): nothing is written to GitHub.
+	for _, c := range gh.Calls()[before:] {
+		if c.Method != http.MethodGet || c.Path != "/repos/o/r" {
+			t.Errorf("webhooks made GitHub call %s %s; want only the index's read of the added repository", c.Method, c.Path)
+		}
 	}
 	for path, want := range map[string]string{
 		"/readyz":  "ok",

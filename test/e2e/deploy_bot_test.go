@@ -7,11 +7,14 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 )
 
 // TestDeployBot applies deploy/bot with kubectl gitops itself, and checks that the
@@ -61,5 +64,27 @@ func TestDeployBot(t *testing.T) {
 	}
 	if _, err := asBot.CoreV1().Secrets("kubectl-gitops").List(ctx, metav1.ListOptions{}); err != nil {
 		t.Fatalf("the bot cannot read (a plan reads live objects): %v", err)
+	}
+
+	// The periodic image scan's Lease: the bot may take and release it (the one real
+	// write it makes), and no other Lease.
+	lctx, stop := context.WithCancel(ctx)
+	led := make(chan struct{})
+	done := make(chan struct{})
+	el := &bot.LeaderElection{Client: asBot, Namespace: "kubectl-gitops", Name: "kubectl-gitops-bot-automation", Identity: "deploy-test"}
+	go func() {
+		defer close(done)
+		el.Run(lctx, func(ctx context.Context) { close(led); <-ctx.Done() })
+	}()
+	select {
+	case <-led:
+	case <-time.After(time.Minute):
+		t.Fatal("the bot could not take its scan's Lease (RBAC or admission policy)")
+	}
+	stop()
+	<-done
+	other := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "another-lease", Namespace: "kubectl-gitops"}}
+	if _, err := asBot.CoordinationV1().Leases("kubectl-gitops").Create(ctx, other, metav1.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "may only dry-run") {
+		t.Fatalf("the bot created a Lease other than its scan's: %v", err)
 	}
 }

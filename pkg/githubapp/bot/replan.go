@@ -13,72 +13,54 @@ import (
 // every installation, whose plan comment is missing or was made for an older head:
 // what a restart (or a lost delivery) left undone. It returns how many it queued.
 func (p *Planner) ReplanStale(ctx context.Context, push func(Job) error) (int, error) {
-	queued := 0
-	app := p.App.AppClient()
-	iopts := &github.ListOptions{PerPage: 100}
-	for {
-		insts, resp, err := app.Apps.ListInstallations(ctx, iopts)
-		if err != nil {
-			return queued, fmt.Errorf("list installations: %w", err)
-		}
-		for _, inst := range insts {
-			n, err := p.replanInstallation(ctx, inst.GetID(), push)
-			queued += n
-			if err != nil {
-				p.log().Warn("re-plan of an installation failed", "installation", inst.GetID(), "error", err)
-			}
-		}
-		if resp.NextPage == 0 {
-			return queued, nil
-		}
-		iopts.Page = resp.NextPage
+	repos, err := ListInstalledRepos(ctx, p.App)
+	if err != nil {
+		p.log().Warn("re-plan: some repositories could not be listed", "error", err)
 	}
-}
-
-func (p *Planner) replanInstallation(ctx context.Context, inst int64, push func(Job) error) (int, error) {
-	gh := p.App.Installation(inst)
+	if len(repos) == 0 {
+		return 0, err
+	}
 	login, err := p.login(ctx)
 	if err != nil {
 		return 0, err
 	}
 	queued := 0
-	ropts := &github.ListOptions{PerPage: 100}
-	for {
-		repos, resp, err := gh.Apps.ListRepos(ctx, ropts)
+	for _, r := range repos {
+		n, err := p.replanRepo(ctx, r, login, push)
+		queued += n
 		if err != nil {
-			return queued, fmt.Errorf("list repositories: %w", err)
+			p.log().Warn("re-plan of a repository failed", "installation", r.Installation, "repository", r.FullName(), "error", err)
 		}
-		for _, repo := range repos.Repositories {
-			owner, name := repo.GetOwner().GetLogin(), repo.GetName()
-			popts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: 100}}
-			for {
-				prs, presp, err := gh.PullRequests.List(ctx, owner, name, popts)
-				if err != nil {
-					return queued, fmt.Errorf("list pull requests of %s/%s: %w", owner, name, err)
-				}
-				for _, pr := range prs {
-					ex, _, err := githubapp.NewStickyComment(gh, owner, name, pr.GetNumber(), commentKey, githubapp.WithCommentAuthor(login)).Find(ctx)
-					if err != nil {
-						return queued, err
-					}
-					if ex.Head == pr.GetHead().GetSHA() {
-						continue
-					}
-					j := prJob{inst: inst, owner: owner, repo: name, number: pr.GetNumber(), trigger: "re-plan at start"}
-					if err := push(p.job(j)); err != nil {
-						return queued, fmt.Errorf("queue a re-plan of %s: %w", j.key(), err)
-					}
-					queued++
-				}
-				if presp.NextPage == 0 {
-					break
-				}
-				popts.Page = presp.NextPage
+	}
+	return queued, nil
+}
+
+func (p *Planner) replanRepo(ctx context.Context, r RepoRef, login string, push func(Job) error) (int, error) {
+	gh := p.App.Installation(r.Installation)
+	queued := 0
+	popts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		prs, presp, err := gh.PullRequests.List(ctx, r.Owner, r.Name, popts)
+		if err != nil {
+			return queued, fmt.Errorf("list pull requests of %s: %w", r.FullName(), err)
+		}
+		for _, pr := range prs {
+			ex, _, err := githubapp.NewStickyComment(gh, r.Owner, r.Name, pr.GetNumber(), commentKey, githubapp.WithCommentAuthor(login)).Find(ctx)
+			if err != nil {
+				return queued, err
 			}
+			if ex.Head == pr.GetHead().GetSHA() {
+				continue
+			}
+			j := prJob{inst: r.Installation, owner: r.Owner, repo: r.Name, number: pr.GetNumber(), trigger: "re-plan at start"}
+			if err := push(p.job(j)); err != nil {
+				return queued, fmt.Errorf("queue a re-plan of %s: %w", j.key(), err)
+			}
+			queued++
 		}
-		if resp.NextPage == 0 {
+		if presp.NextPage == 0 {
 			return queued, nil
 		}
-		ropts.Page = resp.NextPage
+		popts.Page = presp.NextPage
 	}
 }

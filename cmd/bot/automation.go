@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// Defaults of image automation's triggers.
+const (
+	defaultAutomationInterval = 5 * time.Minute
+	defaultLeaseName          = "kubectl-gitops-bot-automation"
+	defaultLeaseNamespace     = "kubectl-gitops"
+	serviceAccountNamespace   = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+)
+
+// AutomationOptions are the settings of image automation's triggers.
+type AutomationOptions struct {
+	AutomationInterval time.Duration
+	LeaderElect        bool
+	LeaseNamespace     string
+	LeaseName          string
+}
+
+func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.AutomationInterval, "automation-interval", defaultAutomationInterval, "how often every repository with automated images is scanned and bumped (one replica, the leader, scans); 0 turns the periodic scan off (registry events and pushes still bump)")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "run the periodic scan only while holding a Lease (several replicas); false: this replica always scans (run one replica only)")
+	fs.StringVar(&o.LeaseNamespace, "leader-elect-resource-namespace", "", "namespace of the scan's Lease (default: the pod's namespace, else "+defaultLeaseNamespace+")")
+	fs.StringVar(&o.LeaseName, "leader-elect-resource-name", defaultLeaseName, "name of the scan's Lease")
+}
+
+func (o *AutomationOptions) validate() error {
+	if o.AutomationInterval < 0 {
+		return errors.New("--automation-interval must not be negative (0 turns the scan off)")
+	}
+	if o.LeaseName == "" {
+		return errors.New("--leader-elect-resource-name must not be empty")
+	}
+	return nil
+}
+
+// newAutomator is the triggers' brain over the bot's queue (push), driving the Bumper.
+func (o *Options) newAutomator(app *githubapp.App, metrics *bot.Metrics, push func(bot.Job) error) (*bot.Automator, error) {
+	ia := o.newBumper(app, metrics)
+	return bot.NewAutomator(bot.AutomatorConfig{
+		Automation:  ia,
+		Registry:    images.NewRegistry(images.WithLogger(o.log)),
+		Repos:       func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
+		Push:        push,
+		Concurrency: o.Workers,
+		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
+		Log:         o.log,
+		Metrics:     bot.NewAutomationMetrics(metrics.Registry),
+	})
+}
+
+// elector decides which replica runs the periodic scan: a Lease in the cluster the
+// bot runs in (in-cluster config), else in the current context of --kubeconfig; with
+// neither, or --leader-elect=false, this replica scans alone.
+func (o *Options) elector() bot.Elector {
+	if !o.LeaderElect {
+		return bot.AlwaysLeader{}
+	}
+	cfg, err := rest.InClusterConfig()
+	if err != nil && o.Kubeconfig != "" {
+		cfg, err = clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	}
+	if err != nil {
+		o.log.Warn("image automation: no cluster for leader election (not in a pod, no --kubeconfig): this replica runs the periodic scan; run one replica only, or give the bot a cluster", "error", err)
+		return bot.AlwaysLeader{}
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		o.log.Warn("image automation: no client for leader election: this replica runs the periodic scan", "error", err)
+		return bot.AlwaysLeader{}
+	}
+	ns := o.LeaseNamespace
+	if ns == "" {
+		ns = defaultLeaseNamespace
+		if b, err := os.ReadFile(serviceAccountNamespace); err == nil && strings.TrimSpace(string(b)) != "" {
+			ns = strings.TrimSpace(string(b))
+		}
+	}
+	return &bot.LeaderElection{Client: client, Namespace: ns, Name: o.LeaseName, Identity: bot.Identity(), Log: o.log}
+}
+
+// runAutomation builds the index and runs the periodic scan under leader election
+// until ctx ends (then the lease is released); the channel closes when it is done.
+func (o *Options) runAutomation(ctx context.Context, a *bot.Automator) <-chan struct{} {
+	done := make(chan struct{})
+	if a == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		a.Run(ctx, o.AutomationInterval, 0, o.elector())
+	}()
+	return done
+}

@@ -1,0 +1,216 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// AutomatorConfig is what an Automator needs.
+type AutomatorConfig struct {
+	// Automation reads repositories' automated images and makes their image-bump pull
+	// requests current (the Bumper; a fake in tests and benchmarks).
+	Automation ImageAutomation
+	// Registry lists tags (an images.Registry with the bot's credentials). Never a
+	// cache that outlives a scan: each scan and each batch of registry events wraps it
+	// in a SharedTags of its own, so a tag pushed since is always seen.
+	Registry images.TagLister
+	// Repos lists every repository of every installation, for the index at start
+	// (ListInstalledRepos).
+	Repos func(ctx context.Context) ([]RepoRef, error)
+	// Push queues a job on the bot's work queue (Server.Push).
+	Push func(Job) error
+	// Concurrency bounds the repositories indexed or bumped at once by a scan or an
+	// index build (default 4).
+	Concurrency int
+	// BumpOnPush makes a push to a default branch bump that repository too (rebasing
+	// its bump branches at once, closing pull requests the branch now contains), not
+	// only re-read its images.
+	BumpOnPush bool
+	Log        *slog.Logger
+	Metrics    *AutomationMetrics
+}
+
+// Automator is the brain of image automation's triggers: it keeps the index of image
+// → repositories, turns registry events into bumps of only the repositories that use
+// the image, handles pushes to default branches and installation changes, and runs
+// the periodic scan (on the leader only; see Run).
+type Automator struct {
+	cfg   AutomatorConfig
+	index *ImageIndex
+	locks repoLocks
+
+	mu      sync.Mutex
+	pending map[RepoRef]*pendingBump // bumps queued for registry events, not started
+
+	indexOnce sync.Once
+	indexed   chan struct{} // closed once the index has been built at start
+	leading   atomic.Bool
+}
+
+// NewAutomator checks cfg and returns an Automator with an empty index (BuildIndex or
+// Run fills it).
+func NewAutomator(cfg AutomatorConfig) (*Automator, error) {
+	if cfg.Automation == nil {
+		return nil, errors.New("image automation: no ImageAutomation given")
+	}
+	if cfg.Registry == nil {
+		return nil, errors.New("image automation: no registry client given")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewAutomationMetrics(nil)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	return &Automator{cfg: cfg, index: NewImageIndex(), locks: repoLocks{m: map[RepoRef]*repoLock{}},
+		pending: map[RepoRef]*pendingBump{}, indexed: make(chan struct{})}, nil
+}
+
+// Index is the Automator's index of image → repositories.
+func (a *Automator) Index() *ImageIndex { return a.index }
+
+// BuildIndex reads the automated images of every installed repository (bounded
+// concurrency) into the index. A repository that fails is logged and tried again by
+// the next scan; the others are indexed all the same.
+func (a *Automator) BuildIndex(ctx context.Context) error {
+	defer a.indexOnce.Do(func() { close(a.indexed) })
+	if a.cfg.Repos == nil {
+		return nil
+	}
+	repos, err := a.cfg.Repos(ctx)
+	if err != nil {
+		a.cfg.Log.Warn("image automation: listing installed repositories", "error", err, "listed", len(repos))
+	}
+	a.indexRepos(ctx, repos)
+	nr, ni := a.index.Size()
+	a.cfg.Log.Info("image automation: index built", "repositories", len(repos), "automated", nr, "images", ni)
+	return err
+}
+
+// indexRepos reads the images of repos into the index.
+func (a *Automator) indexRepos(ctx context.Context, repos []RepoRef) {
+	forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { a.indexRepo(ctx, r) })
+	a.cfg.Metrics.index(a.index)
+}
+
+func (a *Automator) indexRepo(ctx context.Context, r RepoRef) ([]string, error) {
+	imgs, err := a.cfg.Automation.Images(ctx, r)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.index.Failed(r)
+			a.cfg.Metrics.errors.WithLabelValues("index").Inc()
+			a.cfg.Log.Warn("image automation: cannot read a repository's images", "repository", r.FullName(), "installation", r.Installation, "error", err)
+		}
+		return nil, err
+	}
+	a.index.Set(r, imgs)
+	return imgs, nil
+}
+
+// bump runs one Bump of repo, never two of one repository at once in this replica,
+// and keeps the index in step with what it read.
+func (a *Automator) bump(ctx context.Context, trigger string, r RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
+	if err := a.locks.lock(ctx, r); err != nil {
+		return nil, err
+	}
+	defer a.locks.unlock(r)
+	log := a.cfg.Log.With("repository", r.FullName(), "installation", r.Installation, "trigger", trigger)
+	if only != nil {
+		log = log.With("images", only)
+	}
+	res, err := a.cfg.Automation.Bump(ctx, r, only, tags)
+	a.cfg.Metrics.bumped(trigger, err)
+	if err != nil {
+		log.Error("image automation: bump failed", "error", err)
+		return res, err
+	}
+	if res == nil {
+		return &BumpResult{}, nil
+	}
+	a.index.Set(r, res.Images)
+	a.cfg.Metrics.index(a.index)
+	for _, p := range res.Problems {
+		log.Warn("image automation: image not bumped", "problem", p.String())
+	}
+	if len(res.Opened)+len(res.Updated)+len(res.Closed) > 0 {
+		log.Info("image automation: pull requests", "opened", res.Opened, "updated", res.Updated, "closed", res.Closed)
+	}
+	return res, nil
+}
+
+// forEach calls f for every item, n at a time, until ctx ends.
+func forEach[T any](ctx context.Context, n int, items []T, f func(T)) {
+	work := make(chan T)
+	var wg sync.WaitGroup
+	for range min(max(n, 1), len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				f(it)
+			}
+		}()
+	}
+	for _, it := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- it
+	}
+	close(work)
+	wg.Wait()
+}
+
+// repoLocks is one mutex per repository, taken with a context.
+type repoLocks struct {
+	mu sync.Mutex
+	m  map[RepoRef]*repoLock
+}
+
+type repoLock struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (l *repoLocks) lock(ctx context.Context, r RepoRef) error {
+	l.mu.Lock()
+	e := l.m[r]
+	if e == nil {
+		e = &repoLock{ch: make(chan struct{}, 1)}
+		l.m[r] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+	select {
+	case e.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		l.release(r, e)
+		return ctx.Err()
+	}
+}
+
+func (l *repoLocks) unlock(r RepoRef) {
+	l.mu.Lock()
+	e := l.m[r]
+	l.mu.Unlock()
+	<-e.ch
+	l.release(r, e)
+}
+
+func (l *repoLocks) release(r RepoRef, e *repoLock) {
+	l.mu.Lock()
+	e.refs--
+	if e.refs == 0 {
+		delete(l.m, r)
+	}
+	l.mu.Unlock()
+}

@@ -1,0 +1,164 @@
+package bot
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// ImageIndex maps each image repository ("ghcr.io/acme/app") to the git repositories
+// whose default branch automates it, so that a registry event touches only those. It
+// also remembers the repositories whose images could not be read, so a later scan can
+// try them again. Safe for concurrent use.
+type ImageIndex struct {
+	mu      sync.RWMutex
+	byImage map[string]map[RepoRef]bool
+	byRepo  map[RepoRef][]string
+	failed  map[RepoRef]bool
+}
+
+// NewImageIndex is an empty index.
+func NewImageIndex() *ImageIndex {
+	return &ImageIndex{byImage: map[string]map[RepoRef]bool{}, byRepo: map[RepoRef][]string{}, failed: map[RepoRef]bool{}}
+}
+
+// canonicalImage is go-containerregistry's name of an image repository, so that
+// "nginx" and "index.docker.io/library/nginx" are one key; s itself when it does not
+// parse.
+func canonicalImage(s string) string {
+	if r, err := name.NewRepository(s); err == nil {
+		return r.Name()
+	}
+	return s
+}
+
+// Set records the images repo automates (replacing what it had); none removes it.
+func (x *ImageIndex) Set(repo RepoRef, imgs []string) {
+	seen := map[string]bool{}
+	var list []string
+	for _, im := range imgs {
+		im = canonicalImage(im)
+		if !seen[im] {
+			seen[im] = true
+			list = append(list, im)
+		}
+	}
+	sort.Strings(list)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.failed, repo)
+	x.unlink(repo)
+	if len(list) == 0 {
+		return
+	}
+	x.byRepo[repo] = list
+	for _, im := range list {
+		if x.byImage[im] == nil {
+			x.byImage[im] = map[RepoRef]bool{}
+		}
+		x.byImage[im][repo] = true
+	}
+}
+
+// Failed records that repo's images could not be read; what the index knew of it
+// stays until a later read succeeds.
+func (x *ImageIndex) Failed(repo RepoRef) {
+	x.mu.Lock()
+	x.failed[repo] = true
+	x.mu.Unlock()
+}
+
+// Remove forgets repo.
+func (x *ImageIndex) Remove(repo RepoRef) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.failed, repo)
+	x.unlink(repo)
+}
+
+// RemoveInstallation forgets every repository of installation id.
+func (x *ImageIndex) RemoveInstallation(id int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for r := range x.byRepo {
+		if r.Installation == id {
+			x.unlink(r)
+		}
+	}
+	for r := range x.failed {
+		if r.Installation == id {
+			delete(x.failed, r)
+		}
+	}
+}
+
+func (x *ImageIndex) unlink(repo RepoRef) {
+	for _, im := range x.byRepo[repo] {
+		delete(x.byImage[im], repo)
+		if len(x.byImage[im]) == 0 {
+			delete(x.byImage, im)
+		}
+	}
+	delete(x.byRepo, repo)
+}
+
+// Repos are the repositories that automate image, sorted.
+func (x *ImageIndex) Repos(image string) []RepoRef {
+	x.mu.RLock()
+	set := x.byImage[canonicalImage(image)]
+	out := make([]RepoRef, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	x.mu.RUnlock()
+	sortRepos(out)
+	return out
+}
+
+// Images are the images repo automates, sorted.
+func (x *ImageIndex) Images(repo RepoRef) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return append([]string(nil), x.byRepo[repo]...)
+}
+
+// Automated are the repositories that automate at least one image, sorted.
+func (x *ImageIndex) Automated() []RepoRef {
+	x.mu.RLock()
+	out := make([]RepoRef, 0, len(x.byRepo))
+	for r := range x.byRepo {
+		out = append(out, r)
+	}
+	x.mu.RUnlock()
+	sortRepos(out)
+	return out
+}
+
+// FailedRepos are the repositories whose images could not be read last time, sorted.
+func (x *ImageIndex) FailedRepos() []RepoRef {
+	x.mu.RLock()
+	out := make([]RepoRef, 0, len(x.failed))
+	for r := range x.failed {
+		out = append(out, r)
+	}
+	x.mu.RUnlock()
+	sortRepos(out)
+	return out
+}
+
+// Size is the number of repositories with automated images and of distinct images.
+func (x *ImageIndex) Size() (repos, images int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byRepo), len(x.byImage)
+}
+
+func sortRepos(rs []RepoRef) {
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Installation != rs[j].Installation {
+			return rs[i].Installation < rs[j].Installation
+		}
+		return rs[i].FullName() < rs[j].FullName()
+	})
+}
