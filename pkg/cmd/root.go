@@ -11,6 +11,7 @@ import (
 
 	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	completioncmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/completion"
 	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
@@ -18,6 +19,9 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
+
+// DisplayName is how help and usage name the plugin: as kubectl users call it.
+const DisplayName = "kubectl gitops"
 
 // Version is set at build time.
 var Version = "dev"
@@ -43,6 +47,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: DisplayName},
 	}
 	root.PersistentPreRun = func(*cobra.Command, []string) {
 		level := slog.LevelInfo
@@ -67,10 +72,12 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		imagescmd.NewCmdImages(flags, streams),
 		releasecmd.NewCmdRelease(flags, streams),
 	)
+	root.AddCommand(completioncmd.NewCmdCompletion(streams.Out))
 	for _, c := range root.Commands() {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error { return cmdutil.Redacted(red, run(cmd, args)) }
 		}
 	}
+	cmdutil.RegisterCompletions(root, flags)
 	return root
 }
