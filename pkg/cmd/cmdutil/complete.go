@@ -57,7 +57,9 @@ func RegisterCompletions(root *cobra.Command, f *genericclioptions.ConfigFlags) 
 			return withPrefix(applySets(cmd, f), toComplete), cobra.ShellCompDirectiveNoFileComp
 		})
 		for name, choices := range fixedChoices {
-			register(c, name, cobra.FixedCompletions(choices, cobra.ShellCompDirectiveNoFileComp))
+			register(c, name, func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return withPrefix(choices, toComplete), cobra.ShellCompDirectiveNoFileComp
+			})
 		}
 		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 && strings.Contains(c.Use, "[SOURCE]") {
 			c.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
