@@ -67,7 +67,8 @@ var shellEnd = map[string]bool{"|": true, "||": true, "&&": true, ";": true, ">"
 
 // Check checks a command line against root: after its first skip words (the program's
 // name: 2 for "kubectl gitops"), the command it names must exist and so must every
-// flag it gives (the command's own or inherited, long or short).
+// flag it gives (the command's own or inherited, long or short). A word with <TAB>
+// ends the line (where a completion example stops).
 func Check(root *cobra.Command, skip int, line string) error {
 	words := strings.Fields(line)
 	if len(words) < skip {
@@ -75,7 +76,7 @@ func Check(root *cobra.Command, skip int, line string) error {
 	}
 	words = words[skip:]
 	for i, w := range words {
-		if shellEnd[w] || strings.HasPrefix(w, "#") {
+		if shellEnd[w] || strings.HasPrefix(w, "#") || strings.Contains(w, "<TAB>") {
 			words = words[:i]
 			break
 		}
@@ -83,6 +84,10 @@ func Check(root *cobra.Command, skip int, line string) error {
 	c, _, err := root.Find(words)
 	if err != nil {
 		return fmt.Errorf("%q: %w", line, err)
+	}
+	c.InitDefaultHelpFlag() // what Execute adds
+	if !c.HasParent() {
+		c.InitDefaultVersionFlag()
 	}
 	var errs []string
 	takesValue := false
