@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/clidoc"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
 // repoRoot is the repository's top, from this package's directory.
@@ -86,5 +89,68 @@ func TestDocsCommandLines(t *testing.T) {
 	}
 	if checked < 50 {
 		t.Errorf("only %d command lines found in the docs", checked)
+	}
+}
+
+// yamlKeys lists the keys a struct is read from, as dotted paths under prefix ("[]"
+// after a list), by its yaml tags.
+func yamlKeys(t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		if t.Kind() == reflect.Slice {
+			prefix += "[]"
+		}
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if opts == "inline" {
+			out = append(out, yamlKeys(f.Type, prefix)...)
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		out = append(out, path)
+		out = append(out, yamlKeys(f.Type, path)...)
+	}
+	return out
+}
+
+// TestGitopsYAMLReference: every key the code reads from .gitops.yaml is in
+// docs/gitops-yaml.md by its full path (`images.policies[].minAge`); keys of the bot's
+// image-bump pull requests may be documented in docs/bot.md instead (`labels:`).
+func TestGitopsYAMLReference(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(repoRoot, "docs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	ref, bot := read("gitops-yaml.md"), read("bot.md")
+	keys := []string{"version", "generators", "generators[].command"} // pkg/manifest reads these by hand
+	keys = append(keys, yamlKeys(reflect.TypeFor[images.Config](), images.ConfigKey)...)
+	keys = append(keys, yamlKeys(reflect.TypeFor[githubapp.RepoConfig](), "")...)
+	if len(keys) < 30 {
+		t.Fatalf("only %d keys found: %v", len(keys), keys)
+	}
+	for _, k := range keys {
+		leaf := k[strings.LastIndex(k, ".")+1:]
+		leaf = strings.TrimSuffix(leaf, "[]")
+		if !strings.Contains(ref, "`"+k+"`") && !strings.Contains(bot, leaf+":") {
+			t.Errorf("docs/gitops-yaml.md does not document `%s`", k)
+		}
 	}
 }
