@@ -154,3 +154,50 @@ func TestGitopsYAMLReference(t *testing.T) {
 		}
 	}
 }
+
+// fluxV1Topics are the Flux v1 daemon flags and annotations issue 9 lists: each has a
+// section of docs/migrating-from-flux-v1.md (a heading naming it) with an example.
+var fluxV1Topics = []string{
+	"--git-path", "--git-readonly", "--sync-garbage-collection", "fluxcd.io/ignore", "sync_only",
+	"--k8s-allow-namespace", "--k8s-default-namespace", "--registry-include-image",
+	"--registry-exclude-image", "--registry-rps", "--registry-burst", "--registry-disable-scanning",
+	"--docker-config", "--git-ci-skip", "--git-sync-tag", "--manifest-generation", ".flux.yaml",
+	"--automation-interval", "fluxctl release", "fluxcd.io/automated", "fluxcd.io/tag.<container>",
+	"HPA", "One daemon per repository",
+}
+
+// TestFluxMigrationGuide: every Flux v1 flag and annotation of the list has its own
+// section with an example (a code block) in the guide. Its command lines are checked
+// by TestDocsCommandLines (plugin) and cmd/bot's TestFluxGuideBotFlags (bot).
+func TestFluxMigrationGuide(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "migrating-from-flux-v1.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{} // heading → body
+	heading := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "## ") {
+			heading = line
+			continue
+		}
+		sections[heading] += line + "\n"
+	}
+	for _, topic := range fluxV1Topics {
+		found := false
+		for h, body := range sections {
+			if strings.Contains(h, topic) {
+				found = true
+				if !strings.Contains(body, "```") {
+					t.Errorf("section %q has no example", h)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no section of docs/migrating-from-flux-v1.md is about %s", topic)
+		}
+	}
+	if n := len(clidoc.Lines(string(b), "kubectl gitops")); n < 30 {
+		t.Errorf("only %d kubectl gitops command lines in the guide", n)
+	}
+}
