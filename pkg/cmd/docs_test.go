@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -199,5 +200,68 @@ func TestFluxMigrationGuide(t *testing.T) {
 	}
 	if n := len(clidoc.Lines(string(b), "kubectl gitops")); n < 30 {
 		t.Errorf("only %d kubectl gitops command lines in the guide", n)
+	}
+}
+
+var (
+	mdLinkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	slugDropRE  = regexp.MustCompile(`[^\p{L}\p{N} _-]`)
+	fenceLineRE = regexp.MustCompile("^\\s*```")
+)
+
+// anchors are the GitHub anchors of a Markdown file's headings.
+func anchors(md string) map[string]bool {
+	out := map[string]bool{}
+	inFence := false
+	for _, line := range strings.Split(md, "\n") {
+		if fenceLineRE.MatchString(line) {
+			inFence = !inFence
+		}
+		if inFence || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		h := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		out[strings.ReplaceAll(slugDropRE.ReplaceAllString(strings.ToLower(h), ""), " ", "-")] = true
+	}
+	return out
+}
+
+// TestDocLinks: every relative link of README.md and docs/ leads to a file that exists,
+// and to a heading of it when it names one.
+func TestDocLinks(t *testing.T) {
+	files := []string{filepath.Join(repoRoot, "README.md")}
+	for _, pattern := range []string{"docs/*.md", "docs/commands/*.md"} {
+		m, _ := filepath.Glob(filepath.Join(repoRoot, pattern))
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range mdLinkRE.FindAllStringSubmatch(line, -1) {
+				link := m[1]
+				if strings.Contains(link, "://") || strings.HasPrefix(link, "mailto:") {
+					continue
+				}
+				target, anchor, _ := strings.Cut(link, "#")
+				path := f
+				if target != "" {
+					path = filepath.Join(filepath.Dir(f), target)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+						continue
+					}
+					t.Errorf("%s:%d: link %s: no such file", f, i+1, link)
+					continue
+				}
+				if anchor != "" && strings.HasSuffix(path, ".md") && !anchors(string(data))[anchor] {
+					t.Errorf("%s:%d: link %s: no heading #%s in %s", f, i+1, link, anchor, path)
+				}
+			}
+		}
 	}
 }
