@@ -11,7 +11,7 @@ GOTAGS      := kustomize_disable_go_plugin_support
 LDFLAGS     := -s -w -X github.com/kubectl-gitops/kubectl-gitops/pkg/cmd.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build demo test testcluster unit vet tidy-check fuzz bench clean docs
+.PHONY: build demo test testcluster unit vet tidy-check fuzz bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-gitops
@@ -50,6 +50,7 @@ fuzz:
 
 # The flag tables of docs/commands/*.md (the prose around them is written by hand);
 # pkg/cmd's TestCommandDocs fails when one is out of date.
+.PHONY: docs
 docs:
 	$(GO) run ./hack/docs
 

@@ -20,9 +20,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
-// DisplayName is how help and usage name the plugin: as kubectl users call it.
-const DisplayName = "kubectl gitops"
-
 // Version is set at build time.
 var Version = "dev"
 
@@ -67,12 +64,12 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		plancmd.NewCmdPlan(flags, streams, log, red),
 		applycmd.NewCmdApply(flags, streams, log, red),
 		statuscmd.NewCmdStatus(flags, streams, log),
+		completioncmd.NewCmdCompletion(streams.Out),
 	)
 	root.AddCommand(
 		imagescmd.NewCmdImages(flags, streams),
 		releasecmd.NewCmdRelease(flags, streams),
 	)
-	root.AddCommand(completioncmd.NewCmdCompletion(streams.Out))
 	for _, c := range root.Commands() {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error { return cmdutil.Redacted(red, run(cmd, args)) }
@@ -81,3 +78,6 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	cmdutil.RegisterCompletions(root, flags)
 	return root
 }
+
+// DisplayName is how help and usage name the plugin: as kubectl users call it.
+const DisplayName = "kubectl gitops"
