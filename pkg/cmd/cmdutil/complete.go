@@ -2,7 +2,8 @@ package cmdutil
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/metadata"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
@@ -38,14 +40,9 @@ func RegisterCompletions(root *cobra.Command, f *genericclioptions.ConfigFlags) 
 			_ = c.RegisterFlagCompletionFunc(name, fn)
 		}
 	}
-	kubeconfigNames := func(pick func(*genericclioptions.ConfigFlags) []string) cobra.CompletionFunc {
-		return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			return withPrefix(pick(f), toComplete), cobra.ShellCompDirectiveNoFileComp
-		}
-	}
-	register(root, "context", kubeconfigNames(func(f *genericclioptions.ConfigFlags) []string { return kubeconfigKeys(f, "contexts") }))
-	register(root, "cluster", kubeconfigNames(func(f *genericclioptions.ConfigFlags) []string { return kubeconfigKeys(f, "clusters") }))
-	register(root, "user", kubeconfigNames(func(f *genericclioptions.ConfigFlags) []string { return kubeconfigKeys(f, "users") }))
+	register(root, "context", kubeconfigNames(f, func(c clientcmdapi.Config) []string { return sortedKeys(c.Contexts) }))
+	register(root, "cluster", kubeconfigNames(f, func(c clientcmdapi.Config) []string { return sortedKeys(c.Clusters) }))
+	register(root, "user", kubeconfigNames(f, func(c clientcmdapi.Config) []string { return sortedKeys(c.AuthInfos) }))
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, name := range namespaceFlags {
@@ -87,31 +84,19 @@ func withPrefix(all []string, toComplete string) []cobra.Completion {
 	return out
 }
 
-// kubeconfigKeys are the names of the kubeconfig's contexts, clusters or users.
-func kubeconfigKeys(f *genericclioptions.ConfigFlags, what string) []string {
-	cfg, err := f.ToRawKubeConfigLoader().RawConfig()
-	if err != nil {
-		cobra.CompDebugln("kubeconfig: "+err.Error(), false)
-		return nil
+// kubeconfigNames completes names picked from the kubeconfig the flags name.
+func kubeconfigNames(f *genericclioptions.ConfigFlags, pick func(clientcmdapi.Config) []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		cfg, err := f.ToRawKubeConfigLoader().RawConfig()
+		if err != nil {
+			cobra.CompDebugln("kubeconfig: "+err.Error(), false)
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return withPrefix(pick(cfg), toComplete), cobra.ShellCompDirectiveNoFileComp
 	}
-	var names []string
-	switch what {
-	case "contexts":
-		for n := range cfg.Contexts {
-			names = append(names, n)
-		}
-	case "clusters":
-		for n := range cfg.Clusters {
-			names = append(names, n)
-		}
-	case "users":
-		for n := range cfg.AuthInfos {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // metadataClient is a metadata-only client of the cluster the kubeconfig flags name.
 func metadataClient(f *genericclioptions.ConfigFlags) (metadata.Interface, error) {
@@ -148,7 +133,7 @@ func namespaces(ctx context.Context, f *genericclioptions.ConfigFlags) []string 
 	for _, ns := range list.Items {
 		names = append(names, ns.Name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
