@@ -28,11 +28,11 @@ func TestCheck(t *testing.T) {
 	}{
 		{"my tool sub --flag v --bool", ""},
 		{"my tool sub --flag=v -n ns", ""},
-		{"my tool sub --max -1", ""},                   // a value that looks like a flag
-		{"my tool sub leaf -n ns", ""},                 // inherited shorthand
-		{"my tool sub --bool | grep --nope", ""},       // the pipe ends the line
-		{"my tool sub --flag v   # --nope", ""},        // so does a comment
-		{"my tool sub --help", ""},                     // what Execute adds
+		{"my tool sub --max -1", ""},             // a value that looks like a flag
+		{"my tool sub leaf -n ns", ""},           // inherited shorthand
+		{"my tool sub --bool | grep --nope", ""}, // the pipe ends the line
+		{"my tool sub --flag v   # --nope", ""},  // so does a comment
+		{"my tool sub --help", ""},               // what Execute adds
 		{"my tool sub --nope", "has no flag --nope"},
 		{"my tool sub -z", "has no flag -z"},
 		{"my tool nosuch", `unknown command "nosuch"`},
