@@ -3,6 +3,7 @@
 #   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
 #   make bench  plan/apply benchmark against kubectl on the local control plane
 #   make fuzz   every fuzz target in turn for FUZZTIME (docs/testing.md)
+#   make docs   regenerate the flag tables of docs/commands/*.md from the commands
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
@@ -46,6 +47,12 @@ fuzz:
 	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
 	  done; \
 	done
+
+# The flag tables of docs/commands/*.md (the prose around them is written by hand);
+# pkg/cmd's TestCommandDocs fails when one is out of date.
+.PHONY: docs
+docs:
+	$(GO) run ./hack/docs
 
 clean:
 	rm -rf bin dist .demo

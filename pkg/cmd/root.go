@@ -11,6 +11,7 @@ import (
 
 	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	completioncmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/completion"
 	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
@@ -43,6 +44,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: DisplayName},
 	}
 	root.PersistentPreRun = func(*cobra.Command, []string) {
 		level := slog.LevelInfo
@@ -62,6 +64,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		plancmd.NewCmdPlan(flags, streams, log, red),
 		applycmd.NewCmdApply(flags, streams, log, red),
 		statuscmd.NewCmdStatus(flags, streams, log),
+		completioncmd.NewCmdCompletion(streams.Out),
 	)
 	root.AddCommand(
 		imagescmd.NewCmdImages(flags, streams),
@@ -72,5 +75,9 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 			c.RunE = func(cmd *cobra.Command, args []string) error { return cmdutil.Redacted(red, run(cmd, args)) }
 		}
 	}
+	cmdutil.RegisterCompletions(root, flags)
 	return root
 }
+
+// DisplayName is how help and usage name the plugin: as kubectl users call it.
+const DisplayName = "kubectl gitops"

@@ -24,7 +24,18 @@ import (
 var cluster *testcluster.Cluster
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == "kubectl-gitops" {
+		// This test binary, linked as kubectl-gitops, is the plugin kubectl runs
+		// (TestCompletionThroughKubectl).
+		runPlugin()
+	}
 	os.Exit(testcluster.Main(m, &cluster, testcluster.Options{ControllerManager: true}))
+}
+
+// runPlugin runs the plugin as cmd/kubectl-gitops does, then exits.
+func runPlugin() {
+	err := cmd.NewRoot(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}).Execute()
+	os.Exit(cmdutil.CodeOf(err))
 }
 
 // result is what one command printed and its exit code.

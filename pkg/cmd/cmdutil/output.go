@@ -22,7 +22,7 @@ type OutputOptions struct {
 // AddFlags registers the output flags.
 func (o *OutputOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Format, "output", "o", "text", "output format: text, markdown (PR comments, job summaries) or json (docs/plan-json.md)")
-	fs.StringVar(&o.Color, "color", "auto", "color the text output: auto (when a terminal), always, never")
+	fs.StringVar(&o.Color, "color", "auto", "color the text output: auto (on a terminal, unless NO_COLOR is set), always, never")
 	fs.BoolVar(&o.ShowUnchanged, "show-unchanged", false, "list unchanged objects too")
 	fs.BoolVar(&o.NoDiff, "no-diff", false, "omit diffs from the text output")
 }
@@ -42,10 +42,24 @@ func (o *OutputOptions) Validate() error {
 	return nil
 }
 
-// IsTerminal reports whether w is a terminal.
+// IsTerminal reports whether w is a terminal that can show colours and redraw lines:
+// a TTY, with TERM not "dumb".
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
+}
+
+// Colored says whether text written to w gets ANSI colours under --color mode: always,
+// never, or auto — only on a terminal, and never when NO_COLOR is set to anything
+// (https://no-color.org). An explicit --color=always wins over NO_COLOR.
+func Colored(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return os.Getenv("NO_COLOR") == "" && IsTerminal(w)
 }
 
 // Print writes p to w in the chosen format.
@@ -56,7 +70,6 @@ func (o *OutputOptions) Print(w io.Writer, p *plan.Plan, title string) error {
 	case "markdown":
 		return p.WriteMarkdown(w, plan.MarkdownOptions{Title: title})
 	default:
-		color := o.Color == "always" || (o.Color == "auto" && IsTerminal(w) && os.Getenv("NO_COLOR") == "")
-		return p.WriteText(w, plan.TextOptions{Color: color, ShowUnchanged: o.ShowUnchanged, NoDiff: o.NoDiff})
+		return p.WriteText(w, plan.TextOptions{Color: Colored(o.Color, w), ShowUnchanged: o.ShowUnchanged, NoDiff: o.NoDiff})
 	}
 }
