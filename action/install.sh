@@ -68,7 +68,7 @@ sha256() {
 # from_release installs the release of $ref; it returns 1 when there is none.
 from_release() {
 	case "$ref" in
-	v[0-9]*) ;;
+	v[0-9]*.[0-9]*.[0-9]*) ;;
 	*) return 1 ;; # a branch or a commit: no release can match
 	esac
 	local version=${ref#v} archive code want got
