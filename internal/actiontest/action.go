@@ -15,8 +15,8 @@ type Action struct {
 	Author      string
 	Branding    map[string]string
 	Inputs      map[string]Input
-	Outputs map[string]Output
-	Runs    struct {
+	Outputs     map[string]Output
+	Runs        struct {
 		Using string
 		Steps []Step
 	}

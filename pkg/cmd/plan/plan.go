@@ -19,10 +19,10 @@ import (
 
 // Options of `kubectl gitops plan`.
 type Options struct {
-	Source cmdutil.SourceOptions
-	Target cmdutil.TargetOptions
-	Plan   cmdutil.PlanOptions
-	Output cmdutil.OutputOptions
+	Source  cmdutil.SourceOptions
+	Target  cmdutil.TargetOptions
+	Plan    cmdutil.PlanOptions
+	Output  cmdutil.OutputOptions
 	Status  cmdutil.StatusOptions
 	Comment cmdutil.CommentOptions
 	Report  cmdutil.ReportOptions
