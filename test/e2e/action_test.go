@@ -238,8 +238,8 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		t.Fatalf("statuses on the merge commit the pull request never shows: %+v", s)
 	}
 	requireWrites(t, e.gh.Calls(), map[string]int{
-		"POST /repos/acme/fleet/issues/7/comments":  1,
-		"POST /repos/acme/fleet/statuses/" + head: 2,
+		"POST /repos/acme/fleet/issues/7/comments": 1,
+		"POST /repos/acme/fleet/statuses/" + head:  2,
 	})
 	want := map[string]string{"create": "1", "update": "1", "delete": "0", "failed": "0", "problems": "0", "changed": "true"}
 	for k, v := range want {
