@@ -22,7 +22,10 @@ import (
 // ref is a branch, a tag, a full ref name (refs/heads/x, refs/tags/x), a full or
 // abbreviated commit sha, or "" for the remote's default branch (a local work tree:
 // its HEAD). When a name is both a branch and a tag, the branch wins. A local work
-// tree whose HEAD is not at ref is cloned instead, so the work tree stays untouched.
+// tree whose HEAD is not at ref is cloned instead, so the work tree stays untouched;
+// when ref is a commit or a remote-tracking branch (origin/main) of the work tree's
+// repository, that commit alone is checked out into a new repository instead (a clone
+// cannot be made of a detached HEAD, as GitHub Actions checks out pull requests).
 //
 // A ref that does not exist gives an error wrapping ErrRefNotFound that names the ref
 // and the URL; an unreachable remote gives an error naming the URL. Neither carries
@@ -91,6 +94,9 @@ func openLocal(ctx context.Context, repo *git.Repository, root, ref string, o op
 	}
 	r.rev = head
 	if ref != "" && !atRef(repo, ref, head) {
+		if c, ok := localCommit(repo, ref); ok {
+			return snapshot(ctx, repo, root, ref, c, o)
+		}
 		o.log.Info("work tree is not at the ref; cloning it", "dir", root, "ref", ref)
 		return clone(ctx, root, ref, o)
 	}

@@ -278,6 +278,27 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		t.Fatalf("a second plan must edit the one comment: %+v", c)
 	}
 
+	// An offline plan (a fork's pull request: no kubeconfig), named as in a matrix: its
+	// own comment and status context.
+	offline := map[string]string{"command": "plan", "path": "deploy", "base": mainSHA,
+		"name": "offline", "github-token": githubToken}
+	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, offline)
+	if res.Err != nil {
+		t.Fatalf("offline plan: %v\nlog:\n%s", res.Err, res.Log)
+	}
+	comments = e.gh.Comments("acme/fleet", 7)
+	if len(comments) != 2 {
+		t.Fatalf("want the named plan's own comment beside the first: %d comments", len(comments))
+	}
+	requireContainsAll(t, comments[1].Body, "offline: against "+mainSHA, "settings")
+	if st := e.gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan/offline" || st[len(st)-1].State != "success" {
+		t.Fatalf("statuses of the head: %+v", st)
+	}
+	if res.Outputs["changed"] != "true" || res.Outputs["update"] != "1" {
+		t.Errorf("offline plan outputs: %v", res.Outputs)
+	}
+	requireNoLeak(t, res, comments, e.gh.Calls(), secretValue, clusterToken, githubToken)
+
 	// The build from source, published as release v9.9.9; and v9.9.8 whose archive
 	// does not match its checksum.
 	binary, err := os.ReadFile(filepath.Join(temp, "kubectl-gitops-bin", "main-linux-"+runtime.GOARCH, "kubectl-gitops"))
@@ -311,7 +332,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		t.Errorf("apply outputs: %v", res.Outputs)
 	}
 	requireContainsAll(t, res.Summaries[1], "kubectl gitops apply", "settings")
-	if c := e.gh.Comments("acme/fleet", 7); len(c) != 1 {
+	if c := e.gh.Comments("acme/fleet", 7); len(c) != 2 {
 		t.Fatalf("apply on push must not comment: %d comments", len(c))
 	}
 	requireNoLeak(t, res, nil, e.gh.Calls(), secretValue, clusterToken, githubToken)
