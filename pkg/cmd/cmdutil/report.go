@@ -100,7 +100,8 @@ func appendSummary(file string, p *plan.Plan, title string) error {
 	room := StepSummaryLimit - int(used) - 2 // the blank line between summaries
 	var b bytes.Buffer
 	b.WriteString("\n")
-	if err := p.WriteMarkdown(&b, plan.MarkdownOptions{Title: title, MaxBytes: room}); err != nil {
+	// MaxBytes 0 would mean the default: a summary with no room must not get it.
+	if room < 1 || p.WriteMarkdown(&b, plan.MarkdownOptions{Title: title, MaxBytes: room - 1}) != nil {
 		b.Reset()
 		line := fmt.Sprintf("\n**%s:** %s (the job summary has no room for more)\n", title, p.SummaryMarkdown())
 		if len(line) > room {
