@@ -278,6 +278,20 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		t.Fatalf("a second plan must edit the one comment: %+v", c)
 	}
 
+	// A cluster that cannot be reached fails the step; the kubeconfig is removed all the same.
+	unreachable := map[string]string{}
+	for k, v := range inputs {
+		unreachable[k] = v
+	}
+	unreachable["kubeconfig"] = strings.Replace(string(kc), cluster.Config.Host, closedLoopbackURL(t), 1)
+	unreachable["comment"] = "false"
+	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, unreachable)
+	if res.Err == nil || !strings.Contains(res.Log, "cannot reach the cluster") {
+		t.Fatalf("plan against an unreachable cluster: %v\nlog:\n%s", res.Err, res.Log)
+	}
+	requireKubeconfigGone(t, temp)
+	requireNoLeak(t, res, nil, e.gh.Calls(), secretValue, clusterToken, githubToken)
+
 	// An offline plan (a fork's pull request: no kubeconfig), named as in a matrix: its
 	// own comment and status context.
 	offline := map[string]string{"command": "plan", "path": "deploy", "base": mainSHA,
