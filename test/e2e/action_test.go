@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -312,6 +313,25 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		t.Errorf("offline plan outputs: %v", res.Outputs)
 	}
 	requireNoLeak(t, res, comments, e.gh.Calls(), secretValue, clusterToken, githubToken)
+
+	// A token that may not comment (a fork's): the step fails, the plan is in the log
+	// and the summary, and the status says why.
+	e.gh.Inject(githubtest.Fault{Method: http.MethodPost, Path: regexp.MustCompile(`/issues/7/comments$`), Times: 1,
+		Status: http.StatusForbidden, Message: "Resource not accessible by integration"})
+	denied := map[string]string{}
+	for k, v := range offline {
+		denied[k] = v
+	}
+	denied["name"] = "denied"
+	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, denied)
+	if res.Err == nil || !strings.Contains(res.Log, "pull_requests: write") {
+		t.Fatalf("a comment refused: %v\nlog:\n%s", res.Err, res.Log)
+	}
+	requireContainsAll(t, res.Log, "settings", "color")
+	requireContainsAll(t, res.Summaries[1], "settings")
+	if st := e.gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan/denied" || st[len(st)-1].State != "error" {
+		t.Fatalf("statuses of the head: %+v", st[len(st)-1])
+	}
 
 	// The build from source, published as release v9.9.9; and v9.9.8 whose archive
 	// does not match its checksum.

@@ -4,6 +4,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -137,23 +138,31 @@ func (o *Options) complete(revision string) error {
 }
 
 // finish reports the plan (or the error that stopped it) to GitHub, the files and
-// the notifications, then prints it.
+// the notifications, and prints it; a comment or file that could not be written
+// fails the command after the plan is printed.
 func (o *Options) finish(ctx context.Context, p *plan.Plan, err error, title string) error {
-	if err == nil {
-		if cerr := o.Comment.Post(ctx, p, title); cerr != nil {
-			err = fmt.Errorf("the plan comment could not be written: %w", cerr)
-			p = nil
-		}
-	}
-	o.Status.Report(ctx, p, err, o.Log)
-	o.Notify.Report(ctx, p, err, o.Log)
 	if err != nil {
+		o.Status.Report(ctx, nil, err, o.Log)
+		o.Notify.Report(ctx, nil, err, o.Log)
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
+	var errs []error
+	if err := o.Comment.Post(ctx, p, title); err != nil {
+		err = fmt.Errorf("the plan comment could not be written: %w", err)
+		o.Status.Report(ctx, nil, err, o.Log)
+		errs = append(errs, err)
+	} else {
+		o.Status.Report(ctx, p, nil, o.Log)
+	}
+	o.Notify.Report(ctx, p, nil, o.Log)
 	if err := o.Report.Write(p, title); err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
+		errs = append(errs, err)
 	}
-	return o.print(p)
+	printed := o.print(p)
+	if len(errs) > 0 {
+		return cmdutil.Exit(cmdutil.ExitFailure, errors.Join(errs...))
+	}
+	return printed
 }
 
 // print writes the plan; the exit status says whether it has problems or changes.
