@@ -6,6 +6,7 @@ import (
 	"io"
 
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -13,8 +14,8 @@ import (
 )
 
 // localCommit returns the commit ref names in a local work tree's repository when
-// ref is not one of its branches or tags (those are cloned, so that Update follows
-// them): a commit sha, or a remote-tracking branch such as origin/main.
+// ref is not one of its branches or tags (those must be cloned, so that Update
+// follows them): a commit sha, or a remote-tracking branch such as origin/main.
 func localCommit(repo *git.Repository, ref string) (plumbing.Hash, bool) {
 	for _, n := range []plumbing.ReferenceName{plumbing.NewBranchReferenceName(ref), plumbing.NewTagReferenceName(ref), plumbing.ReferenceName(ref)} {
 		if (n.IsBranch() || n.IsTag()) && hasRef(repo, n) {
@@ -55,6 +56,10 @@ func snapshot(ctx context.Context, src *git.Repository, root, ref string, c plum
 		return nil, fmt.Errorf("snapshot %s of %s: %w", ref, root, err)
 	}
 	if err := copyCommit(ctx, src.Storer, dst.Storer, c); err != nil {
+		return nil, fmt.Errorf("snapshot %s of %s: %w", ref, root, err)
+	}
+	// Pushes go where a clone's would: the work tree's repository.
+	if _, err := dst.CreateRemote(&config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{root}}); err != nil {
 		return nil, fmt.Errorf("snapshot %s of %s: %w", ref, root, err)
 	}
 	if err := dst.Storer.SetReference(plumbing.NewHashReference(plumbing.HEAD, c)); err != nil {
