@@ -19,7 +19,7 @@ func PlanTitle(head string) string {
 func (c PlanComment) Summary() string {
 	var parts []string
 	for _, s := range c.Sections {
-		text := strings.NewReplacer("**", "").Replace(s.Blocks.Summary)
+		text := PlainSummary(s.Blocks.Summary)
 		if s.Error != "" {
 			text = "failed"
 		}
@@ -29,4 +29,10 @@ func (c PlanComment) Summary() string {
 		parts = append(parts, text)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// PlainSummary is a plan's summary line (plan.Plan.SummaryMarkdown) without its
+// Markdown, for a commit status: "2 to create, 1 to update, 5 unchanged".
+func PlainSummary(markdown string) string {
+	return strings.ReplaceAll(markdown, "**", "")
 }

@@ -232,7 +232,8 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	requireContainsAll(t, comments[0].Body, "kubectl gitops plan for `"+head[:7]+"`", "settings", "to create", "to update",
 		"https://github.example/acme/fleet/blob/"+head+"/deploy/cm.yaml", "[this workflow run](https://github.example/acme/fleet/actions/runs/42)")
 	statuses := e.gh.Statuses("acme/fleet", head)
-	if len(statuses) != 2 || statuses[0].State != "pending" || statuses[1].State != "success" || statuses[1].Context != "gitops/plan" {
+	if len(statuses) != 2 || statuses[0].State != "pending" || statuses[1].State != "success" || statuses[1].Context != "gitops/plan" ||
+		statuses[1].Description != "1 to create, 1 to update, 0 unchanged" {
 		t.Fatalf("statuses of the head: %+v", statuses)
 	}
 	if s := e.gh.Statuses("acme/fleet", merge); len(s) != 0 {

@@ -19,6 +19,9 @@ type StatusOptions struct {
 	SHA      string
 	Context  string
 	Redactor *redact.Redactor // redacts the descriptions
+	// Planned describes an unexecuted plan, as the bot does ("1 to create, …"), rather
+	// than an apply's result ("1 created, …").
+	Planned bool
 
 	reporter *githubapp.StatusReporter
 }
@@ -93,6 +96,8 @@ func (o *StatusOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 		err = o.reporter.Error(ctx, o.Redactor.String(runErr.Error()))
 	case len(p.Problems) > 0:
 		err = o.reporter.Failure(ctx, o.Redactor.String(p.Problems[0].String()))
+	case o.Planned:
+		err = o.reporter.Success(ctx, githubapp.PlainSummary(p.SummaryMarkdown()))
 	default:
 		c := p.Counts()
 		desc := githubapp.DescribeCounts(c.Create, c.Update, c.Delete, c.Unchanged, c.Failed)

@@ -41,7 +41,7 @@ type Options struct {
 func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
 	o.Source.Redactor, o.Status.Redactor, o.Notify.Redactor = red, red, red
-	o.Notify.Kind = "plan"
+	o.Notify.Kind, o.Status.Planned = "plan", true
 	cmd := &cobra.Command{
 		Use:   "plan [SOURCE]",
 		Short: "Show what applying a git path would change in the cluster",
