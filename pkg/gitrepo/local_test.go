@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -150,5 +151,41 @@ func TestLocalWorkTreeWithoutOrigin(t *testing.T) {
 	}
 	if err := r.Push(ctx, "main"); err == nil || !contains(err.Error(), `no remote "origin"`) {
 		t.Errorf("Push without origin: %v, want 'no remote \"origin\"'", err)
+	}
+}
+
+// TestLocalDetachedCheckout opens commits of a work tree checked out as GitHub
+// Actions checks out a pull request: a detached merge commit, the base branch only
+// as a remote-tracking branch.
+func TestLocalDetachedCheckout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "feature")
+	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base")
+	base := runGit(t, dir, "rev-parse", "HEAD")
+	runGit(t, dir, "update-ref", "refs/remotes/origin/main", base)
+	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 2\n")
+	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-am", "head")
+	head := runGit(t, dir, "rev-parse", "HEAD")
+	runGit(t, dir, "checkout", "-q", "--detach", base)
+	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "merge", "-q", "--no-ff", "-m", "merge", head)
+	runGit(t, dir, "branch", "-q", "-D", "feature")
+
+	for _, ref := range []string{base, head, base[:10], "origin/main"} {
+		r, err := Open(ctx, dir, ref)
+		if err != nil {
+			t.Fatalf("Open at %s: %v", ref, err)
+		}
+		want := ref
+		if ref == "origin/main" {
+			want = base
+		}
+		if !strings.HasPrefix(r.Revision(), want) || r.Dir() == dir {
+			t.Errorf("Open at %s: revision %s in %s", ref, r.Revision(), r.Dir())
+		}
+		r.Close()
 	}
 }

@@ -22,7 +22,11 @@ import (
 // ref is a branch, a tag, a full ref name (refs/heads/x, refs/tags/x), a full or
 // abbreviated commit sha, or "" for the remote's default branch (a local work tree:
 // its HEAD). When a name is both a branch and a tag, the branch wins. A local work
-// tree whose HEAD is not at ref is cloned instead, so the work tree stays untouched.
+// tree whose HEAD is not at ref is cloned instead, so the work tree stays untouched;
+// when that clone fails and ref is a commit or a remote-tracking branch (origin/main)
+// of the work tree's repository, that commit alone is checked out into a new
+// repository instead (a repository whose HEAD is detached, as GitHub Actions checks
+// out pull requests, cannot be cloned).
 //
 // A ref that does not exist gives an error wrapping ErrRefNotFound that names the ref
 // and the URL; an unreachable remote gives an error naming the URL. Neither carries
@@ -92,7 +96,13 @@ func openLocal(ctx context.Context, repo *git.Repository, root, ref string, o op
 	r.rev = head
 	if ref != "" && !atRef(repo, ref, head) {
 		o.log.Info("work tree is not at the ref; cloning it", "dir", root, "ref", ref)
-		return clone(ctx, root, ref, o)
+		cl, err := clone(ctx, root, ref, o)
+		if err != nil {
+			if c, ok := localCommit(repo, ref); ok {
+				return snapshot(ctx, repo, root, ref, c, o)
+			}
+		}
+		return cl, err
 	}
 	o.log.Debug("using git work tree in place", "dir", root, "revision", head.String())
 	return r, nil

@@ -33,6 +33,7 @@ type Options struct {
 	Output cmdutil.OutputOptions
 	Status cmdutil.StatusOptions
 	Notify cmdutil.NotifyOptions
+	Report cmdutil.ReportOptions
 
 	DryRun          bool
 	Wait            bool
@@ -80,6 +81,7 @@ cluster, set locked).`,
 	o.Output.AddFlags(fs)
 	o.Status.AddFlags(fs, githubapp.ApplyStatusContext)
 	o.Notify.AddFlags(fs)
+	o.Report.AddFlags(fs)
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan only; write nothing")
 	fs.BoolVar(&o.Wait, "wait", false, "wait for applied objects to become healthy (rollouts, Jobs; kstatus)")
 	fs.DurationVar(&o.WaitTimeout, "timeout", 5*time.Minute, "how long --wait (and waiting for CRDs) may take")
@@ -226,6 +228,9 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 		if err := o.Output.Print(o.Out, p, "kubectl gitops apply --dry-run"); err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
 		}
+		if err := o.Report.Write(p, "kubectl gitops apply --dry-run"); err != nil {
+			return cmdutil.Exit(cmdutil.ExitFailure, err)
+		}
 		if len(p.Problems) > 0 {
 			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("%d problems; nothing was applied", len(p.Problems)))
 		}
@@ -253,6 +258,12 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	o.Notify.Report(statusCtx, p, err, o.Log)
 	if perr := o.printResult(p); perr != nil {
 		o.Log.Error("print result", "err", perr)
+	}
+	if rerr := o.Report.Write(p, "kubectl gitops apply"); rerr != nil {
+		o.Log.Error("write the result", "err", rerr)
+		if err == nil {
+			return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("applied, but the result could not be written: %w", rerr))
+		}
 	}
 	switch {
 	case errors.Is(err, apply.ErrFailed):

@@ -25,6 +25,8 @@ type NotifyOptions struct {
 	Timeout time.Duration
 	// Redactor redacts the failures' texts (they may quote values).
 	Redactor *redact.Redactor
+	// Kind is what is reported: "apply" (when empty) or "plan".
+	Kind string
 
 	sinks  []notify.Sink
 	target string
@@ -58,8 +60,8 @@ func (o *NotifyOptions) Complete(target, runURL string) error {
 	return errors.Join(errs...)
 }
 
-// Report notifies the outcome of an apply: its plan (nil when it failed before
-// planning) and error. A failure to notify is logged, never returned: it must not
+// Report notifies the outcome of an apply (or plan): its plan (nil when it failed
+// before planning) and error. A failure to notify is logged, never returned: it must not
 // fail an apply.
 func (o *NotifyOptions) Report(ctx context.Context, p *plan.Plan, runErr error, log *slog.Logger) {
 	if len(o.sinks) == 0 {
@@ -68,7 +70,11 @@ func (o *NotifyOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 	if p == nil {
 		p = &plan.Plan{}
 	}
-	r := notify.ReportOf("apply", p, o.target, o.runURL)
+	kind := o.Kind
+	if kind == "" {
+		kind = "apply"
+	}
+	r := notify.ReportOf(kind, p, o.target, o.runURL)
 	if runErr != nil {
 		r.Succeeded = false
 		r.Failures = append([]string{o.Redactor.String(runErr.Error())}, r.Failures...)

@@ -3,7 +3,6 @@ package cmdutil
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -15,13 +14,14 @@ import (
 
 // StatusOptions post the outcome as a GitHub commit status.
 type StatusOptions struct {
-	Enabled   bool
-	Repo      string
-	SHA       string
-	Context   string
-	APIURL    string
-	TargetURL string
-	Redactor  *redact.Redactor // redacts the descriptions
+	GitHubOptions
+	Enabled  bool
+	SHA      string
+	Context  string
+	Redactor *redact.Redactor // redacts the descriptions
+	// Planned describes an unexecuted plan, as the bot does ("1 to create, …"), rather
+	// than an apply's result ("1 created, …").
+	Planned bool
 
 	reporter *githubapp.StatusReporter
 }
@@ -29,11 +29,9 @@ type StatusOptions struct {
 // AddFlags registers the commit status flags; defaultContext is gitops/plan or gitops/apply.
 func (o *StatusOptions) AddFlags(fs *pflag.FlagSet, defaultContext string) {
 	fs.BoolVar(&o.Enabled, "github-status", false, "post a GitHub commit status (token from GITHUB_TOKEN)")
-	fs.StringVar(&o.Repo, "github-repo", "", "owner/name for the commit status (default: $GITHUB_REPOSITORY)")
-	fs.StringVar(&o.SHA, "github-sha", "", "commit for the status (default: the applied revision, else $GITHUB_SHA)")
+	fs.StringVar(&o.SHA, "github-sha", "", "commit for the status (default: the pull request's head in a pull_request workflow, else the source's revision, else $GITHUB_SHA)")
 	fs.StringVar(&o.Context, "github-status-context", defaultContext, "commit status context")
-	fs.StringVar(&o.APIURL, "github-api-url", "", "GitHub API URL (default: $GITHUB_API_URL or api.github.com)")
-	fs.StringVar(&o.TargetURL, "github-target-url", "", "link shown with the status (default: the Actions run, when known)")
+	o.GitHubOptions.AddFlags(fs)
 }
 
 // Complete prepares the reporter; revision is the source's commit.
@@ -43,7 +41,15 @@ func (o *StatusOptions) Complete(revision string, log *slog.Logger) error {
 	}
 	t := githubapp.StatusTarget{SHA: o.SHA}
 	if t.SHA == "" {
+		// A pull_request workflow checks out a merge commit the pull request never shows.
+		pr, ok, err := githubapp.PullRequestFromEnv(os.Getenv)
+		if err != nil {
+			return err
+		}
 		t.SHA = revision
+		if ok {
+			t.SHA = pr.HeadSHA
+		}
 	}
 	if o.Repo != "" {
 		owner, repo, err := githubapp.ParseRepo(o.Repo)
@@ -56,18 +62,11 @@ func (o *StatusOptions) Complete(revision string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	api := o.APIURL
-	if api == "" {
-		api = os.Getenv("GITHUB_API_URL")
-	}
-	client, err := githubapp.NewClient(http.DefaultClient, os.Getenv("GITHUB_TOKEN"), api)
+	client, err := o.Client()
 	if err != nil {
 		return err
 	}
-	target := o.TargetURL
-	if target == "" {
-		target = githubapp.RunURLFromEnv(os.Getenv)
-	}
+	target := o.RunURL()
 	var opts []githubapp.StatusOption
 	if target != "" {
 		opts = append(opts, githubapp.WithTargetURL(target))
@@ -97,6 +96,8 @@ func (o *StatusOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 		err = o.reporter.Error(ctx, o.Redactor.String(runErr.Error()))
 	case len(p.Problems) > 0:
 		err = o.reporter.Failure(ctx, o.Redactor.String(p.Problems[0].String()))
+	case o.Planned:
+		err = o.reporter.Success(ctx, githubapp.PlainSummary(p.SummaryMarkdown()))
 	default:
 		c := p.Counts()
 		desc := githubapp.DescribeCounts(c.Create, c.Update, c.Delete, c.Unchanged, c.Failed)

@@ -13,16 +13,12 @@ func (o *Options) runOffline(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	defer head.Close()
-	if err := o.Status.Complete(head.Revision, o.Log); err != nil {
+	if err := o.complete(head.Revision); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	o.Status.Pending(ctx, "planning offline against "+o.Base, o.Log)
 	base := o.Source.Options
 	base.Ref = o.Base
 	p, err := cmdutil.BuildOffline(ctx, head, base, &o.Target, o.Plan, o.Log)
-	o.Status.Report(ctx, p, err, o.Log)
-	if err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
-	return o.print(p)
+	return o.finish(ctx, p, err, "kubectl gitops plan (offline: against "+o.Base+")")
 }

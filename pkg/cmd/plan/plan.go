@@ -4,6 +4,8 @@ package plan
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -18,11 +20,14 @@ import (
 
 // Options of `kubectl gitops plan`.
 type Options struct {
-	Source cmdutil.SourceOptions
-	Target cmdutil.TargetOptions
-	Plan   cmdutil.PlanOptions
-	Output cmdutil.OutputOptions
-	Status cmdutil.StatusOptions
+	Source  cmdutil.SourceOptions
+	Target  cmdutil.TargetOptions
+	Plan    cmdutil.PlanOptions
+	Output  cmdutil.OutputOptions
+	Status  cmdutil.StatusOptions
+	Comment cmdutil.CommentOptions
+	Report  cmdutil.ReportOptions
+	Notify  cmdutil.NotifyOptions
 	// Base, when set, makes an offline plan: the render of Base against the render of
 	// SOURCE, no cluster needed.
 	Base string
@@ -35,7 +40,8 @@ type Options struct {
 // NewCmdPlan returns the plan command.
 func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
-	o.Source.Redactor, o.Status.Redactor = red, red
+	o.Source.Redactor, o.Status.Redactor, o.Notify.Redactor = red, red, red
+	o.Notify.Kind, o.Status.Planned = "plan", true
 	cmd := &cobra.Command{
 		Use:   "plan [SOURCE]",
 		Short: "Show what applying a git path would change in the cluster",
@@ -48,6 +54,10 @@ With --base REF the plan is offline: the render of REF (e.g. the branch a pull r
 goes into) against the render of SOURCE, without a cluster, so it runs in any CI and on
 pull requests from forks. Secret values are masked the same way; nothing is validated
 by a server.
+
+In CI (docs/action.md): --github-comment posts the plan as the pull request's comment,
+--github-status its commit status, --summary-file appends it to the job summary,
+--output-dir writes it as Markdown and JSON files, --github-output sets step outputs.
 
 Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).`,
 		Example: `  kubectl gitops plan ./deploy
@@ -63,6 +73,9 @@ Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).
 	o.Plan.AddFlags(cmd.Flags())
 	o.Output.AddFlags(cmd.Flags())
 	o.Status.AddFlags(cmd.Flags(), githubapp.PlanStatusContext)
+	o.Comment.AddFlags(cmd.Flags())
+	o.Report.AddFlags(cmd.Flags())
+	o.Notify.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.Base, "base", "", "offline plan: compare with the render of this git ref instead of the cluster (no cluster needed)")
 	return cmd
 }
@@ -72,14 +85,20 @@ func (o *Options) Complete(args []string) error {
 	if len(args) == 1 {
 		o.Source.Source = args[0]
 	}
-	if o.Base != "" {
-		return nil // no cluster
+	if o.Base != "" { // no cluster
+		return o.Notify.Complete("offline plan against "+o.Base, o.Status.RunURL())
 	}
-	return o.Target.Complete(o.flags)
+	if err := o.Target.Complete(o.flags); err != nil {
+		return err
+	}
+	return o.Notify.Complete(fmt.Sprintf("ApplySet %s in %s", o.Target.ApplySet, o.Target.ApplySetNamespace), o.Status.RunURL())
 }
 
 // Validate checks the options.
 func (o *Options) Validate() error {
+	if err := o.Comment.Validate(); err != nil {
+		return err
+	}
 	if o.Base != "" {
 		return o.Output.Validate()
 	}
@@ -102,16 +121,48 @@ func (o *Options) Run(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	defer src.Close()
-	if err := o.Status.Complete(src.Revision, o.Log); err != nil {
+	if err := o.complete(src.Revision); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	o.Status.Pending(ctx, "planning", o.Log)
 	p, _, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
-	o.Status.Report(ctx, p, err, o.Log)
+	return o.finish(ctx, p, err, "kubectl gitops plan")
+}
+
+// complete prepares the GitHub calls for the source's revision.
+func (o *Options) complete(revision string) error {
+	if err := o.Status.Complete(revision, o.Log); err != nil {
+		return err
+	}
+	return o.Comment.Complete(&o.Status.GitHubOptions, revision, o.Log)
+}
+
+// finish reports the plan (or the error that stopped it) to GitHub, the files and
+// the notifications, and prints it; a comment or file that could not be written
+// fails the command after the plan is printed.
+func (o *Options) finish(ctx context.Context, p *plan.Plan, err error, title string) error {
 	if err != nil {
+		o.Status.Report(ctx, nil, err, o.Log)
+		o.Notify.Report(ctx, nil, err, o.Log)
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
-	return o.print(p)
+	var errs []error
+	if err := o.Comment.Post(ctx, p, title); err != nil {
+		err = fmt.Errorf("the plan comment could not be written: %w", err)
+		o.Status.Report(ctx, nil, err, o.Log)
+		errs = append(errs, err)
+	} else {
+		o.Status.Report(ctx, p, nil, o.Log)
+	}
+	o.Notify.Report(ctx, p, nil, o.Log)
+	if err := o.Report.Write(p, title); err != nil {
+		errs = append(errs, err)
+	}
+	printed := o.print(p)
+	if len(errs) > 0 {
+		return cmdutil.Exit(cmdutil.ExitFailure, errors.Join(errs...))
+	}
+	return printed
 }
 
 // print writes the plan; the exit status says whether it has problems or changes.

@@ -160,7 +160,7 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 			return err
 		}
 	}
-	desc := summary(comment)
+	desc := comment.Summary()
 	if failed {
 		return status.Failure(ctx, desc)
 	}
@@ -191,7 +191,7 @@ func (p *Planner) mayPlan(ctx context.Context, gh *github.Client, j prJob) (bool
 // comment naming the file and line.
 func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, log *slog.Logger) (*githubapp.PlanComment, bool, error) {
 	head := pr.GetHead().GetSHA()
-	title := fmt.Sprintf("kubectl gitops plan for `%s`", short(head))
+	title := githubapp.PlanTitle(head)
 	cfg, err := p.repoConfig(ctx, gh, j, pr.GetBase().GetRepo().GetDefaultBranch())
 	if err != nil {
 		var ce *githubapp.ConfigError
@@ -397,22 +397,6 @@ func (p *Planner) log() *slog.Logger {
 		return slog.Default()
 	}
 	return p.Log
-}
-
-// summary is the status description: each target's counts.
-func summary(c *githubapp.PlanComment) string {
-	var parts []string
-	for _, s := range c.Sections {
-		text := strings.NewReplacer("**", "").Replace(s.Blocks.Summary)
-		if s.Error != "" {
-			text = "failed"
-		}
-		if len(c.Sections) > 1 {
-			text = s.Name + ": " + text
-		}
-		parts = append(parts, text)
-	}
-	return strings.Join(parts, "; ")
 }
 
 func short(sha string) string {

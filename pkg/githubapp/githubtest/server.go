@@ -266,7 +266,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		if in.Context == "" {
 			in.Context = "default"
 		}
-		if len(in.Description) > 140 {
+		if utf8.RuneCountInString(in.Description) > 140 { // characters, as GitHub counts them
 			invalid(w, "Validation Failed: description is too long (maximum is 140 characters)")
 			return
 		}

@@ -1,0 +1,131 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+)
+
+// DefaultCommentAuthor writes the comments of GitHub Actions' GITHUB_TOKEN.
+const DefaultCommentAuthor = "github-actions[bot]"
+
+// commentKey names the plan comment of the command line and the Action; the bot's is
+// "plan", so that the two never edit each other's comment.
+const commentKey = "action-plan"
+
+var commentNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// CommentOptions post a plan as the sticky comment of a pull request: the bot's
+// comment (pkg/githubapp PlanComment and StickyComment), edited in place on every
+// run, continued over several comments when long.
+type CommentOptions struct {
+	Enabled bool
+	// Name tells several plans of one pull request apart (a matrix of clusters): each
+	// name has its own comment, headed by it.
+	Name string
+	// Author is the login whose comments are taken over: the token's account.
+	Author string
+	// PR is the pull request number (default: from $GITHUB_EVENT_PATH).
+	PR int
+
+	sticky      *githubapp.StickyComment
+	owner, repo string
+	head        string
+	runURL      string
+}
+
+// AddFlags registers the comment flags.
+func (o *CommentOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "github-comment", false, "post the plan as the pull request's comment, edited in place on every run (token from "+EnvGitHubToken+")")
+	fs.StringVar(&o.Name, "github-comment-name", "", "name of the plan on the pull request, for several plans (e.g. one per cluster): each name has its own comment")
+	fs.StringVar(&o.Author, "github-comment-author", DefaultCommentAuthor, "login of the token's account: only its comments are edited")
+	fs.IntVar(&o.PR, "github-pr", 0, "pull request number for the comment (default: from $GITHUB_EVENT_PATH)")
+}
+
+// Validate checks the flags.
+func (o *CommentOptions) Validate() error {
+	if o.Name != "" && !commentNameRE.MatchString(o.Name) {
+		return fmt.Errorf("--github-comment-name %q: want letters, digits, '.', '_' or '-' (at most 64)", o.Name)
+	}
+	if o.PR < 0 {
+		return fmt.Errorf("--github-pr %d: want a pull request number", o.PR)
+	}
+	return nil
+}
+
+// Complete finds the pull request and its head commit (revision when neither the
+// flag nor the event says) and prepares the comment.
+func (o *CommentOptions) Complete(gh *GitHubOptions, revision string, log *slog.Logger) error {
+	if !o.Enabled {
+		return nil
+	}
+	owner, repo, err := gh.Repository()
+	if err != nil {
+		return fmt.Errorf("--github-comment: %w", err)
+	}
+	pr, ok, err := githubapp.PullRequestFromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("--github-comment: %w", err)
+	}
+	number, head := o.PR, revision
+	if ok {
+		head = pr.HeadSHA
+		if number == 0 {
+			number = pr.Number
+		}
+	}
+	if number == 0 {
+		return fmt.Errorf("--github-comment: no pull request: give --github-pr, or run on a pull_request event")
+	}
+	client, err := gh.Client()
+	if err != nil {
+		return err
+	}
+	key := commentKey
+	if o.Name != "" {
+		key += "-" + o.Name
+	}
+	var opts []githubapp.CommentOption
+	if o.Author != "" {
+		opts = append(opts, githubapp.WithCommentAuthor(o.Author))
+	}
+	opts = append(opts, githubapp.WithCommentLogger(log))
+	o.sticky = githubapp.NewStickyComment(client, owner, repo, number, key, opts...)
+	o.owner, o.repo, o.head, o.runURL = owner, repo, head, gh.RunURL()
+	return nil
+}
+
+// Post writes p as the comment; title heads the plan (e.g. saying it is offline).
+func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) error {
+	if o.sticky == nil {
+		return nil
+	}
+	if o.Name != "" {
+		title = o.Name + ": " + title
+	}
+	link := func(s manifest.Source) string {
+		if o.head == "" {
+			return ""
+		}
+		return BlobURL(o.owner, o.repo, o.head, s.File, s.Line)
+	}
+	c := githubapp.PlanComment{
+		Title:    githubapp.PlanTitle(o.head),
+		Sections: []githubapp.PlanSection{{Name: o.Name, Blocks: p.MarkdownBlocks(plan.MarkdownOptions{Title: title, SourceURL: link})}},
+	}
+	if o.runURL != "" {
+		c.Footer = fmt.Sprintf("\n_Planned by [this workflow run](%s)._\n", o.runURL)
+	}
+	if _, err := o.sticky.Sync(ctx, o.head, c.Pages(0)); err != nil {
+		return err
+	}
+	return nil
+}
