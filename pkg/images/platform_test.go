@@ -89,7 +89,9 @@ func TestPlatformKeychains(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", "tenant-1")
 			t.Setenv("AZURE_FEDERATED_TOKEN_FILE", writeSecretFile(t, "federated.k8s.token\n"))
 			t.Setenv("AZURE_AUTHORITY_HOST", entra.URL+"/")
-			return func(h http.Handler) http.Handler { return imagestest.ACRExchange(h, "tenant-1", "entra-access-token", password) }
+			return func(h http.Handler) http.Handler {
+				return imagestest.ACRExchange(h, "tenant-1", "entra-access-token", password)
+			}
 		}},
 	}
 	for _, tc := range tests {

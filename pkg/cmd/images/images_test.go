@@ -394,7 +394,7 @@ func TestKustomizationImagesWithoutMarker(t *testing.T) {
 	dir := t.TempDir()
 	sha := "sha256:" + strings.Repeat("c", 64)
 	files := map[string]string{
-		".gitops.yaml": fmt.Sprintf("images:\n  policies:\n    - {name: web, image: %s/shop/web, semver: '~1.1'}\n    - {name: worker, image: %s/shop/worker, regex: '^main-[a-z]+-(?P<ts>[0-9]+)$', extract: ts}\n", host, host),
+		".gitops.yaml":            fmt.Sprintf("images:\n  policies:\n    - {name: web, image: %s/shop/web, semver: '~1.1'}\n    - {name: worker, image: %s/shop/worker, regex: '^main-[a-z]+-(?P<ts>[0-9]+)$', extract: ts}\n", host, host),
 		"base/kustomization.yaml": "resources: [deployment.yaml]\n",
 		"base/deployment.yaml": `apiVersion: apps/v1
 kind: Deployment
