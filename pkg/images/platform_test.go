@@ -18,30 +18,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
 
-// cloudEnv clears the variables through which the clouds' libraries would find real
-// credentials or endpoints on this machine, and points their files at an empty HOME.
-func cloudEnv(t *testing.T) string {
-	t.Helper()
-	home := t.TempDir()
-	for _, k := range []string{
-		"GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST", "CLOUDSDK_CONFIG",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ECR",
-		"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-	} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", home)
-	t.Setenv("CLOUDSDK_CONFIG", filepath.Join(home, "gcloud"))
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "aws-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "aws-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_ECR_CACHE_DIR", filepath.Join(home, "ecr"))
-	t.Setenv("PATH", home) // no gcloud
-	return home
-}
-
 func writeSecretFile(t *testing.T, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "token")
@@ -96,7 +72,7 @@ func TestPlatformKeychains(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.name), func(t *testing.T) {
-			cloudEnv(t)
+			imagestest.IsolateCloudEnv(t)
 			wrap := tc.setup(t, tc.password)
 			plain := newTestRegistry(t)
 			pushTags(t, plain.Host(), "team/app", testImage(t, time.Unix(0, 0)), "1.0.0", "1.1.0")
@@ -151,7 +127,7 @@ spec:
 // TestPlatformKeychainLeavesOtherHostsAlone: for a registry that is none of the clouds',
 // and for a cloud not chosen, no identity endpoint is asked.
 func TestPlatformKeychainLeavesOtherHostsAlone(t *testing.T) {
-	cloudEnv(t)
+	imagestest.IsolateCloudEnv(t)
 	meta := newCountingServer(t, imagestest.GCEMetadata("token"))
 	t.Setenv("GCE_METADATA_HOST", meta.Host())
 	entra := newCountingServer(t, imagestest.Entra{Tenant: "t"})
@@ -183,7 +159,7 @@ func TestPlatformKeychainLeavesOtherHostsAlone(t *testing.T) {
 // warns once and answers anonymous (public images still work); the failure is
 // remembered, so a scan of many repositories asks once.
 func TestPlatformKeychainFailureIsAnonymousAndRemembered(t *testing.T) {
-	cloudEnv(t)
+	imagestest.IsolateCloudEnv(t)
 	entra := newCountingServer(t, imagestest.Entra{Tenant: "t", ClientID: "c", FederatedToken: "right"})
 	t.Setenv("AZURE_AUTHORITY_HOST", entra.URL)
 	t.Setenv("AZURE_TENANT_ID", "t")

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -180,6 +182,31 @@ func ACRExchange(next http.Handler, tenant, accessToken, refreshToken string) ht
 		}
 		json.NewEncoder(w).Encode(map[string]string{"refresh_token": refreshToken})
 	})
+}
+
+// IsolateCloudEnv clears the variables through which the clouds' libraries would find real
+// credentials or endpoints on this machine, and points their files at an empty HOME (returned) for
+// the rest of the test. gcloud is taken off PATH.
+func IsolateCloudEnv(t testing.TB) string {
+	t.Helper()
+	home := t.TempDir()
+	for _, k := range []string{
+		"GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST", "CLOUDSDK_CONFIG",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ECR",
+		"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+	} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("CLOUDSDK_CONFIG", filepath.Join(home, "gcloud"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "aws-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "aws-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ECR_CACHE_DIR", filepath.Join(home, "ecr"))
+	t.Setenv("PATH", home) // no gcloud
+	return home
 }
 
 // JWT returns an unsigned JWT whose payload holds claims (for tokens that are only
