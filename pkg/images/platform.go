@@ -165,8 +165,9 @@ func newCachedAuth(p Platform, opts PlatformOptions) *cachedAuth {
 }
 
 // get returns the cached authenticator for key or makes one with fetch. A failure is
-// logged (once per retry period) and remembered as anonymous.
-func (c *cachedAuth) get(key string, fetch func() (authn.Authenticator, time.Time, error)) authn.Authenticator {
+// logged (once per retry period) and remembered as anonymous, unless ctx was cancelled
+// (which says nothing about the platform).
+func (c *cachedAuth) get(ctx context.Context, key string, fetch func() (authn.Authenticator, time.Time, error)) authn.Authenticator {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
@@ -174,6 +175,9 @@ func (c *cachedAuth) get(key string, fetch func() (authn.Authenticator, time.Tim
 		return e.auth
 	}
 	auth, expires, err := fetch()
+	if err != nil && ctx.Err() != nil {
+		return authn.Anonymous
+	}
 	if err != nil {
 		c.logger.Warn("no platform credentials for registry; trying anonymously", "platform", string(c.platform), "registry", key, "error", err)
 		c.entries[key] = authEntry{auth: authn.Anonymous, expires: now.Add(c.retryAfter)}

@@ -41,7 +41,7 @@ func (a *awsProvider) matches(host string) bool {
 
 func (a *awsProvider) resolve(ctx context.Context, target authn.Resource) (authn.Authenticator, error) {
 	host := target.RegistryStr()
-	return a.cache.get(host, func() (authn.Authenticator, time.Time, error) {
+	return a.cache.get(ctx, host, func() (authn.Authenticator, time.Time, error) {
 		reg, err := api.ExtractRegistry(host)
 		if err != nil {
 			return nil, time.Time{}, err

@@ -68,7 +68,7 @@ func (a *azureProvider) resolve(ctx context.Context, target authn.Resource) (aut
 	if s, ok := target.(interface{ Scheme() string }); ok {
 		scheme = s.Scheme()
 	}
-	return a.cache.get(host, func() (authn.Authenticator, time.Time, error) {
+	return a.cache.get(ctx, host, func() (authn.Authenticator, time.Time, error) {
 		clientID, tenant, tokenFile := os.Getenv(azureClientIDEnv), os.Getenv(azureTenantIDEnv), os.Getenv(azureTokenFileEnv)
 		if clientID == "" || tenant == "" || tokenFile == "" {
 			return nil, time.Time{}, fmt.Errorf("workload identity is not configured (%s, %s and %s)", azureClientIDEnv, azureTenantIDEnv, azureTokenFileEnv)

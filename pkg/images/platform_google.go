@@ -27,7 +27,7 @@ func (g *googleProvider) matches(host string) bool {
 // resolve shares one identity across Google's registries: the token source refreshes
 // its access token before it expires.
 func (g *googleProvider) resolve(ctx context.Context, _ authn.Resource) (authn.Authenticator, error) {
-	return g.cache.get("google", func() (authn.Authenticator, time.Time, error) {
+	return g.cache.get(ctx, "google", func() (authn.Authenticator, time.Time, error) {
 		// The token source outlives this call: it must not stop with ctx.
 		bg := context.WithoutCancel(ctx)
 		auth, envErr := google.NewEnvAuthenticator(bg)
