@@ -1,8 +1,8 @@
 // Package images owns image automation: finding image references in YAML manifests
 // (workload containers, the images: entries of kustomization files, and any field
-// bound to a policy by a marker comment), the
-// policies that choose a tag (semver ranges, regex with extract, glob; Flux v1 workload
-// annotations and the images: section of .gitops.yaml), reading tag lists from
+// bound to a policy by a marker comment), the policies that choose a tag (semver
+// ranges, regex with extract, glob; Flux v1 workload annotations and the images:
+// section of .gitops.yaml), reading tag lists from
 // registries (paginated, rate limited per host, 429/Retry-After aware, cached in memory
 // and on disk; credentials from docker configs, pull secrets and, through
 // PlatformKeychain, the cloud identity the process runs with), and rewriting only the
