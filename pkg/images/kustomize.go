@@ -20,8 +20,9 @@ import (
 //
 // An entry is automated without a marker comment when exactly one policy of
 // .gitops.yaml has its repository (newName if set, else name). A marker comment on
-// newTag ({"$imagepolicy": "policy:tag"}) chooses the policy instead, which also settles
-// an image that several policies cover. An entry without newTag gets one, added after
+// newTag ({"$imagepolicy": "policy:tag"}) chooses the policy instead (its image is the
+// entry's then, as for any marker), which also settles an image that several policies
+// cover. An entry without newTag gets one, added after
 // the name (or newName) line in the entry's own indentation, or after the last value of
 // a flow mapping; where that cannot be done in place the entry is reported instead.
 
@@ -115,8 +116,8 @@ func kustomizeReference(isNewName bool, written, tag, digest string) (Reference,
 	return ParseReference(s)
 }
 
-// bindKustomize applies a marker comment on newTag: it must name a tag field of a
-// policy of the entry's repository.
+// bindKustomize applies a marker comment on newTag, as a marker binds any tag field:
+// the policy's image with this tag (and the entry's digest, which keeps it pinned).
 func (s *fileScanner) bindKustomize(im *Image, policyName string, field FieldKind) {
 	if field != FieldTag {
 		s.fail(im, fmt.Errorf("newTag holds the tag only: write the marker as # {\"%s\": \"%s:tag\"}", MarkerKey, policyName))
@@ -125,13 +126,12 @@ func (s *fileScanner) bindKustomize(im *Image, policyName string, field FieldKin
 	np := s.rules.policy(policyName)
 	if np == nil {
 		im.Policy = policyName
-		s.fail(im, fmt.Errorf("marker names policy %q, which is not defined in %s under %s.policies", policyName, ConfigFile, ConfigKey))
+		s.fail(im, undefinedPolicy(policyName))
 		return
 	}
-	if !SameRepository(im.Ref, np.Image) {
-		s.fail(im, fmt.Errorf("image %s is not the repository %s of policy %q", im.Ref.Repository, np.Image.Repository, policyName))
-		return
-	}
+	ref := np.Image.WithTag(im.Ref.Tag)
+	ref.Digest = im.Ref.Digest
+	im.Ref = ref
 	s.automate(im, np)
 }
 

@@ -278,12 +278,9 @@ func (s *fileScanner) newImage(d doc, n *yaml.Node, path string) Image {
 func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	im.Field = field
 	im.Policy = policyName
-	var np *NamedPolicy
-	if s.rules != nil {
-		np = s.rules.Policies[policyName]
-	}
+	np := s.rules.policy(policyName)
 	if np == nil {
-		s.fail(im, fmt.Errorf("marker names policy %q, which is not defined in %s under %s.policies", policyName, ConfigFile, ConfigKey))
+		s.fail(im, undefinedPolicy(policyName))
 		return
 	}
 	im.named = np
@@ -311,6 +308,10 @@ func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	if err != nil {
 		s.fail(im, err)
 	}
+}
+
+func undefinedPolicy(name string) error {
+	return fmt.Errorf("marker names policy %q, which is not defined in %s under %s.policies", name, ConfigFile, ConfigKey)
 }
 
 func (s *fileScanner) fail(im *Image, err error) {
