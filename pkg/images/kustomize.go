@@ -67,13 +67,12 @@ func (s *fileScanner) kustomizeImage(d doc, e *yaml.Node, path string, handled m
 	}
 	policyName, field, marked, merr := parseMarker(comment)
 	switch {
-	case err != nil:
-		s.fail(&im, err)
 	case merr != nil:
 		s.fail(&im, merr)
 	case marked:
-		im.Ref = ref
-		s.bindKustomize(&im, policyName, field)
+		s.bindKustomize(&im, policyName, field, scalar(newTag), scalar(digest))
+	case err != nil:
+		s.fail(&im, err)
 	default:
 		im.Ref = ref
 		covering := s.rules.policiesFor(ref)
@@ -118,7 +117,7 @@ func kustomizeReference(isNewName bool, written, tag, digest string) (Reference,
 
 // bindKustomize applies a marker comment on newTag, as a marker binds any tag field:
 // the policy's image with this tag (and the entry's digest, which keeps it pinned).
-func (s *fileScanner) bindKustomize(im *Image, policyName string, field FieldKind) {
+func (s *fileScanner) bindKustomize(im *Image, policyName string, field FieldKind, tag, digest string) {
 	if field != FieldTag {
 		s.fail(im, fmt.Errorf("newTag holds the tag only: write the marker as # {\"%s\": \"%s:tag\"}", MarkerKey, policyName))
 		return
@@ -129,9 +128,12 @@ func (s *fileScanner) bindKustomize(im *Image, policyName string, field FieldKin
 		s.fail(im, undefinedPolicy(policyName))
 		return
 	}
-	ref := np.Image.WithTag(im.Ref.Tag)
-	ref.Digest = im.Ref.Digest
-	im.Ref = ref
+	if _, err := kustomizeReference(false, np.Image.Repository, tag, digest); err != nil {
+		s.fail(im, err)
+		return
+	}
+	im.Ref = np.Image.WithTag(tag)
+	im.Ref.Digest = digest
 	s.automate(im, np)
 }
 
