@@ -282,6 +282,7 @@ func FuzzScanRewrite(f *testing.F) {
 		"images:\n- name: redis # cache\n  newTag: \"7.0\"\n- name: x\n  newName: ghcr.io/stefanprodan/podinfo\n- {name: redis}\n",
 		"images:\r\n  -   name: docker.io/library/redis\r\n      digest: sha256:" + strings.Repeat("b", 64) + "\r\n- name: redis",
 		"images: [{name: ghcr.io/stefanprodan/podinfo, newTag: 6.0.0 # {\"$imagepolicy\": \"podinfo:tag\"}\n}, {name: redis,\n newTag: '7'}]\n",
+		"images:\n- name: redis # {\"$imagepolicy\": \"redis:tag\"}\n- newName: docker.io/library/redis # {\"$imagepolicy\": \"redis:name\"}\n  name: x\n",
 	} {
 		f.Add([]byte(s))
 	}

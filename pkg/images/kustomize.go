@@ -50,6 +50,9 @@ func (s *fileScanner) kustomizeImage(d doc, e *yaml.Node, path string, handled m
 	if written == "" {
 		return // no image to speak of; kustomize reports it
 	}
+	if _, field, marked, merr := parseMarker(repoNode.LineComment); merr != nil || marked && field != FieldName {
+		return // a marker rewrites the repository itself: the entry is the marker's
+	}
 	var im Image
 	if newTag != nil {
 		handled[newTag] = true
@@ -61,6 +64,9 @@ func (s *fileScanner) kustomizeImage(d doc, e *yaml.Node, path string, handled m
 	im.Field = FieldTag
 
 	ref, err := kustomizeReference(repoNode == newName, written, scalar(newTag), scalar(digest))
+	if err != nil && newTag == nil && digest == nil {
+		return // a rename only, and not one this tool could follow: kustomize's to report
+	}
 	var comment string
 	if newTag != nil {
 		comment = newTag.LineComment
