@@ -1,10 +1,12 @@
 // Package images owns image automation: finding image references in YAML manifests
-// (workload containers, and any field bound to a policy by a marker comment), the
-// policies that choose a tag (semver ranges, regex with extract, glob; Flux v1 workload
-// annotations and the images: section of .gitops.yaml), reading tag lists from
+// (workload containers, the images: entries of kustomization files, and any field
+// bound to a policy by a marker comment), the policies that choose a tag (semver
+// ranges, regex with extract, glob; Flux v1 workload annotations and the images:
+// section of .gitops.yaml), reading tag lists from
 // registries (paginated, rate limited per host, 429/Retry-After aware, cached in memory
-// and on disk), and rewriting only the bytes of a tag in the YAML so comments, order,
-// quoting and layout are kept.
+// and on disk; credentials from docker configs, pull secrets and, through
+// PlatformKeychain, the cloud identity the process runs with), and rewriting only the
+// bytes of a tag in the YAML so comments, order, quoting and layout are kept.
 //
 // Ordering never needs a manifest per tag: a scan reads tag lists only. A policy with a
 // minimum release age costs a few requests for the chosen tag only.

@@ -258,11 +258,15 @@ func FuzzParseConfig(f *testing.F) {
 	})
 }
 
-const fuzzManifest = "apps/web.yaml"
+const (
+	fuzzManifest      = "apps/web.yaml"
+	fuzzKustomization = "apps/kustomization.yaml"
+)
 
-// Scanning a file and setting any image's tag: errors name the file, and the rewrite
-// changes the tag's bytes only: read again, the file has the same images, that one with
-// the new tag and all others as they were.
+// Scanning a file (as a plain manifest and as a kustomization file) and setting any
+// image's tag: errors name the file, and the rewrite changes the tag's bytes only (or
+// adds a kustomization entry's missing newTag line): read again, the file has the same
+// images, that one with the new tag and all others as they were.
 func FuzzScanRewrite(f *testing.F) {
 	addFixtures(f)
 	for _, s := range []string{
@@ -275,52 +279,71 @@ func FuzzScanRewrite(f *testing.F) {
 		"kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: |\n      nginx:1\n",
 		"kind: List\nitems:\n- kind: Pod\n  metadata: {name: p}\n  spec:\n    initContainers:\n    - {name: i, image: busybox}\n",
 		"kind: Pod\rmetadata: {name: p, annotations: {a: \"x\u2028y\u0085z\"}}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n",
+		"images:\n- name: redis # cache\n  newTag: \"7.0\"\n- name: x\n  newName: ghcr.io/stefanprodan/podinfo\n- {name: redis}\n",
+		"images:\r\n  -   name: docker.io/library/redis\r\n      digest: sha256:" + strings.Repeat("b", 64) + "\r\n- name: redis",
+		"images: [{name: ghcr.io/stefanprodan/podinfo, newTag: 6.0.0 # {\"$imagepolicy\": \"podinfo:tag\"}\n}, {name: redis,\n newTag: '7'}]\n",
+		"images:\n- name: redis # {\"$imagepolicy\": \"redis:tag\"}\n- newName: docker.io/library/redis # {\"$imagepolicy\": \"redis:name\"}\n  name: x\n",
 	} {
 		f.Add([]byte(s))
 	}
 	rules := mustRules(f, markerConfig)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		imgs, errs := Scan([]File{{Path: fuzzManifest, Data: data}}, rules)
-		for _, err := range errs {
-			if !strings.HasPrefix(err.Error(), fuzzManifest+":") {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-		}
-		for i, im := range imgs {
-			if im.File != fuzzManifest || im.Line < 1 {
-				t.Fatalf("image %d: file %q line %d", i, im.File, im.Line)
-			}
-			for _, tag := range []string{"fuzz-2", "1.10"} {
-				e, err := im.SetTag(tag)
-				if err != nil {
-					continue
-				}
-				out, err := Rewrite(data, []Edit{e})
-				if err != nil {
-					t.Fatalf("%s: Rewrite(SetTag(%q)): %v", im.Where(), tag, err)
-				}
-				if !bytes.Equal(out[:e.Start], data[:e.Start]) || !bytes.Equal(out[e.Start+len(e.New):], data[e.End:]) {
-					t.Fatalf("%s: bytes outside the edit changed", im.Where())
-				}
-				want := tag
-				if im.Field == FieldImage {
-					want = im.Ref.Repository + ":" + tag
-				}
-				again, _ := Scan([]File{{Path: fuzzManifest, Data: out}}, rules)
-				if len(again) != len(imgs) {
-					t.Fatalf("%s: SetTag(%q) turned %d images into %d:\n%s\n-- into --\n%s", im.Where(), tag, len(imgs), len(again), data, out)
-				}
-				for j := range again {
-					w := imgs[j].Value
-					if j == i {
-						w = want
-					}
-					if again[j].Value != w || again[j].Path != imgs[j].Path || again[j].Line != imgs[j].Line {
-						t.Fatalf("%s: SetTag(%q): image %d (%s, line %d) reads %q, want %q (line %d):\n%s\n-- into --\n%s",
-							im.Where(), tag, j, again[j].Path, again[j].Line, again[j].Value, w, imgs[j].Line, data, out)
-					}
-				}
-			}
+		for _, file := range []string{fuzzManifest, fuzzKustomization} {
+			checkScanRewrite(t, rules, file, data)
 		}
 	})
+}
+
+func checkScanRewrite(t *testing.T, rules *Rules, file string, data []byte) {
+	imgs, errs := Scan([]File{{Path: file, Data: data}}, rules)
+	for _, err := range errs {
+		if !strings.HasPrefix(err.Error(), file+":") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	}
+	for i, im := range imgs {
+		if im.File != file || im.Line < 1 {
+			t.Fatalf("image %d: file %q line %d", i, im.File, im.Line)
+		}
+		for _, tag := range []string{"fuzz-2", "1.10"} {
+			e, err := im.SetTag(tag)
+			if err != nil {
+				continue
+			}
+			out, err := Rewrite(data, []Edit{e})
+			if err != nil {
+				t.Fatalf("%s: Rewrite(SetTag(%q)): %v", im.Where(), tag, err)
+			}
+			if !bytes.Equal(out[:e.Start], data[:e.Start]) || !bytes.Equal(out[e.Start+len(e.New):], data[e.End:]) {
+				t.Fatalf("%s: bytes outside the edit changed", im.Where())
+			}
+			want := tag
+			if im.Field == FieldImage {
+				want = im.Ref.Repository + ":" + tag
+			}
+			// An added newTag line moves the lines after it, and is the image's line then.
+			added := strings.Count(e.New, "\n")
+			at := bytes.Count(data[:e.Start], []byte("\n")) + 1
+			again, _ := Scan([]File{{Path: file, Data: out}}, rules)
+			if len(again) != len(imgs) {
+				t.Fatalf("%s: SetTag(%q) turned %d images into %d:\n%s\n-- into --\n%s", im.Where(), tag, len(imgs), len(again), data, out)
+			}
+			for j := range again {
+				w, line := imgs[j].Value, imgs[j].Line
+				if j == i {
+					w = want
+				}
+				switch {
+				case j == i && added > 0:
+					line = at + added
+				case line > at:
+					line += added
+				}
+				if again[j].Value != w || again[j].Path != imgs[j].Path || again[j].Line != line {
+					t.Fatalf("%s: SetTag(%q): image %d (%s, line %d) reads %q, want %q (line %d):\n%s\n-- into --\n%s",
+						im.Where(), tag, j, again[j].Path, again[j].Line, again[j].Value, w, line, data, out)
+				}
+			}
+		}
+	}
 }

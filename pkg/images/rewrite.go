@@ -27,6 +27,12 @@ func (im *Image) SetTag(tag string) (Edit, error) {
 	}
 	switch im.Field {
 	case FieldTag:
+		if im.Ref.Digest != "" { // a kustomization entry pinned by digest
+			return Edit{}, fmt.Errorf("%s: pinned by digest %s; remove the digest to follow tags", im.Where(), im.Ref.Digest)
+		}
+		if im.insert != nil {
+			return im.insertTag(tag)
+		}
 		return im.replaceValue(0, len(im.Value), tag, true)
 	case FieldImage:
 		repoLen := len(im.Ref.Repository)

@@ -47,7 +47,8 @@ type Image struct {
 	policy  Policy
 	named   *NamedPolicy
 	span    span
-	spanErr error // why the value's bytes cannot be rewritten in place
+	spanErr error      // why the value's bytes cannot be rewritten in place
+	insert  *insertion // where a missing tag field goes (kustomization images: entries)
 	pull    *PullSecretRef
 }
 
@@ -90,8 +91,9 @@ func (im *Image) problem(err error) *manifest.Error {
 }
 
 // Scan finds every image reference in files: the containers and init containers of
-// workloads (with their Flux v1 annotations), and any scalar field carrying a marker
-// comment. rules (may be nil) supplies the named policies markers refer to.
+// workloads (with their Flux v1 annotations), the images: entries of kustomization
+// files (bound to the policies of their repository), and any scalar field carrying a
+// marker comment. rules (may be nil) supplies the named policies markers refer to.
 //
 // Problems tied to one image are set on Image.Err and also returned; a file that does
 // not parse is returned as an error and the other files are still scanned.
@@ -128,7 +130,7 @@ func scanFile(f File, rules *Rules) ([]Image, []error) {
 		if len(n.Content) == 0 {
 			continue
 		}
-		s := &fileScanner{file: f, li: li, rules: rules}
+		s := &fileScanner{file: f, li: li, rules: rules, kustomization: manifest.IsKustomizationFile(f.Path)}
 		s.object(n.Content[0])
 		out = append(out, s.images...)
 		errs = append(errs, s.errs...)
@@ -142,6 +144,8 @@ type fileScanner struct {
 	rules  *Rules
 	images []Image
 	errs   []error
+	// kustomization is set for kustomization.yaml files: their images: entries count.
+	kustomization bool
 }
 
 func (s *fileScanner) object(root *yaml.Node) {
@@ -170,6 +174,9 @@ func (s *fileScanner) object(root *yaml.Node) {
 			handled[h.tag] = true
 			s.workloadImage(d, fa, h.tag, h.path, h.container, h.repo, nil)
 		}
+	}
+	if s.kustomization {
+		s.kustomizeImages(d, handled)
 	}
 	s.markers(d, root, "", handled)
 }
@@ -271,12 +278,9 @@ func (s *fileScanner) newImage(d doc, n *yaml.Node, path string) Image {
 func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	im.Field = field
 	im.Policy = policyName
-	var np *NamedPolicy
-	if s.rules != nil {
-		np = s.rules.Policies[policyName]
-	}
+	np := s.rules.policy(policyName)
 	if np == nil {
-		s.fail(im, fmt.Errorf("marker names policy %q, which is not defined in %s under %s.policies", policyName, ConfigFile, ConfigKey))
+		s.fail(im, undefinedPolicy(policyName))
 		return
 	}
 	im.named = np
@@ -304,6 +308,10 @@ func (s *fileScanner) bind(im *Image, policyName string, field FieldKind) {
 	if err != nil {
 		s.fail(im, err)
 	}
+}
+
+func undefinedPolicy(name string) error {
+	return fmt.Errorf("marker names policy %q, which is not defined in %s under %s.policies", name, ConfigFile, ConfigKey)
 }
 
 func (s *fileScanner) fail(im *Image, err error) {

@@ -63,7 +63,10 @@ func Updates(results []Result) ([]Update, []error) {
 }
 
 func newUpdate(im *Image, e Edit, toTag string) Update {
-	to := im.Value[:e.Start-im.span.start] + strings.Trim(e.New, `"`) + im.Value[e.End-im.span.start:]
+	to := toTag
+	if im.insert == nil {
+		to = im.Value[:e.Start-im.span.start] + strings.Trim(e.New, `"`) + im.Value[e.End-im.span.start:]
+	}
 	return Update{
 		File: im.File, Line: im.Line, Object: im.Object, Container: im.Container, Path: im.Path,
 		Field: im.Field, Repository: im.Ref.Name(), From: im.Value, To: to,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -24,6 +25,12 @@ const (
 
 // kustomizationFiles are the names kustomize recognises, in its order.
 var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// IsKustomizationFile reports whether the slash-separated path names a file kustomize
+// reads a Kustomization from (kustomization.yaml, kustomization.yml, Kustomization).
+func IsKustomizationFile(p string) bool {
+	return slices.Contains(kustomizationFiles, path.Base(p))
+}
 
 type unitKind int
 

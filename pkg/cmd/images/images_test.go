@@ -385,3 +385,84 @@ func TestUpdateRefusesChangesThatWouldBeLost(t *testing.T) {
 		t.Errorf("plain directory changed:\n%s", got)
 	}
 }
+
+// TestKustomizationImagesWithoutMarker: an overlay's images: entries are listed and
+// bumped when a .gitops.yaml policy covers the image, with no marker comment; only the
+// tag's bytes change, a missing newTag is added, and a digest pin is left alone.
+func TestKustomizationImagesWithoutMarker(t *testing.T) {
+	host := seedRegistry(t)
+	dir := t.TempDir()
+	sha := "sha256:" + strings.Repeat("c", 64)
+	files := map[string]string{
+		".gitops.yaml":            fmt.Sprintf("images:\n  policies:\n    - {name: web, image: %s/shop/web, semver: '~1.1'}\n    - {name: worker, image: %s/shop/worker, regex: '^main-[a-z]+-(?P<ts>[0-9]+)$', extract: ts}\n", host, host),
+		"base/kustomization.yaml": "resources: [deployment.yaml]\n",
+		"base/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: web}
+      - {name: worker, image: worker}
+      - {name: pinned, image: pinned}
+`,
+		"overlays/prod/kustomization.yaml": fmt.Sprintf(`# Production pins its images here.
+resources:
+  - ../../base
+images:
+  - name: web                       # the front end
+    newName: %s/shop/web
+    newTag: "1.1.0"
+  - name: worker
+    newName: %s/shop/worker
+  - {name: pinned, newName: %s/shop/web, newTag: 1.0.0, digest: %s}
+`, host, host, host, sha),
+	}
+	writeFiles(t, dir, files)
+
+	out, errOut, err := run(t, append([]string{"list", dir, "-o", "json"}, quiet(t.TempDir())...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var rep ListReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Images {
+		if r.File == "overlays/prod/kustomization.yaml" {
+			got[fmt.Sprintf("%s:%d", r.Path, r.Line)] = fmt.Sprintf("%s %s %s", r.Policy, r.Status, r.Latest)
+		}
+	}
+	want := map[string]string{
+		"images[0].newTag:7":  "web update 1.1.3",
+		"images[1].newTag:8":  "worker update main-bbb-300",
+		"images[2].newTag:10": "web pinned ",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("kustomization images %v, want %v\n%s", got, want, out)
+	}
+
+	out, errOut, err = run(t, append([]string{"update", dir}, quiet(t.TempDir())...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "Updated 2 image(s) in 1 file(s).") {
+		t.Fatalf("output:\n%s", out)
+	}
+	wantFile := strings.Replace(files["overlays/prod/kustomization.yaml"], `newTag: "1.1.0"`, `newTag: "1.1.3"`, 1)
+	wantFile = strings.Replace(wantFile, "shop/worker\n", "shop/worker\n    newTag: main-bbb-300\n", 1)
+	if got := readFile(t, filepath.Join(dir, "overlays/prod/kustomization.yaml")); got != wantFile {
+		t.Fatalf("kustomization.yaml:\n%s\nwant:\n%s", got, wantFile)
+	}
+	for _, f := range []string{"base/deployment.yaml", "base/kustomization.yaml"} {
+		if readFile(t, filepath.Join(dir, f)) != files[f] {
+			t.Errorf("%s changed", f)
+		}
+	}
+	out, _, err = run(t, append([]string{"update", dir}, quiet(t.TempDir())...)...)
+	if err != nil || !strings.Contains(out, "No image to update.") {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+}

@@ -38,6 +38,10 @@ type RegistryOptions struct {
 	Timeout            time.Duration
 	MaxTags            int
 
+	// PlatformCredentials is --registry-platform-credentials: auto, none, or a list of
+	// google, aws, azure (images.ParsePlatforms).
+	PlatformCredentials string
+
 	// NewKubeClient returns the client used for imagePullSecrets (default: from the
 	// kubeconfig flags). Tests inject a fake clientset here.
 	NewKubeClient func() (kubernetes.Interface, error)
@@ -50,6 +54,7 @@ func NewRegistryOptions() RegistryOptions {
 	return RegistryOptions{
 		RPS: images.DefaultRPS, Burst: images.DefaultBurst, ClusterCredentials: ClusterCredentialsAuto,
 		CacheTTL: images.DefaultCacheTTL, Timeout: images.DefaultTimeout, MaxTags: images.DefaultMaxTags,
+		PlatformCredentials: images.PlatformCredentialsAuto,
 	}
 }
 
@@ -64,6 +69,7 @@ func (o *RegistryOptions) AddFlags(cmd *cobra.Command) {
 	fs.StringSliceVar(&o.InsecureHosts, "registry-insecure-host", o.InsecureHosts, "Registry host reached over plain HTTP (repeatable; loopback and private addresses already are)")
 	fs.StringVar(&o.DockerConfig, "docker-config", o.DockerConfig, "Docker config.json with registry credentials (default: ~/.docker/config.json and the usual places)")
 	fs.StringVar(&o.ClusterCredentials, "cluster-credentials", o.ClusterCredentials, "Read the imagePullSecrets of workloads and their service accounts from the cluster: auto (when a cluster answers), true, false")
+	fs.StringVar(&o.PlatformCredentials, "registry-platform-credentials", o.PlatformCredentials, "Credentials of the identity the process runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
 	fs.DurationVar(&o.CacheTTL, "registry-cache-ttl", o.CacheTTL, "How long tag lists are reused, in memory and on disk (0: no cache)")
 	fs.StringVar(&o.CacheDir, "registry-cache-dir", o.CacheDir, "Directory of the on-disk tag cache (default: the user cache directory/kubectl-gitops/tags)")
 	fs.DurationVar(&o.Timeout, "registry-timeout", o.Timeout, "Time allowed to list the tags of one repository")
@@ -76,6 +82,9 @@ func (o *RegistryOptions) Validate() error {
 	case ClusterCredentialsAuto, ClusterCredentialsTrue, ClusterCredentialsFalse:
 	default:
 		return fmt.Errorf("--cluster-credentials %q: want auto, true or false", o.ClusterCredentials)
+	}
+	if _, err := images.ParsePlatforms(o.PlatformCredentials); err != nil {
+		return fmt.Errorf("--registry-platform-credentials: %w", err)
 	}
 	if o.RPS < 0 || o.Burst < 0 || o.MaxTags < 0 || o.CacheTTL < 0 || o.Timeout < 0 {
 		return fmt.Errorf("--registry-rps, --registry-burst, --registry-max-tags, --registry-cache-ttl and --registry-timeout must not be negative")
@@ -126,7 +135,8 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 }
 
 // keychain composes credentials: --docker-config, the cluster's pull secrets, the
-// default docker/podman config, and GITHUB_TOKEN for ghcr.io.
+// default docker/podman config, GITHUB_TOKEN for ghcr.io, and last the platform's
+// (cloud identity) for its own registries.
 func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.ConfigFlags, imgs []images.Image, logger *slog.Logger) (authn.Keychain, error) {
 	var kcs []authn.Keychain
 	if o.DockerConfig != "" {
@@ -148,6 +158,13 @@ func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.Con
 		}
 	}
 	kcs = append(kcs, authn.DefaultKeychain, ghauthn.Keychain)
+	platforms, err := images.ParsePlatforms(o.PlatformCredentials)
+	if err != nil {
+		return nil, fmt.Errorf("--registry-platform-credentials: %w", err)
+	}
+	if len(platforms) > 0 {
+		kcs = append(kcs, images.PlatformKeychain(images.PlatformOptions{Platforms: platforms, HTTPTransport: o.HTTPTransport, Logger: logger}))
+	}
 	return authn.NewMultiKeychain(kcs...), nil
 }
 
