@@ -12,9 +12,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
 // Defaults of image automation's triggers.
@@ -31,6 +31,9 @@ type AutomationOptions struct {
 	LeaderElect        bool
 	LeaseNamespace     string
 	LeaseName          string
+	// Registry says how registries are asked; the bot takes a subset of the plugin's
+	// flags (no cluster pull secrets, no on-disk cache: one scan shares its tag lists).
+	Registry imagescmd.RegistryOptions
 }
 
 func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
@@ -38,6 +41,14 @@ func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "run the periodic scan only while holding a Lease (several replicas); false: this replica always scans (run one replica only)")
 	fs.StringVar(&o.LeaseNamespace, "leader-elect-resource-namespace", "", "namespace of the scan's Lease (default: the pod's namespace, else "+defaultLeaseNamespace+")")
 	fs.StringVar(&o.LeaseName, "leader-elect-resource-name", defaultLeaseName, "name of the scan's Lease")
+	o.Registry = imagescmd.NewRegistryOptions()
+	r := &o.Registry
+	fs.StringVar(&r.DockerConfig, "docker-config", "", "Docker config.json with registry credentials (default: ~/.docker/config.json and the usual places; GITHUB_TOKEN for ghcr.io)")
+	fs.StringVar(&r.PlatformCredentials, "registry-platform-credentials", r.PlatformCredentials, "credentials of the identity the bot runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
+	fs.Float64Var(&r.RPS, "registry-rps", r.RPS, "requests per second to each registry host, shared by every repository (0: unlimited)")
+	fs.IntVar(&r.Burst, "registry-burst", r.Burst, "burst of requests allowed to each registry host")
+	fs.StringSliceVar(&r.InsecureHosts, "registry-insecure-host", nil, "registry host reached over plain HTTP (repeatable; loopback and private addresses already are)")
+	fs.DurationVar(&r.Timeout, "registry-timeout", r.Timeout, "time allowed to list the tags of one image repository")
 }
 
 func (o *AutomationOptions) validate() error {
@@ -47,15 +58,18 @@ func (o *AutomationOptions) validate() error {
 	if o.LeaseName == "" {
 		return errors.New("--leader-elect-resource-name must not be empty")
 	}
-	return nil
+	return o.Registry.Validate()
 }
 
 // newAutomator is the triggers' brain over the bot's queue (push), driving the Bumper.
 func (o *Options) newAutomator(app *githubapp.App, metrics *bot.Metrics, push func(bot.Job) error) (*bot.Automator, error) {
-	ia := o.newBumper(app, metrics)
+	reg, err := o.Registry.NewRegistry(o.log)
+	if err != nil {
+		return nil, err
+	}
 	return bot.NewAutomator(bot.AutomatorConfig{
-		Automation:  ia,
-		Registry:    images.NewRegistry(images.WithLogger(o.log)),
+		Automation:  o.newBumper(app, metrics),
+		Registry:    reg,
 		Repos:       func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
 		Push:        push,
 		Concurrency: o.Workers,

@@ -107,14 +107,7 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 	if err != nil {
 		return nil, nil, err
 	}
-	ropts := []images.RegistryOption{
-		images.WithKeychain(kc), images.WithRateLimit(o.RPS, o.Burst), images.WithLogger(logger),
-		images.WithInsecureHosts(o.InsecureHosts...), images.WithTimeout(o.Timeout), images.WithMaxTags(o.MaxTags),
-	}
-	if o.HTTPTransport != nil {
-		ropts = append(ropts, images.WithHTTPTransport(o.HTTPTransport))
-	}
-	reg := images.NewRegistry(ropts...)
+	reg := o.newRegistry(kc, logger)
 	var copts []images.CacheOption
 	copts = append(copts, images.CacheLogger(logger))
 	if o.CacheTTL > 0 {
@@ -134,6 +127,28 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 	return c, reg, nil
 }
 
+// NewRegistry is the registry client the flags describe, for a long-running process
+// (the bot): credentials from --docker-config, the default docker config, GITHUB_TOKEN
+// for ghcr.io and the platform, never from a cluster's pull secrets.
+func (o *RegistryOptions) NewRegistry(logger *slog.Logger) (*images.Registry, error) {
+	kc, err := o.keychain(context.Background(), nil, nil, logger)
+	if err != nil {
+		return nil, err
+	}
+	return o.newRegistry(kc, logger), nil
+}
+
+func (o *RegistryOptions) newRegistry(kc authn.Keychain, logger *slog.Logger) *images.Registry {
+	ropts := []images.RegistryOption{
+		images.WithKeychain(kc), images.WithRateLimit(o.RPS, o.Burst), images.WithLogger(logger),
+		images.WithInsecureHosts(o.InsecureHosts...), images.WithTimeout(o.Timeout), images.WithMaxTags(o.MaxTags),
+	}
+	if o.HTTPTransport != nil {
+		ropts = append(ropts, images.WithHTTPTransport(o.HTTPTransport))
+	}
+	return images.NewRegistry(ropts...)
+}
+
 // keychain composes credentials: --docker-config, the cluster's pull secrets, the
 // default docker/podman config, GITHUB_TOKEN for ghcr.io, and last the platform's
 // (cloud identity) for its own registries.
@@ -146,7 +161,7 @@ func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.Con
 		}
 		kcs = append(kcs, kc)
 	}
-	if o.ClusterCredentials != ClusterCredentialsFalse {
+	if o.ClusterCredentials != ClusterCredentialsFalse && f != nil { // f is nil for NewRegistry
 		kc, err := o.clusterKeychain(ctx, f, imgs)
 		switch {
 		case err != nil && o.ClusterCredentials == ClusterCredentialsTrue:
