@@ -67,6 +67,13 @@ func mustGitops(t *testing.T, want int, args ...string) result {
 // writeKubeconfig writes a kubeconfig for server and token to a temp file.
 func writeKubeconfig(t *testing.T, server, token string) string {
 	t.Helper()
+	return writeKubeconfigContext(t, server, token, "c")
+}
+
+// writeKubeconfigContext writes a kubeconfig for server and token, whose one context
+// (the current one) is named context, to a temp file.
+func writeKubeconfigContext(t *testing.T, server, token, context string) string {
+	t.Helper()
 	kc := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -79,10 +86,10 @@ users:
   user:
     token: %s
 contexts:
-- name: c
+- name: %[3]s
   context: {cluster: c, user: u, namespace: default}
-current-context: c
-`, server, token)
+current-context: %[3]s
+`, server, token, context)
 	p := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(p, []byte(kc), 0o600); err != nil {
 		t.Fatal(err)

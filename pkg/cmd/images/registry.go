@@ -103,7 +103,7 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 	if o.DisableScanning {
 		return c, nil, nil
 	}
-	kc, err := o.keychain(ctx, f, imgs, logger)
+	kc, err := o.keychain(ctx, f, imgs, true, logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +131,7 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 // (the bot): credentials from --docker-config, the default docker config, GITHUB_TOKEN
 // for ghcr.io and the platform, never from a cluster's pull secrets.
 func (o *RegistryOptions) NewRegistry(logger *slog.Logger) (*images.Registry, error) {
-	kc, err := o.keychain(context.Background(), nil, nil, logger)
+	kc, err := o.keychain(context.Background(), nil, nil, false, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -149,10 +149,10 @@ func (o *RegistryOptions) newRegistry(kc authn.Keychain, logger *slog.Logger) *i
 	return images.NewRegistry(ropts...)
 }
 
-// keychain composes credentials: --docker-config, the cluster's pull secrets, the
-// default docker/podman config, GITHUB_TOKEN for ghcr.io, and last the platform's
-// (cloud identity) for its own registries.
-func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.ConfigFlags, imgs []images.Image, logger *slog.Logger) (authn.Keychain, error) {
+// keychain composes credentials: --docker-config, the cluster's pull secrets (when
+// cluster), the default docker/podman config, GITHUB_TOKEN for ghcr.io, and last the
+// platform's (cloud identity) for its own registries.
+func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.ConfigFlags, imgs []images.Image, cluster bool, logger *slog.Logger) (authn.Keychain, error) {
 	var kcs []authn.Keychain
 	if o.DockerConfig != "" {
 		kc, err := images.DockerConfigKeychain(o.DockerConfig)
@@ -161,7 +161,7 @@ func (o *RegistryOptions) keychain(ctx context.Context, f *genericclioptions.Con
 		}
 		kcs = append(kcs, kc)
 	}
-	if o.ClusterCredentials != ClusterCredentialsFalse && f != nil { // f is nil for NewRegistry
+	if cluster && o.ClusterCredentials != ClusterCredentialsFalse {
 		kc, err := o.clusterKeychain(ctx, f, imgs)
 		switch {
 		case err != nil && o.ClusterCredentials == ClusterCredentialsTrue:

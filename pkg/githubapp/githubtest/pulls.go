@@ -269,7 +269,8 @@ func (s *Server) PullRequests(repo string) []PullRequest {
 }
 
 // Merge fast-forwards (or merges with git) the base branch of pull request number to
-// its head in GitDir and marks it merged and closed, sending "closed" like GitHub.
+// its head in GitDir and marks it merged and closed, sending "closed" and the base
+// branch's "push" like GitHub.
 func (s *Server) Merge(repo string, number int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -290,5 +291,7 @@ func (s *Server) Merge(repo string, number int) error {
 	}
 	pr.State, pr.Merged = "closed", true
 	s.queuePullEvent(r, pr, "closed")
+	s.queuePushEvent(r, pr.BaseRef, base, pr.HeadSHA)
+	go s.flush() // as GitHub does once the merge is done
 	return nil
 }

@@ -71,17 +71,38 @@ type outgoing struct {
 
 func (s *Server) pullPayload(repo *Repo, pr *PullRequest, action string) map[string]any {
 	inst := pr.Installation
-	if inst == 0 && s.App != nil {
-		for id, names := range s.App.Repos {
-			for _, n := range names {
-				if n == repo.FullName {
-					inst = id
-				}
-			}
-		}
+	if inst == 0 {
+		inst = s.installationOf(repo)
 	}
 	return map[string]any{"action": action, "number": pr.Number, "pull_request": pullJSON(repo, pr),
 		"repository": repoJSON(repo), "installation": map[string]any{"id": inst}, "sender": map[string]any{"login": pr.User}}
+}
+
+// installationOf is the App's installation that holds repo (0: none); s.mu is held.
+func (s *Server) installationOf(repo *Repo) int64 {
+	if s.App == nil {
+		return 0
+	}
+	for id, names := range s.App.Repos {
+		for _, n := range names {
+			if n == repo.FullName {
+				return id
+			}
+		}
+	}
+	return 0
+}
+
+// queuePushEvent queues the push webhook of branch moving from before to after, as
+// GitHub sends it for a merge; s.mu is held.
+func (s *Server) queuePushEvent(repo *Repo, branch, before, after string) {
+	if s.hookURL == "" {
+		return
+	}
+	s.outbox = append(s.outbox, s.newDelivery("push", map[string]any{
+		"ref": "refs/heads/" + branch, "before": before, "after": after, "created": false, "deleted": false, "forced": false,
+		"repository": repoJSON(repo), "installation": map[string]any{"id": s.installationOf(repo)},
+		"sender": map[string]any{"login": "merger"}}))
 }
 
 // newDelivery builds a signed delivery; s.mu is held.

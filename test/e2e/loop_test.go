@@ -1,0 +1,326 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
+)
+
+// TestTheLoop is the loop users buy the product for, with every part real but GitHub:
+// Debian's docker-registry notifies the bot binary (cmd/bot, as deployed) of a pushed
+// tag → the bot opens one bump pull request on the git remote → GitHub (the
+// spec-checked fake) sends pull_request opened → the bot posts the plan comment with
+// the image change → the pull request is merged → `kubectl gitops apply` of main
+// runs the new tag on the control plane and posts gitops/apply success → GitHub sends
+// the push of main → the bot deletes the merged branch and writes nothing else.
+func TestTheLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	ns := unique("loop")
+	ensureNamespace(t, ns)
+	const (
+		webhookSecret  = "loop-webhook-secret"
+		registrySecret = "loop-registry-secret"
+	)
+
+	// The bot's address is chosen first: the registry is configured to notify it.
+	botAddr := freeLoopbackAddr(t)
+	regDir := t.TempDir()
+	notify := fmt.Sprintf(`notifications:
+  endpoints:
+    - name: gitops-bot
+      url: http://%s/hooks/registry
+      headers:
+        Authorization: [Bearer %s]
+      timeout: 5s
+      threshold: 1
+      backoff: 200ms
+`, botAddr, registrySecret)
+	if err := os.WriteFile(filepath.Join(regDir, "extra.yml"), []byte(notify), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := imagestest.StartDebianRegistry(ctx, regDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := reg.Stop(); err != nil {
+			t.Log(err)
+		}
+	})
+	image := reg.Host + "/shop/web"
+	img, err := imagestest.Image(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imagestest.PushTags(ctx, reg.Host, "shop/web", img, "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The fleet repository on a git remote; main is applied.
+	r, cloneURL, bare := remoteRepo(t, map[string]string{
+		".gitops.yaml":    fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %s\n    defaultNamespace: %s\n", ns, ns),
+		"deploy/web.yaml": bumpWeb(ns, image, "1.0.0"),
+	})
+	mustGitops(t, 0, "apply", r.dir, "--path", "deploy", "--applyset", ns, "--progress", "none")
+
+	// GitHub: the App installed on acme/fleet, sending its webhooks to the bot.
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.NewChecked(t)
+	gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
+		Installations: map[int64]bool{1: true}, Repos: map[int64][]string{1: {"acme/fleet"}}}
+	gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: bare, CloneURL: cloneURL})
+	gh.DeliverWebhooks("http://"+botAddr+"/webhook", []byte(webhookSecret))
+
+	// The bot binary, configured as deploy/bot does it: files for secrets, env for the rest.
+	dir := t.TempDir()
+	files := map[string]string{
+		"key.pem":         string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		"webhook-secret":  webhookSecret,
+		"registry-secret": registrySecret,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs := startBot(t, ctx, dir, []string{
+		"GITOPS_BOT_LISTEN=" + botAddr,
+		"GITOPS_BOT_GITHUB_API_URL=" + gh.URL + "/",
+		"GITOPS_BOT_APP_ID=5",
+		"GITOPS_BOT_APP_PRIVATE_KEY_FILE=" + filepath.Join(dir, "key.pem"),
+		"GITOPS_BOT_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "webhook-secret"),
+		"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "registry-secret"),
+		"GITOPS_BOT_KUBECONFIG=" + writeKubeconfigContext(t, cluster.Config.Host, cluster.Config.BearerToken, "test"),
+		"GITOPS_BOT_AUTOMATION_INTERVAL=0", // registry events only: the scan is not what is tested
+		"GITOPS_BOT_LEADER_ELECT=false",
+		"GITOPS_BOT_LOG_FORMAT=json",
+		"HOME=" + dir, // no docker config of the machine's
+	})
+	// Registry events reach the repositories indexed so far: wait for the index.
+	eventually(t, 2*time.Minute, "the bot's image index holds acme/fleet", func() (bool, error) {
+		return strings.Contains(metricsOf(t, botAddr), "gitops_bot_automation_index_repositories 1"), nil
+	})
+
+	// A new tag: the registry tells the bot, the bot opens one bump pull request.
+	if err := imagestest.PushTags(ctx, reg.Host, "shop/web", img, "1.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	var pr githubtest.PullRequest
+	eventually(t, 2*time.Minute, "a bump pull request", func() (bool, error) {
+		prs := gh.PullRequests("acme/fleet")
+		if len(prs) > 1 {
+			return false, fmt.Errorf("%d pull requests, want 1: %+v", len(prs), prs)
+		}
+		if len(prs) == 1 {
+			pr = prs[0]
+		}
+		return len(prs) == 1, nil
+	})
+	branch := "gitops/image/" + strings.ReplaceAll(image, ":", "-")
+	if pr.HeadRef != branch || pr.BaseRef != "main" {
+		t.Fatalf("pull request %s → %s, want %s → main", pr.HeadRef, pr.BaseRef, branch)
+	}
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"--git-dir", bare}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got, want := git("show", branch+":deploy/web.yaml"), strings.TrimSpace(bumpWeb(ns, image, "1.0.1")); got != want {
+		t.Fatalf("the bump branch's deploy/web.yaml:\n%s\nwant only the tag changed:\n%s", got, want)
+	}
+	if n := git("rev-list", "--count", "main.."+branch); n != "1" {
+		t.Fatalf("the bump branch is %s commits ahead of main, want 1", n)
+	}
+	head := git("rev-parse", branch)
+
+	// GitHub sent pull_request opened: the bot plans it against the cluster, comments,
+	// and sets gitops/plan on the head.
+	eventually(t, 2*time.Minute, "gitops/plan on the bump pull request's head", func() (bool, error) {
+		st := gh.Statuses("acme/fleet", head)
+		return len(st) > 0 && st[len(st)-1].State != "pending", nil
+	})
+	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan" || st[len(st)-1].State != "success" {
+		t.Fatalf("plan statuses of %s: %+v", head, st)
+	}
+	var comment string
+	for _, c := range gh.Comments("acme/fleet", pr.Number) {
+		if strings.Contains(c.Body, "head="+head) {
+			comment = c.Body
+		}
+	}
+	requireContainsAll(t, comment, "image `"+image+":1.0.0` → `"+image+":1.0.1`")
+
+	// Merge, then apply main as the Action or a pipeline does, with its commit status.
+	if err := gh.Merge("acme/fleet", pr.Number); err != nil {
+		t.Fatal(err)
+	}
+	if main := git("rev-parse", "main"); main != head {
+		t.Fatalf("main is %s after the merge, want %s", main, head)
+	}
+	app, err := githubapp.NewApp(5, []byte(files["key.pem"]), gh.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := app.Token(ctx, 1) // what a pipeline gets from the App, or GITHUB_TOKEN in Actions
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_TOKEN", token)
+	t.Setenv("GITHUB_REPOSITORY", "acme/fleet")
+	mustGitops(t, 0, "apply", cloneURL, "--ref", "main", "--path", "deploy", "--applyset", ns, "--progress", "none",
+		"--github-status", "--github-api-url", gh.URL+"/")
+	d, err := kube(t).AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil || d.Spec.Template.Spec.Containers[0].Image != image+":1.0.1" {
+		t.Fatalf("the cluster runs %v (%v), want %s:1.0.1", d.Spec.Template.Spec.Containers, err, image)
+	}
+	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/apply" || st[len(st)-1].State != "success" {
+		t.Fatalf("statuses of %s after the apply: %+v", head, st)
+	}
+
+	// GitHub sent the push of main: the bot deletes the merged branch, nothing else.
+	eventually(t, 2*time.Minute, "the merged bump branch deleted", func() (bool, error) {
+		_, err := exec.Command("git", "--git-dir", bare, "rev-parse", "--verify", "-q", "refs/heads/"+branch).Output()
+		return err != nil, nil
+	})
+	if prs := gh.PullRequests("acme/fleet"); len(prs) != 1 {
+		t.Fatalf("pull requests at the end: %+v, want the merged one only", prs)
+	}
+	writes := map[string]int{}
+	for _, c := range gh.Calls() {
+		if c.Method != http.MethodGet && !strings.HasSuffix(c.Path, "/access_tokens") {
+			writes[c.Method+" "+c.Path]++
+		}
+		for _, secret := range []string{webhookSecret, registrySecret} {
+			if strings.Contains(c.Body, secret) {
+				t.Errorf("%s %s carries a secret", c.Method, c.Path)
+			}
+		}
+	}
+	if writes["POST /repos/acme/fleet/pulls"] != 1 || writes["POST /repos/acme/fleet/issues/"+fmt.Sprint(pr.Number)+"/comments"] != 1 {
+		t.Errorf("GitHub writes: %v; want one pull request and one plan comment", writes)
+	}
+	if strings.Contains(logs.String(), webhookSecret) || strings.Contains(logs.String(), registrySecret) {
+		t.Error("the bot's logs carry a secret")
+	}
+}
+
+// startBot builds cmd/bot and runs it with env until the test ends (SIGTERM, then the
+// graceful shutdown is waited for); its logs are returned.
+func startBot(t *testing.T, ctx context.Context, dir string, env []string) *syncBuffer {
+	t.Helper()
+	root, err := imagestest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "kubectl-gitops-bot")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, "./cmd/bot")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/bot: %v\n%s", err, out)
+	}
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the bot exited with %v after SIGTERM", err)
+			}
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+			t.Error("the bot did not stop within a minute of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("bot logs:\n%s", logs.String())
+		}
+	})
+	for _, e := range env {
+		if addr, ok := strings.CutPrefix(e, "GITOPS_BOT_LISTEN="); ok {
+			eventually(t, time.Minute, "the bot's /healthz", func() (bool, error) {
+				resp, err := http.Get("http://" + addr + "/healthz")
+				if err != nil {
+					return false, nil
+				}
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusOK, nil
+			})
+		}
+	}
+	return logs
+}
+
+func metricsOf(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// freeLoopbackAddr is a 127.0.0.1 address nothing listens on at the time of the call.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and the test's reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
