@@ -24,3 +24,23 @@ func FindPullRequest(ctx context.Context, gh *github.Client, owner, repo, branch
 	})
 	return out, err
 }
+
+// FindDeclinedPullRequest returns the most recent pull request of owner/repo from
+// branch that was closed without being merged and is titled title (nil when there is
+// none): a person said no to exactly that change.
+func FindDeclinedPullRequest(ctx context.Context, gh *github.Client, owner, repo, branch, title string) (*github.PullRequest, error) {
+	var out *github.PullRequest
+	opts := &github.PullRequestListOptions{State: "closed", Head: owner + ":" + branch, Sort: "updated", Direction: "desc",
+		ListOptions: github.ListOptions{PerPage: 30}}
+	err := callAPI(ctx, fmt.Sprintf("find the closed pull requests of branch %s in %s/%s", branch, owner, repo), repoHints(owner, repo, "pull_requests: read"), func(ctx context.Context) error {
+		list, _, err := gh.PullRequests.List(ctx, owner, repo, opts)
+		for _, pr := range list {
+			if pr.GetHead().GetRef() == branch && pr.MergedAt == nil && pr.GetTitle() == title {
+				out = pr
+				break
+			}
+		}
+		return err
+	})
+	return out, err
+}

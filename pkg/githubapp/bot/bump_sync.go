@@ -18,6 +18,7 @@ const (
 	actionUnchanged = "unchanged"
 	actionClosed    = "closed"
 	actionProblems  = "problems"
+	actionDeclined  = "declined"
 )
 
 // add records what was done to a branch (under ReadOnly, what would have been).
@@ -91,12 +92,26 @@ func (b *Bumper) syncGroup(ctx context.Context, w *bumpWork, g *bumpGroup, remot
 		return br, nil
 	}
 
+	title, body := g.title(), bumpBody(g, w.info.GetHTMLURL(), def)
+	if pr == nil {
+		// A person closed this very change without merging it: not proposed again
+		// until a newer tag changes the title.
+		declined, err := githubapp.FindDeclinedPullRequest(ctx, w.gh, w.repo.Owner, w.repo.Name, g.branch, title)
+		if err != nil {
+			return br, err
+		}
+		if declined != nil {
+			br.Action, br.PullRequest = actionDeclined, declined.GetNumber()
+			b.Metrics.branch(br.Action, b.ReadOnly)
+			log.Info("image-bump branch", "action", br.Action, "pr", br.PullRequest, "title", title)
+			return br, nil
+		}
+	}
 	pushed, err := b.commitBranch(ctx, w, g, remoteSHA)
 	if err != nil {
 		return br, err
 	}
 	br.Pushed = pushed
-	title, body := g.title(), bumpBody(g, w.info.GetHTMLURL(), def)
 	switch {
 	case pr == nil:
 		br.Action = actionOpened
@@ -240,7 +255,7 @@ func (b *Bumper) write(ctx context.Context, log *slog.Logger, what string, do fu
 }
 
 func actionName(action string, readOnly bool) string {
-	if !readOnly || action == actionUnchanged || action == actionProblems {
+	if !readOnly || action == actionUnchanged || action == actionProblems || action == actionDeclined {
 		return action
 	}
 	return "would-" + map[string]string{actionOpened: "open", actionUpdated: "update", actionClosed: "close"}[action]

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"github.com/google/go-github/v60/github"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -272,6 +273,38 @@ func TestBumpGroups(t *testing.T) {
 
 // TestBumpBody: the body links each change, names the policy and its minimum release
 // age, and stays the same when only the default branch moves.
+// TestBumpDeclined: a bump pull request a person closed without merging is not opened
+// again for the same tags; a newer tag is proposed again.
+func TestBumpDeclined(t *testing.T) {
+	f := newBumpFixture(t, map[string]string{"apps/web.yaml": workload("web", "ghcr.io/acme/web:1.0.0")})
+	f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0")
+	res := f.bump(f.bumper(), nil)
+	if len(res.Opened) != 1 {
+		t.Fatalf("first run: %+v", res)
+	}
+	gh := f.app.Installation(fixtureRepo.Installation)
+	if _, _, err := gh.PullRequests.Edit(context.Background(), "acme", "fleet", res.Opened[0], &github.PullRequest{State: &[]string{"closed"}[0]}); err != nil {
+		t.Fatal(err)
+	}
+
+	before := len(f.gh.Calls())
+	res = f.bump(f.bumper(), nil)
+	if len(res.Opened)+len(res.Updated) != 0 || len(res.Branches) != 1 || res.Branches[0].Action != actionDeclined {
+		t.Fatalf("after a person closed the pull request: %+v", res)
+	}
+	for _, c := range f.gh.Calls()[before:] {
+		if c.Method != "GET" && !strings.HasSuffix(c.Path, "/access_tokens") {
+			t.Errorf("a declined bump wrote %s %s", c.Method, c.Path)
+		}
+	}
+
+	f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0", "1.2.0")
+	res = f.bump(f.bumper(), nil)
+	if want := []string{"gitops/image/ghcr.io/acme/web: Update ghcr.io/acme/web to 1.2.0"}; len(res.Opened) != 1 || fmt.Sprint(f.open()) != fmt.Sprint(want) {
+		t.Fatalf("a newer tag: %+v, open %v", res, f.open())
+	}
+}
+
 func TestBumpBody(t *testing.T) {
 	f := newBumpFixture(t, map[string]string{
 		".gitops.yaml": "images:\n  policies:\n    - name: web\n      image: ghcr.io/acme/web\n      semver: '>=1.0.0'\n      minAge: 1h\n",
