@@ -3,6 +3,7 @@
 #   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
 #   make bench  plan/apply benchmark against kubectl on the local control plane
 #   make fuzz   every fuzz target in turn for FUZZTIME (docs/testing.md)
+#   make snapshot  every release archive of this commit into dist/, nothing published (docs/releasing.md)
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
@@ -16,7 +17,7 @@ LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(shell git describe --tags --alw
 GOBUILD     := CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)"
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build build-bot snapshot demo test testcluster unit vet tidy-check fuzz bench clean
+.PHONY: build build-bot snapshot demo test testcluster release-tools unit vet tidy-check fuzz bench clean
 
 build:
 	$(GOBUILD) -o $(BIN) ./cmd/kubectl-gitops
@@ -32,6 +33,10 @@ snapshot:
 testcluster:
 	@hack/testcluster-build.sh >/dev/null
 
+# goreleaser and krew's validator for test/release, built once and cached (docs/releasing.md).
+release-tools:
+	@for t in goreleaser krew validate-krew-manifest; do hack/release-tools.sh $$t >/dev/null; done
+
 demo: build testcluster
 	hack/demo.sh
 
@@ -42,7 +47,7 @@ vet:
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null || { echo 'go.mod/go.sum are not tidy: run go mod tidy' >&2; $(GO) mod tidy -diff; exit 1; }
 
-test: testcluster tidy-check
+test: testcluster release-tools tidy-check
 	$(GO) vet ./...
 	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
 

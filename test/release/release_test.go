@@ -156,7 +156,9 @@ func TestRelease(t *testing.T) {
 				Version   string
 				Platforms []struct {
 					URI, Sha256, Bin string
-					Selector         struct{ MatchLabels map[string]string } `yaml:"selector"`
+					Selector         struct {
+						MatchLabels map[string]string `yaml:"matchLabels"`
+					}
 				}
 			}
 		}
