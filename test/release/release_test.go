@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -181,6 +182,18 @@ func TestRelease(t *testing.T) {
 		out := run(t, ctx, work, []string{"PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH")}, validate, "-manifest", manifest)
 		if !strings.Contains(out, fmt.Sprintf("all %d spec.platforms installed fine", len(platforms))) {
 			t.Errorf("validate-krew-manifest:\n%s", out)
+		}
+		// The same check refuses an archive whose checksum is not the manifest's.
+		data, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := filepath.Join(t.TempDir(), "gitops.yaml")
+		writeFile(t, bad, strings.Replace(string(data), m.Spec.Platforms[0].Sha256, strings.Repeat("ab", 32), 1), 0o644)
+		cmd := exec.CommandContext(ctx, validate, "-manifest", bad)
+		cmd.Env = append(os.Environ(), "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "checksum") {
+			t.Errorf("validate-krew-manifest accepted a wrong sha256 (%v):\n%s", err, out)
 		}
 	})
 
