@@ -7,7 +7,7 @@
 #   hack/release-tools.sh krew                    krew v0.4.3 itself (the validator installs with it)
 #
 # Each tool is pinned by the go.mod and go.sum of its module under hack/tools/, and
-# cached under $GITOPS_CACHE/tools/<tool>-<hash of that go.sum>/ (GITOPS_CACHE defaults
+# cached under $GITOPS_CACHE/tools/<tool>-<hash of that go.mod and go.sum>/ (GITOPS_CACHE defaults
 # to ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-gitops), so a change of version rebuilds.
 # Cold: goreleaser ≈ 6-10 min on 2 cores, krew's tools ≈ 1 min; cached: instant.
 set -euo pipefail
@@ -21,7 +21,7 @@ case "$tool" in
   *) echo "unknown tool $tool" >&2; exit 2 ;;
 esac
 dir="$root/hack/tools/$mod"
-sum=$(sha256sum "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
+sum=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
 CACHE=${GITOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-gitops}
 bin="$CACHE/tools/$tool-$sum/$tool"
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
