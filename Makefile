@@ -3,7 +3,6 @@
 #   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
 #   make bench  plan/apply benchmark against kubectl on the local control plane
 #   make fuzz   every fuzz target in turn for FUZZTIME (docs/testing.md)
-#   make snapshot  every release archive of this commit into dist/, nothing published (docs/releasing.md)
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
