@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -97,14 +98,8 @@ func TestRelease(t *testing.T) {
 				names = append(names, bin+"_"+strings.TrimPrefix(tag, "v")+"_"+p+ext)
 			}
 		}
-		got := slices.Sorted(func(yield func(string) bool) {
-			for n := range sums {
-				if !yield(n) {
-					return
-				}
-			}
-		})
-		if slices.Sort(names); !slices.Equal(got, names) {
+		slices.Sort(names)
+		if got := slices.Sorted(maps.Keys(sums)); !slices.Equal(got, names) {
 			t.Fatalf("checksums.txt lists %v, want %v", got, names)
 		}
 		for n, sum := range sums {
