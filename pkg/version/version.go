@@ -12,7 +12,7 @@ import (
 //	          -X github.com/kubectl-gitops/kubectl-gitops/pkg/version.Commit=<sha>
 //	          -X github.com/kubectl-gitops/kubectl-gitops/pkg/version.Date=<RFC 3339>"
 var (
-	Version = "" // a semantic version with its leading v: "v1.2.3"
+	Version = "" // "v1.2.3" for a release; `git describe` for make build
 	Commit  = "" // the full commit sha
 	Date    = "" // the commit's date, RFC 3339
 )
