@@ -7,17 +7,35 @@
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
+BOT_BIN     := bin/kubectl-gitops-bot
 GOTAGS      := kustomize_disable_go_plugin_support
-LDFLAGS     := -s -w -X github.com/kubectl-gitops/kubectl-gitops/pkg/cmd.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release's flags (.goreleaser.yaml): version, commit and commit date of the work tree.
+VERSION_PKG := github.com/kubectl-gitops/kubectl-gitops/pkg/version
+LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev) \
+               -X $(VERSION_PKG).Commit=$(shell git rev-parse HEAD 2>/dev/null || echo unknown) \
+               -X $(VERSION_PKG).Date=$(shell TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd 2>/dev/null || echo unknown)
+GOBUILD     := CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)"
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build demo test testcluster unit vet tidy-check fuzz bench clean
+.PHONY: build build-bot snapshot demo test testcluster release-tools unit vet tidy-check fuzz bench clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-gitops
+	$(GOBUILD) -o $(BIN) ./cmd/kubectl-gitops
+
+build-bot:
+	$(GOBUILD) -o $(BOT_BIN) ./cmd/bot
+
+# Every archive of a release into dist/, without publishing (12 builds: slow); the image
+# needs a registry, so it is left out here (docs/releasing.md).
+snapshot:
+	$$(hack/release-tools.sh goreleaser) release --snapshot --clean --skip=ko
 
 testcluster:
 	@hack/testcluster-build.sh >/dev/null
+
+# goreleaser and krew's validator for test/release, built once and cached (docs/releasing.md).
+release-tools:
+	@for t in goreleaser krew validate-krew-manifest; do hack/release-tools.sh $$t >/dev/null; done
 
 demo: build testcluster
 	hack/demo.sh
@@ -29,7 +47,7 @@ vet:
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null || { echo 'go.mod/go.sum are not tidy: run go mod tidy' >&2; $(GO) mod tidy -diff; exit 1; }
 
-test: testcluster tidy-check
+test: testcluster release-tools tidy-check
 	$(GO) vet ./...
 	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
 

@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/version"
 )
 
 // envPrefix names the environment variable of each flag: --app-id is GITOPS_BOT_APP_ID.
@@ -85,7 +86,7 @@ func envName(flag string) string {
 func (o *Options) Complete(fs *pflag.FlagSet, getenv func(string) string) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "help" {
+		if f.Changed || f.Name == "help" || f.Name == "version" {
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {
@@ -211,7 +212,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	o.log.Info("serving", "address", ln.Addr().String(), "app", o.AppID, "api", o.GitHubAPIURL)
+	o.log.Info("serving", "address", ln.Addr().String(), "app", o.AppID, "api", o.GitHubAPIURL, "version", version.Get().Version)
 	if err := srv.Ready(ctx); err != nil {
 		o.log.Warn("not ready yet", "error", err)
 	}
@@ -263,6 +264,7 @@ func NewCommand(out, errOut io.Writer, getenv func(string) string) *cobra.Comman
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		Version:       version.Get().String(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd.Flags(), getenv); err != nil {
 				return err

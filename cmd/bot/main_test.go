@@ -195,3 +195,16 @@ func waitFor(t *testing.T, url string) {
 	}
 	t.Fatalf("%s never answered", url)
 }
+
+func TestVersionFlag(t *testing.T) {
+	var out bytes.Buffer
+	// --version prints and exits before any flag is checked or read from the environment.
+	cmd := NewCommand(&out, io.Discard, func(string) string { return "not a number" })
+	cmd.SetArgs([]string{"--version"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "kubectl-gitops-bot version dev (commit ") {
+		t.Errorf("got %q", out.String())
+	}
+}

@@ -16,12 +16,10 @@ import (
 	plancmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/plan"
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
 	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
+	versioncmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/version"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
-
-// Version is set at build time.
-var Version = "dev"
 
 // NewRoot returns the root command with every subcommand, writing to streams.
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
@@ -41,7 +39,6 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
   status   the last applied commit and the inventory of an ApplySet
   images   scan registries and update image tags in manifests
   release  bump the image of one workload in git`,
-		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: DisplayName},
@@ -70,6 +67,7 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 		imagescmd.NewCmdImages(flags, streams),
 		releasecmd.NewCmdRelease(flags, streams),
 	)
+	versioncmd.Register(root, streams)
 	for _, c := range root.Commands() {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error { return cmdutil.Redacted(red, run(cmd, args)) }
