@@ -3,10 +3,8 @@ package gitrepo
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/go-git/go-git/v5/config"
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // ForcePush pushes the checked-out commit to refs/heads/branch of the remote whatever
@@ -15,11 +13,7 @@ import (
 func (r *Repo) ForcePush(ctx context.Context, branch string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	dst := plumbing.NewBranchReferenceName(strings.TrimPrefix(branch, "refs/heads/"))
-	if branch == "" || dst.Validate() != nil {
-		return fmt.Errorf("push to %s: invalid branch name %q", r.url, branch)
-	}
-	rt, err := r.pushRemote()
+	dst, rt, err := r.branchRemote(branch)
 	if err != nil {
 		return err
 	}

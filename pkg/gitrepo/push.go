@@ -18,11 +18,7 @@ import (
 func (r *Repo) Push(ctx context.Context, branch string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	dst := plumbing.NewBranchReferenceName(strings.TrimPrefix(branch, "refs/heads/"))
-	if branch == "" || dst.Validate() != nil {
-		return fmt.Errorf("push to %s: invalid branch name %q", r.url, branch)
-	}
-	rt, err := r.pushRemote()
+	dst, rt, err := r.branchRemote(branch)
 	if err != nil {
 		return err
 	}
@@ -98,6 +94,17 @@ type remoteTarget struct {
 	auth  transport.AuthMethod
 	creds bool
 	red   redactor
+}
+
+// branchRemote checks a branch name to push to and returns its reference and the
+// remote to push to; r.mu is held.
+func (r *Repo) branchRemote(branch string) (plumbing.ReferenceName, remoteTarget, error) {
+	dst := plumbing.NewBranchReferenceName(strings.TrimPrefix(branch, "refs/heads/"))
+	if branch == "" || dst.Validate() != nil {
+		return "", remoteTarget{}, fmt.Errorf("push to %s: invalid branch name %q", r.url, branch)
+	}
+	rt, err := r.pushRemote()
+	return dst, rt, err
 }
 
 // pushRemote returns the clone's remote, or the origin of a local work tree.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,15 +99,7 @@ current-context: %[3]s
 // closedLoopbackURL returns an https URL of a loopback port nothing listens on.
 func closedLoopbackURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "https://" + addr
+	return "https://" + freeLoopbackAddr(t)
 }
 
 // createNamespace creates a namespace directly (not through the tool).

@@ -37,7 +37,7 @@ import (
 func TestTheLoop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	ns := unique("loop")
+	ns := unique("theloop")
 	ensureNamespace(t, ns)
 	const (
 		webhookSecret  = "loop-webhook-secret"
@@ -166,14 +166,14 @@ func TestTheLoop(t *testing.T) {
 		st := gh.Statuses("acme/fleet", head)
 		return len(st) > 0 && st[len(st)-1].State != "pending", nil
 	})
-	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan" || st[len(st)-1].State != "success" {
-		t.Fatalf("plan statuses of %s: %+v", head, st)
-	}
 	var comment string
 	for _, c := range gh.Comments("acme/fleet", pr.Number) {
 		if strings.Contains(c.Body, "head="+head) {
 			comment = c.Body
 		}
+	}
+	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan" || st[len(st)-1].State != "success" {
+		t.Fatalf("plan statuses of %s: %+v\ncomment:\n%s", head, st, comment)
 	}
 	requireContainsAll(t, comment, "image `"+image+":1.0.0` → `"+image+":1.0.1`")
 
