@@ -73,6 +73,7 @@ from_release() {
 	esac
 	local version=${ref#v} archive code want got
 	archive="kubectl-gitops_${version}_${os}_${arch}.tar.gz"
+	if [ "$os" = windows ]; then archive="kubectl-gitops_${version}_${os}_${arch}.zip"; fi
 	code=$(download "$base_url/$ref/checksums.txt" "$tmp/checksums.txt")
 	case "$code" in
 	200) ;;
@@ -86,7 +87,7 @@ from_release() {
 	got=$(sha256 "$tmp/$archive")
 	[ "$got" = "$want" ] || fail "$archive: checksum mismatch (sha256 $got, checksums.txt says $want): not installed"
 	mkdir "$tmp/x"
-	tar -xzf "$tmp/$archive" -C "$tmp/x"
+	tar -xf "$tmp/$archive" -C "$tmp/x" # GNU tar reads .tar.gz; the runners' bsdtar also .zip
 	local found
 	found=$(find "$tmp/x" -type f -name "$exe" | head -n 1)
 	[ -n "$found" ] || fail "$archive has no $exe"
