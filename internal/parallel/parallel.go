@@ -1,4 +1,3 @@
-// Package parallel runs work over indexes with bounded concurrency.
 package parallel
 
 import (

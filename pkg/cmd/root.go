@@ -1,4 +1,3 @@
-// Package cmd assembles the kubectl-gitops command tree.
 package cmd
 
 import (

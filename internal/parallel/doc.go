@@ -1,0 +1,2 @@
+// Package parallel runs work over indexes with bounded concurrency.
+package parallel

@@ -1,0 +1,2 @@
+// Package cmd assembles the kubectl-gitops command tree.
+package cmd
