@@ -200,6 +200,9 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	if event.repos != len(f.uses[image]) {
 		return fmt.Errorf("the event bumped %d repositories, want the %d that use %s", event.repos, len(f.uses[image]), image)
 	}
+	if event.git && (event.opened != 0 || event.updated != event.repos) {
+		return fmt.Errorf("the event opened %d pull requests and updated %d, want the %d of %s updated", event.opened, event.updated, event.repos, image)
+	}
 
 	status("naive scan: each repository lists its own images' tags")
 	naiveReg := newRegistry()
