@@ -61,12 +61,12 @@ func (m *memoryAutomation) Bump(ctx context.Context, r bot.RepoRef, only []strin
 }
 
 // reset zeroes the counts and returns the repositories bumped since the last reset.
-func (m *memoryAutomation) reset() (repos int, updates int64) {
+func (m *memoryAutomation) reset() stepCounts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	repos = len(m.bumped)
+	repos := len(m.bumped)
 	m.bumped = map[bot.RepoRef]int{}
-	return repos, m.updates.Swap(0)
+	return stepCounts{repos: repos, updates: m.updates.Swap(0)}
 }
 
 func automated(imgs []images.Image) []string {

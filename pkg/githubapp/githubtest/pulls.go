@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -221,6 +223,18 @@ func revParse(repo *Repo, ref string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// branchSHA is revParse of refs/heads/branch, read from its loose ref file when there
+// is one (what git itself reads first): refresh runs at every request for every open
+// pull request, and a git process each would make many pull requests slow.
+func branchSHA(repo *Repo, branch string) (string, error) {
+	if b, err := os.ReadFile(filepath.Join(repo.GitDir, "refs", "heads", filepath.FromSlash(branch))); err == nil {
+		if sha := strings.TrimSpace(string(b)); len(sha) == 40 && strings.Trim(sha, "0123456789abcdef") == "" {
+			return sha, nil
+		}
+	}
+	return revParse(repo, "refs/heads/"+branch)
+}
+
 // refresh does what GitHub does when branches move: an open pull request opened
 // through the API follows its head branch and gets a "synchronize" webhook, and its
 // base sha follows the base branch. Called before every request.
@@ -230,10 +244,10 @@ func (s *Server) refresh() {
 			if !pr.tracked || pr.State != "open" {
 				continue
 			}
-			if sha, err := revParse(repo, "refs/heads/"+pr.BaseRef); err == nil {
+			if sha, err := branchSHA(repo, pr.BaseRef); err == nil {
 				pr.BaseSHA = sha
 			}
-			sha, err := revParse(repo, "refs/heads/"+pr.HeadRef)
+			sha, err := branchSHA(repo, pr.HeadRef)
 			if err != nil || sha == pr.HeadSHA {
 				continue
 			}

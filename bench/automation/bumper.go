@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+)
+
+// appID is the fake App's id.
+const appID = 5
+
+// bumperAutomation is the real bot.Bumper over real git remotes (bare repositories
+// served by git http-backend, one commit holding deploy/apps.yaml) and the fake
+// GitHub; it counts what the Bumper did, and the pushes the git server received.
+type bumperAutomation struct {
+	*bot.Bumper
+	gh      *githubtest.Server
+	cleanup []func()
+
+	mu     sync.Mutex
+	bumped map[bot.RepoRef]bool
+	counts stepCounts
+	pushes atomic.Int64
+}
+
+func newBumperAutomation(ctx context.Context, f *fixture) (*bumperAutomation, error) {
+	b := &bumperAutomation{bumped: map[bot.RepoRef]bool{}}
+	ok := false
+	defer func() {
+		if !ok {
+			b.close()
+		}
+	}()
+	root, err := os.MkdirTemp("", "bench-automation-")
+	if err != nil {
+		return nil, err
+	}
+	b.cleanup = append(b.cleanup, func() { os.RemoveAll(root) })
+	srv, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		return nil, err
+	}
+	b.cleanup = append(b.cleanup, srv.Close)
+	backend := srv.Config.Handler // no request has reached it yet
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
+			b.pushes.Add(1)
+		}
+		backend.ServeHTTP(w, r)
+	})
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	b.gh = githubtest.New(b)
+	installs := map[int64][]string{}
+	ids := map[int64]bool{}
+	for _, r := range f.repos {
+		installs[r.Installation] = append(installs[r.Installation], r.FullName())
+		ids[r.Installation] = true
+	}
+	b.gh.App = &githubtest.App{ID: appID, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour, Installations: ids, Repos: installs}
+
+	status("creating %d bare git repositories", len(f.repos))
+	for _, r := range f.repos {
+		bare := filepath.Join(root, r.Owner, r.Name+".git")
+		if err := bareRepo(ctx, bare, f.files[r]); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.FullName(), err)
+		}
+		b.gh.AddRepo(&githubtest.Repo{FullName: r.FullName(), GitDir: bare, CloneURL: srv.URL + "/" + r.Owner + "/" + r.Name + ".git"})
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	app, err := githubapp.NewApp(appID, keyPEM, b.gh.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	b.Bumper = &bot.Bumper{App: app, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
+	ok = true
+	return b, nil
+}
+
+// Cleanup stands in for a test's (githubtest.New wants one).
+func (b *bumperAutomation) Cleanup(f func()) { b.cleanup = append(b.cleanup, f) }
+
+func (b *bumperAutomation) close() {
+	for i := len(b.cleanup) - 1; i >= 0; i-- {
+		b.cleanup[i]()
+	}
+}
+
+func (b *bumperAutomation) Bump(ctx context.Context, r bot.RepoRef, only []string, tags images.TagLister) (*bot.BumpResult, error) {
+	res, err := b.Bumper.Bump(ctx, r, only, tags)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bumped[r] = true
+	if res != nil {
+		b.counts.opened += len(res.Opened)
+		b.counts.updated += len(res.Updated)
+		for _, br := range res.Branches {
+			b.counts.updates += int64(len(br.Updates))
+		}
+	}
+	return res, err
+}
+
+func (b *bumperAutomation) reset() stepCounts {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.counts
+	c.repos, c.pushes, c.git = len(b.bumped), int(b.pushes.Swap(0)), true
+	b.bumped, b.counts = map[bot.RepoRef]bool{}, stepCounts{}
+	return c
+}
+
+// openPullRequests counts the open pull requests of every repository.
+func (b *bumperAutomation) openPullRequests(f *fixture) int {
+	n := 0
+	for _, r := range f.repos {
+		for _, pr := range b.gh.PullRequests(r.FullName()) {
+			if pr.State == "open" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// bareRepo makes a bare repository whose main is one commit of files, open to pushes.
+func bareRepo(ctx context.Context, bare string, files []images.File) error {
+	if _, err := git(ctx, bare, "", "init", "-q", "--bare", "-b", "main", bare); err != nil {
+		return err
+	}
+	if _, err := git(ctx, bare, "", "config", "http.receivepack", "true"); err != nil {
+		return err
+	}
+	// files are deploy/<name>: a tree for deploy/, then the root's.
+	var deploy strings.Builder
+	for _, file := range files {
+		dir, name := filepath.Split(file.Path)
+		if dir != "deploy/" {
+			return fmt.Errorf("%s: the fixture's files are under deploy/", file.Path)
+		}
+		blob, err := git(ctx, bare, string(file.Data), "hash-object", "-w", "--stdin")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&deploy, "100644 blob %s\t%s\n", blob, name)
+	}
+	sub, err := git(ctx, bare, deploy.String(), "mktree")
+	if err != nil {
+		return err
+	}
+	tree, err := git(ctx, bare, "040000 tree "+sub+"\tdeploy\n", "mktree")
+	if err != nil {
+		return err
+	}
+	commit, err := git(ctx, bare, "", "commit-tree", "-m", "The fleet.", tree)
+	if err != nil {
+		return err
+	}
+	_, err = git(ctx, bare, "", "update-ref", "refs/heads/main", commit)
+	return err
+}
+
+// git runs git in the bare repository with stdin, returning its trimmed output.
+func git(ctx context.Context, bare, stdin string, args ...string) (string, error) {
+	if args[0] != "init" {
+		args = append([]string{"--git-dir", bare}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
+		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
