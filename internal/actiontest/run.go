@@ -25,6 +25,10 @@ type Run struct {
 	Dir string
 	// Temp is RUNNER_TEMP; the step files live in it.
 	Temp string
+	// TraceExec records the command line of every program the steps execute, their
+	// children included (what ps shows to anyone on the runner), in Result.Execs. It
+	// runs the steps under strace.
+	TraceExec bool
 }
 
 // Result is what running an action gave.
@@ -42,6 +46,9 @@ type Result struct {
 	// Steps are the outputs of each step by id; Outputs the action's.
 	Steps   map[string]map[string]string
 	Outputs map[string]string
+	// Execs are strace's lines of every execve of the steps and their children, with
+	// each command line in full (argv only, not the environment), when Run.TraceExec.
+	Execs []string
 	// Err is the first step's failure.
 	Err error
 }
@@ -154,7 +161,14 @@ func (a *Action) runStep(ctx context.Context, c *Contexts, r Run, i int, s Step,
 		env = append(env, kv[0]+"="+v)
 	}
 	// As GitHub runs shell: bash.
-	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+	argv := []string{"bash", "--noprofile", "--norc", "-eo", "pipefail", script}
+	trace := filepath.Join(dir, "execve.trace")
+	if r.TraceExec {
+		// Only execve stops the tracees (seccomp-bpf); envp is printed as a count.
+		argv = append([]string{"strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=execve", "-e", "signal=none",
+			"-s", "1048576", "-o", trace}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = r.Dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -168,6 +182,17 @@ func (a *Action) runStep(ctx context.Context, c *Contexts, r Run, i int, s Step,
 			continue
 		}
 		log.WriteString(line + "\n")
+	}
+	if r.TraceExec {
+		execs, err := os.ReadFile(trace)
+		if err != nil {
+			return nil, "", fmt.Errorf("strace (needed by TraceExec): %w\n%s", err, out.String())
+		}
+		for _, l := range strings.Split(string(execs), "\n") {
+			if strings.Contains(l, " execve(") {
+				res.Execs = append(res.Execs, l)
+			}
+		}
 	}
 	outputs, err := parseOutputs(files["GITHUB_OUTPUT"])
 	if err != nil {

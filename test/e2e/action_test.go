@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +32,15 @@ type actionEnv struct {
 	root     string // the action's source: this repository
 	gh       *githubtest.Server
 	releases map[string][]byte // path under the release server → content
-	release  *httptest.Server
+	// redirects maps a path under the release server to where it redirects.
+	redirects map[string]string
+	// release serves releases over HTTPS, with its own CA (caFile, given to curl).
+	release *httptest.Server
+	caFile  string
+	// releaseURL is GITOPS_RELEASE_URL: release.URL unless a test sets it.
+	releaseURL string
+	// traceExec records every command line the action runs (actiontest.Run.TraceExec).
+	traceExec bool
 }
 
 func newActionEnv(t *testing.T) *actionEnv {
@@ -44,18 +53,34 @@ func newActionEnv(t *testing.T) *actionEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &actionEnv{t: t, action: a, root: root, gh: githubtest.NewChecked(t), releases: map[string][]byte{}}
+	e := &actionEnv{t: t, action: a, root: root, gh: githubtest.NewChecked(t), releases: map[string][]byte{}, redirects: map[string]string{}}
 	e.gh.Author = "github-actions[bot]" // GITHUB_TOKEN's comments
-	e.release = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, ok := e.releases[strings.TrimPrefix(r.URL.Path, "/")]
+	e.release = httptest.NewTLSServer(e.releaseHandler())
+	t.Cleanup(e.release.Close)
+	e.releaseURL = e.release.URL
+	e.caFile = filepath.Join(t.TempDir(), "release-ca.pem")
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.release.Certificate().Raw})
+	if err := os.WriteFile(e.caFile, ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// releaseHandler serves e.releases and e.redirects.
+func (e *actionEnv) releaseHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, "/")
+		if to, ok := e.redirects[path]; ok {
+			http.Redirect(w, r, to, http.StatusFound)
+			return
+		}
+		b, ok := e.releases[path]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
 		_, _ = w.Write(b)
-	}))
-	t.Cleanup(e.release.Close)
-	return e
+	})
 }
 
 // publish serves binary as release ref's archive, named as goreleaser names it for
@@ -123,12 +148,12 @@ func (e *actionEnv) run(dir, temp, ref, eventName string, event any, sha string,
 		"GITHUB_WORKSPACE="+dir, "GITHUB_ACTION_PATH="+e.root,
 		"RUNNER_OS=Linux", "RUNNER_ARCH="+arch,
 		"KUBECONFIG="+filepath.Join(temp, "no-kubeconfig-here"),
-		"GITOPS_RELEASE_URL="+e.release.URL)
+		"GITOPS_RELEASE_URL="+e.releaseURL, "CURL_CA_BUNDLE="+e.caFile)
 	res, err := e.action.Execute(context.Background(), actiontest.Run{
 		Inputs: inputs,
 		GitHub: map[string]string{"action_path": e.root, "action_ref": ref, "action_repository": "kubectl-gitops/kubectl-gitops",
 			"event_name": eventName, "sha": sha, "repository": "acme/fleet", "token": "ghs_default_token_not_used"},
-		Env: env, Dir: dir, Temp: temp,
+		Env: env, Dir: dir, Temp: temp, TraceExec: e.traceExec,
 	})
 	if err != nil {
 		e.t.Fatal(err)

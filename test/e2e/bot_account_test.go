@@ -146,7 +146,7 @@ func (f botAccountFixture) unchanged(t *testing.T) {
 		t.Fatalf("get deployment: %v", err)
 	}
 	if d.Spec.Replicas == nil || *d.Spec.Replicas != 3 || d.Status.Replicas != 0 || d.Status.ObservedGeneration != 0 {
-		t.Errorf("deployment changed: replicas %v, status %+v", d.Spec.Replicas, d.Status)
+		t.Errorf("deployment changed: replicas %d, status %+v", ptr.Deref(d.Spec.Replicas, -1), d.Status)
 	}
 	if _, err := admin.CoreV1().Pods(f.ns).Get(ctx, f.pod, metav1.GetOptions{}); err != nil {
 		t.Errorf("the pod is gone: %v", err)
@@ -301,7 +301,7 @@ func TestBotAccountCannotWrite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.do()
 			if !apierrors.IsForbidden(err) {
-				t.Errorf("as the bot: %v; want 403 Forbidden (RBAC or the dry-run-only policy)", err)
+				t.Errorf("as the bot: %v (%s); want 403 Forbidden (RBAC or the dry-run-only policy)", err, apierrors.ReasonForError(err))
 			}
 		})
 	}
