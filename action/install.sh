@@ -51,10 +51,17 @@ mkdir -p "$dir"
 tmp=$(mktemp -d "$dir/.install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# download URL FILE prints the HTTP status (000 when there was no answer).
+# download URL FILE prints the HTTP status, or 000 when curl failed: no answer, or a URL
+# or a redirect that is not https (curl speaks nothing else, redirects included).
 download() {
-	curl --silent --show-error --location --retry 3 --retry-connrefused \
-		--output "$2" --write-out '%{http_code}' "$1" || true
+	local code
+	if code=$(curl --proto '=https' --proto-redir '=https' \
+		--silent --show-error --location --retry 3 --retry-connrefused \
+		--output "$2" --write-out '%{http_code}' "$1"); then
+		printf '%s' "$code"
+	else
+		printf '000'
+	fi
 }
 
 sha256() {

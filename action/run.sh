@@ -110,11 +110,14 @@ if [ "$cmd" = plan ] && [ "${GITOPS_INPUT_COMMENT:-true}" = true ]; then
 	esac
 fi
 
+# Webhook URLs are secrets: they reach the plugin in its environment (GITOPS_NOTIFY,
+# one per line), never on its command line, which every user of the runner can read.
+notify=
 while IFS= read -r url; do
 	url=$(trim "$url")
 	if [ -n "$url" ]; then
 		mask "$url"
-		args+=(--notify "$url")
+		notify+="$url"$'\n'
 	fi
 done <<<"${GITOPS_INPUT_NOTIFY:-}"
 unset GITOPS_INPUT_NOTIFY
@@ -144,6 +147,7 @@ elif [ -z "${GITOPS_INPUT_BASE:-}" ]; then
 fi
 unset GITOPS_INPUT_KUBECONFIG # the plugin reads the file, not the variable
 
+if [ -n "$notify" ]; then export GITOPS_NOTIFY="$notify"; fi
 set +e
 "$bin" "${args[@]}" -- "${GITOPS_INPUT_SOURCE:-.}"
 rc=$?

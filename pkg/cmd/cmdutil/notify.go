@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -17,6 +18,11 @@ import (
 
 // EnvNotifySecret signs generic webhook notifications (HMAC-SHA256).
 const EnvNotifySecret = "GITOPS_NOTIFY_SECRET"
+
+// EnvNotify holds more --notify destinations, one per line. Webhook URLs are secrets (a
+// Slack or Teams URL is its own credential), and a command line is readable by every
+// user of the machine (ps); the environment is not. The GitHub Action passes them so.
+const EnvNotify = "GITOPS_NOTIFY"
 
 // NotifyOptions send the outcome of an apply to outgoing webhooks (pkg/notify).
 type NotifyOptions struct {
@@ -35,7 +41,7 @@ type NotifyOptions struct {
 
 // AddFlags registers --notify and --notify-on.
 func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.URLs, "notify", nil, "send the result to this webhook (repeatable): slack+https://…, teams+https://…, or https://… for signed JSON ("+EnvNotifySecret+")")
+	fs.StringArrayVar(&o.URLs, "notify", nil, "send the result to this webhook (repeatable): slack+https://…, teams+https://…, or https://… for signed JSON ("+EnvNotifySecret+"); "+EnvNotify+" adds more, one per line, off the command line")
 	fs.StringVar(&o.On, "notify-on", "always", "when to notify: always or failure")
 	fs.DurationVar(&o.Timeout, "notify-timeout", 10*time.Second, "how long one notification may take")
 }
@@ -48,7 +54,8 @@ func (o *NotifyOptions) Complete(target, runURL string) error {
 	}
 	secret := []byte(os.Getenv(EnvNotifySecret))
 	var errs []error
-	for _, u := range o.URLs {
+	urls := append(append([]string(nil), o.URLs...), notifyFromEnv(os.Getenv(EnvNotify))...)
+	for _, u := range urls {
 		s, err := notify.ParseSink(u, secret)
 		if err != nil {
 			errs = append(errs, err)
@@ -85,4 +92,16 @@ func (o *NotifyOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 	if err := notify.SendAll(ctx, o.sinks, r, o.Timeout); err != nil {
 		log.Warn("notification failed (the apply is not affected)", "error", o.Redactor.String(err.Error()))
 	}
+}
+
+// notifyFromEnv splits the value of EnvNotify: one destination per line, blank lines
+// and surrounding spaces ignored.
+func notifyFromEnv(v string) []string {
+	var out []string
+	for _, l := range strings.Split(v, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
