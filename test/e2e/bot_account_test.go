@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -477,4 +479,61 @@ current-context: bot
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestBotAccountRoleNamesKinds: the bot's ClusterRole names kinds, never "*" nor a
+// subresource, with the four verbs a dry-run plan needs; and in every group it names, it
+// names every kind the API server serves there that a plan could apply (so a kind that a
+// new Kubernetes version adds is a decision, not an omission), except those left out on
+// purpose.
+func TestBotAccountRoleNamesKinds(t *testing.T) {
+	applyDeployBot(t)
+	ctx := context.Background()
+	role, err := kube(t).RbacV1().ClusterRoles().Get(ctx, "kubectl-gitops-bot-plan", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Kinds of the named groups a plan never applies: nodes register themselves; events,
+	// bindings and componentstatuses are not configuration.
+	leftOut := map[string]bool{"nodes": true, "events": true, "bindings": true, "componentstatuses": true}
+	wantVerbs := "create,get,list,patch"
+	_, lists, err := kube(t).Discovery().ServerGroupsAndResources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rule := range role.Rules {
+		t.Run(fmt.Sprintf("rule %d %v", i, rule.APIGroups), func(t *testing.T) {
+			verbs := append([]string(nil), rule.Verbs...)
+			slices.Sort(verbs)
+			if strings.Join(verbs, ",") != wantVerbs || len(rule.ResourceNames) > 0 || len(rule.NonResourceURLs) > 0 {
+				t.Errorf("verbs %v, resourceNames %v, nonResourceURLs %v: want exactly %s on kinds", rule.Verbs, rule.ResourceNames, rule.NonResourceURLs, wantVerbs)
+			}
+			named := map[string]bool{}
+			for _, r := range rule.Resources {
+				if strings.ContainsAny(r, "*/") {
+					t.Errorf("resource %q: name kinds, never \"*\" or a subresource", r)
+				}
+				named[r] = true
+			}
+			for _, g := range rule.APIGroups {
+				if g == "*" {
+					t.Fatalf("apiGroups \"*\": name groups")
+				}
+				for _, l := range lists {
+					gv, err := schema.ParseGroupVersion(l.GroupVersion)
+					if err != nil || gv.Group != g {
+						continue
+					}
+					for _, r := range l.APIResources {
+						if strings.Contains(r.Name, "/") || leftOut[r.Name] || !slices.Contains(r.Verbs, "patch") || !slices.Contains(r.Verbs, "create") {
+							continue
+						}
+						if !named[r.Name] {
+							t.Errorf("%s %s is served and not named: name it, or leave it out on purpose here", l.GroupVersion, r.Name)
+						}
+					}
+				}
+			}
+		})
+	}
 }
