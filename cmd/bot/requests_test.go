@@ -241,7 +241,10 @@ func TestUnauthenticatedRequestsLeaveNoTrace(t *testing.T) {
 		// allocated bounds the bytes the bot allocated while answering every request.
 		heapGrowth, allocated float64
 	}{
-		{"unsigned deliveries with random event names", 10000, func(int) request {
+		{"unsigned deliveries with random event names", 10000, func(i int) request {
+			if i%2 == 0 { // short enough for the handler to look at the signature
+				return webhook(token(1+intN(64)), token(1+intN(64)), "", `{"zen":"hi"}`)
+			}
 			return webhook(token(1+intN(4096)), token(1+intN(64)), "", `{"zen":"hi"}`)
 		}, []int{400, 401, 431}, 8 * mib, math.Inf(1)},
 		{"random long signature, event and delivery headers", 2000, func(int) request {
