@@ -23,10 +23,10 @@ var ErrBusy = errors.New("busy")
 // Handler serves registry notifications: it authenticates the shared secret before
 // reading the body (401; a ?token= is enough only for the formats that send it that
 // way, known once the body is read), bounds the body (413), detects the format and
-// parses it (400, naming what is wrong), drops events whose ID it has already taken (200), acknowledges
-// notifications that report no push (200), and hands the rest to dispatch (202; 503
-// when dispatch is busy, 500 when it fails otherwise). A refused request changes
-// nothing.
+// parses it (400, naming what is wrong), drops events whose ID it has already taken
+// (200), acknowledges notifications that report no push (200), and hands the rest
+// to dispatch (202; 503 when dispatch is busy, 500 when it fails otherwise). A
+// refused request changes nothing.
 type Handler struct {
 	secret   []byte
 	dispatch func(context.Context, []Event) error
@@ -97,7 +97,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// authenticates any format; ?token= only Docker Hub's and Quay's, which is known
 	// once the body is read.
 	byHeader, byToken := credentials(r, h.secret)
-	if !byHeader && !byToken {
+	explicit := r.URL.Query().Get("format")
+	if !byHeader && (!byToken || explicit != "" && !TokenFormat(explicit)) {
 		answer(http.StatusUnauthorized, "unauthorized", 0, "missing or wrong registry webhook secret")
 		return
 	}
@@ -117,7 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	detected, detectErr := Detect(r.URL.Query().Get("format"), r.Header.Get("Content-Type"), body)
+	detected, detectErr := Detect(explicit, r.Header.Get("Content-Type"), body)
 	if !byHeader && (detectErr != nil || !TokenFormat(detected)) {
 		answer(http.StatusUnauthorized, "unauthorized", 0, "missing or wrong registry webhook secret")
 		return

@@ -236,6 +236,7 @@ func TestHandlerRefusesBeforeReading(t *testing.T) {
 		{"Content-Length over the limit", "/hooks/registry", "Bearer " + testSecret, big, 0, 413, 0, "unknown/too_large/0/0"},
 		{"chunked body over the limit", "/hooks/registry", "Bearer " + testSecret, big, -1, 413, limit + 4096, "unknown/too_large/0/0"},
 		{"a token for a distribution envelope", "/hooks/registry?token=" + testSecret, "", envelope, 0, 401, int64(len(envelope)), "unknown/unauthorized/0/0"},
+		{"a token with ?format=distribution", "/hooks/registry?format=distribution&token=" + testSecret, "", envelope, 0, 401, 0, "unknown/unauthorized/0/0"},
 		{"a token for quay", "/hooks/registry?format=quay&token=" + testSecret, "", quay, 0, 202, int64(len(quay)), "quay/accepted/1/0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

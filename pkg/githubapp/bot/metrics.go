@@ -22,8 +22,9 @@ var (
 	deliveryOutcomes     = []string{"accepted", "duplicate", "ignored", "busy", "unauthorized", "too_large", "header_too_large", "bad_request"}
 	notificationOutcomes = []string{"accepted", "duplicate", "ignored", "busy", "error", "unauthorized", "too_large", "bad_request"}
 	// unauthenticatedOutcomes are those of requests refused before their sender is
-	// known.
-	unauthenticatedOutcomes = []string{"unauthorized", "too_large", "header_too_large", "bad_request"}
+	// known: webhook deliveries and registry notifications.
+	unauthenticatedOutcomes         = []string{"unauthorized", "too_large", "header_too_large", "bad_request"}
+	unauthenticatedRegistryOutcomes = []string{"unauthorized", "too_large", "bad_request"}
 	// jobKinds are the kinds of the bot's jobs; an event's name is one too when
 	// githubapp.KnownEvent says so.
 	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories"}
@@ -128,6 +129,8 @@ func NewMetrics() *Metrics {
 	// The series of refused requests exist from the start: no request creates one.
 	for _, o := range unauthenticatedOutcomes {
 		m.deliveries.WithLabelValues(otherLabel, o)
+	}
+	for _, o := range unauthenticatedRegistryOutcomes {
 		m.registryNotifications.WithLabelValues("unknown", o)
 	}
 	return m
