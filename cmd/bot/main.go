@@ -26,6 +26,10 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/version"
 )
 
+// defaultMaxHeaderBytes bounds a request's line and headers: GitHub's and registries'
+// are a few kilobytes.
+const defaultMaxHeaderBytes = 64 << 10
+
 // envPrefix names the environment variable of each flag: --app-id is GITOPS_BOT_APP_ID.
 const envPrefix = "GITOPS_BOT_"
 
@@ -40,6 +44,7 @@ type Options struct {
 	Workers           int
 	QueueSize         int
 	MaxBody           int64
+	MaxHeaderBytes    int
 	LogFormat         string
 	ShutdownTimeout   time.Duration
 	NotifyConfig      string
@@ -70,6 +75,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
+	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
 	fs.BoolVar(&o.GitReadOnly, "git-readonly", false, "image-bump pull requests: compute and report them (logs, metrics) but never push a branch or open, edit or close a pull request")
@@ -114,6 +120,9 @@ func (o *Options) Validate() error {
 	}
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", o.LogFormat))
+	}
+	if o.MaxBody < 1 || o.MaxHeaderBytes < 1 {
+		errs = append(errs, errors.New("--max-body and --max-header-bytes must be at least 1"))
 	}
 	if o.Workers < 1 || o.QueueSize < 1 {
 		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
@@ -211,7 +220,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", o.Listen, err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: o.MaxHeaderBytes}
 	o.log.Info("serving", "address", ln.Addr().String(), "app", o.AppID, "api", o.GitHubAPIURL, "version", version.Get().Version)
 	if err := srv.Ready(ctx); err != nil {
 		o.log.Warn("not ready yet", "error", err)

@@ -157,7 +157,7 @@ func TestServe(t *testing.T) {
 	}
 	for path, want := range map[string]string{
 		"/readyz":  "ok",
-		"/metrics": `gitops_bot_webhook_deliveries_total{event="installation_repositories",outcome="unauthorized"} 2`,
+		"/metrics": `gitops_bot_webhook_deliveries_total{event="other",outcome="unauthorized"} 2`, // never a sender's event name
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {

@@ -3,9 +3,13 @@ package githubapp
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -20,6 +24,14 @@ import (
 // DefaultMaxWebhookBody is the largest delivery accepted: GitHub caps payloads at
 // 25 MB and drops larger ones itself.
 const DefaultMaxWebhookBody = 25 << 20
+
+// MaxWebhookHeader is the longest X-GitHub-Event and X-GitHub-Delivery accepted
+// (an event name, a GUID); longer ones are answered 431 before anything else.
+const MaxWebhookHeader = 100
+
+// OtherEvent is the event a WithWebhookObserver is told for a delivery whose
+// signature was not verified, or whose event the handler does not know.
+const OtherEvent = "other"
 
 // WebhookEvent is a verified, parsed delivery.
 type WebhookEvent struct {
@@ -36,8 +48,10 @@ type WebhookEvent struct {
 // webhook then answers 503 so the delivery can be made again.
 var ErrBusy = errors.New("busy")
 
-// WebhookHandler serves POST /webhook: it checks the body size (413), the
-// X-Hub-Signature-256 HMAC in constant time (401), parses the event (400),
+// WebhookHandler serves POST /webhook: it bounds the X-GitHub-Event and
+// X-GitHub-Delivery headers (431), checks the X-Hub-Signature-256 header's format
+// before reading the body (401), bounds the body (413) while hashing it, checks the
+// HMAC in constant time (401), parses the event (400),
 // drops deliveries it has already taken (200), acknowledges events it has no use
 // for (200), and hands the rest to dispatch (202, or 503 when dispatch is busy).
 // A refused request changes nothing.
@@ -72,7 +86,10 @@ func WithMaxWebhookBody(n int64) WebhookOption { return func(h *WebhookHandler) 
 func WithWebhookLogger(l *slog.Logger) WebhookOption { return func(h *WebhookHandler) { h.log = l } }
 
 // WithWebhookObserver is told each delivery's event name and outcome (accepted,
-// duplicate, ignored, busy, unauthorized, too_large, bad_request), e.g. for metrics.
+// duplicate, ignored, busy, unauthorized, too_large, header_too_large, bad_request),
+// e.g. for metrics. The name is OtherEvent unless the signature was verified and the
+// handler knows the event (WithWebhookEvents, else KnownEvent): senders cannot make
+// up names.
 func WithWebhookObserver(f func(event, outcome string)) WebhookOption {
 	return func(h *WebhookHandler) { h.observe = f }
 }
@@ -100,15 +117,23 @@ func NewWebhookHandler(secret []byte, dispatch func(context.Context, WebhookEven
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := github.WebHookType(r)
 	delivery := github.DeliveryID(r)
+	verified := false
 	answer := func(code int, outcome, msg string) {
+		// Only a verified delivery of an event the handler knows names its event;
+		// everything else counts under "other", so no sender can add a metric series.
+		label := OtherEvent
+		if verified && h.known(name) {
+			label = name
+		}
 		if h.observe != nil {
-			h.observe(name, outcome)
+			h.observe(label, outcome)
 		}
 		level := slog.LevelInfo
 		if code >= 400 {
 			level = slog.LevelWarn
 		}
-		h.log.Log(r.Context(), level, "webhook delivery", "event", name, "delivery", delivery, "status", code, "outcome", outcome, "detail", msg)
+		h.log.Log(r.Context(), level, "webhook delivery", "event", clip(name), "delivery", clip(delivery),
+			"status", code, "outcome", outcome, "detail", msg)
 		http.Error(w, msg, code)
 	}
 	if r.Method != http.MethodPost {
@@ -116,30 +141,35 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusMethodNotAllowed, "bad_request", "POST only")
 		return
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= h.maxBody {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead) // one allocation, no regrowth
+	if len(name) > MaxWebhookHeader || len(delivery) > MaxWebhookHeader {
+		answer(http.StatusRequestHeaderFieldsTooLarge, "header_too_large",
+			fmt.Sprintf("X-GitHub-Event or X-GitHub-Delivery longer than %d bytes", MaxWebhookHeader))
+		return
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
-	body := buf.Bytes()
+	// The signature's format is checked before a byte of the body is read.
+	want, ok := parseSignature(r.Header.Get(github.SHA256SignatureHeader))
+	if !ok {
+		answer(http.StatusUnauthorized, "unauthorized", "missing or malformed "+github.SHA256SignatureHeader+" (want sha256= and 64 hex digits)")
+		return
+	}
+	if r.ContentLength > h.maxBody {
+		answer(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", h.maxBody))
+		return
+	}
+	body, err := h.readSigned(w, r, want)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge):
 			answer(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", h.maxBody))
-			return
+		case errors.Is(err, errBadSignature):
+			answer(http.StatusUnauthorized, "unauthorized", "signature does not match")
+		default:
+			answer(http.StatusBadRequest, "bad_request", "read body: "+err.Error())
 		}
-		answer(http.StatusBadRequest, "bad_request", "read body: "+err.Error())
 		return
 	}
-	sig := r.Header.Get(github.SHA256SignatureHeader)
-	if !strings.HasPrefix(sig, "sha256=") {
-		answer(http.StatusUnauthorized, "unauthorized", "missing or malformed "+github.SHA256SignatureHeader)
-		return
-	}
-	if err := github.ValidateSignature(sig, body, h.secret); err != nil {
-		answer(http.StatusUnauthorized, "unauthorized", "signature does not match")
-		return
-	}
+	verified = true
 	if name == "" || delivery == "" {
 		answer(http.StatusBadRequest, "bad_request", "missing X-GitHub-Event or X-GitHub-Delivery")
 		return
@@ -173,6 +203,66 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer(http.StatusAccepted, "accepted", "accepted")
+}
+
+// known says whether name is an event this handler may name in its observations:
+// one it hands to dispatch, or (with no such list) one GitHub sends.
+func (h *WebhookHandler) known(name string) bool {
+	if h.events != nil {
+		return h.events[name]
+	}
+	return KnownEvent(name)
+}
+
+var errBadSignature = errors.New("signature does not match")
+
+// readSigned reads the body, at most maxBody bytes, hashing it as it comes in: the
+// buffer grows with the bytes received (never with what Content-Length claims), and
+// the body is returned only when its HMAC is want (compared in constant time).
+func (h *WebhookHandler) readSigned(w http.ResponseWriter, r *http.Request, want []byte) ([]byte, error) {
+	mac := hmac.New(sha256.New, h.secret)
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, initialBodyBuffer)) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.TeeReader(http.MaxBytesReader(w, r.Body, h.maxBody), mac)); err != nil {
+		return nil, fmt.Errorf("read webhook body: %w", err)
+	}
+	if !hmac.Equal(mac.Sum(nil), want) {
+		return nil, errBadSignature
+	}
+	return buf.Bytes(), nil
+}
+
+// initialBodyBuffer is the most a body's buffer takes before its bytes arrive.
+const initialBodyBuffer = 64 << 10
+
+// parseSignature is the MAC of an X-Hub-Signature-256 value: "sha256=" and 64 hex
+// digits, nothing else.
+func parseSignature(v string) ([]byte, bool) {
+	hexMAC, ok := strings.CutPrefix(v, "sha256=")
+	if !ok || len(hexMAC) != 2*sha256.Size {
+		return nil, false
+	}
+	mac, err := hex.DecodeString(hexMAC)
+	if err != nil {
+		return nil, false
+	}
+	return mac, true
+}
+
+// clip bounds a header value for the logs.
+func clip(s string) string {
+	if len(s) > MaxWebhookHeader {
+		return s[:MaxWebhookHeader] + "…"
+	}
+	return s
+}
+
+// KnownEvent says whether GitHub sends an event of that name (go-github's list, and
+// registry_package): the only event names that may become a metric label.
+func KnownEvent(name string) bool {
+	return name == "registry_package" || github.EventForType(name) != nil
 }
 
 // payloadOf is the JSON payload of a body sent as JSON (the body itself, not copied)

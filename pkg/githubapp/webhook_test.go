@@ -2,6 +2,7 @@ package githubapp
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -90,5 +91,87 @@ func TestWebhookHandler(t *testing.T) {
 	}
 	if _, err := NewWebhookHandler(nil, nil); err == nil {
 		t.Error("an empty secret was accepted")
+	}
+}
+
+// countingBody is a request body that counts the bytes read from it.
+type countingBody struct {
+	r    io.Reader
+	read int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
+// TestWebhookRefusesBeforeReading: requests refused for their headers are refused
+// before a byte of their body is read; a body over the limit is not read past it; and
+// the observer is told the event's name only for a verified delivery of an event the
+// handler takes, "other" for anything else.
+func TestWebhookRefusesBeforeReading(t *testing.T) {
+	const limit = 1024
+	body := `{"action":"opened","number":3,"pull_request":{"number":3,"head":{"sha":"abc"}},"installation":{"id":42}}`
+	signed := sign(webhookSecret, []byte(body))
+	big := strings.Repeat("x", 10*limit)
+	for _, tc := range []struct {
+		name, event, delivery, sig, body string
+		contentLength                    int64 // -1: unknown (chunked)
+		code                             int
+		maxRead                          int64 // bytes the handler may read of the body
+		observed                         string
+	}{
+		{"no signature", "pull_request", "d", "", big, 0, 401, 0, "other/unauthorized"},
+		{"sha1 only", "pull_request", "d", "sha1=" + strings.Repeat("0", 40), big, 0, 401, 0, "other/unauthorized"},
+		{"not hex", "pull_request", "d", "sha256=" + strings.Repeat("z", 64), big, 0, 401, 0, "other/unauthorized"},
+		{"too short", "pull_request", "d", "sha256=" + strings.Repeat("0", 63), big, 0, 401, 0, "other/unauthorized"},
+		{"too long", "pull_request", "d", "sha256=" + strings.Repeat("0", 65), big, 0, 401, 0, "other/unauthorized"},
+		{"trailing garbage", "pull_request", "d", signed + " ", body, 0, 401, 0, "other/unauthorized"},
+		{"long event name", strings.Repeat("e", 101), "d", signed, body, 0, 431, 0, "other/header_too_large"},
+		{"long delivery", "pull_request", strings.Repeat("d", 101), signed, body, 0, 431, 0, "other/header_too_large"},
+		{"Content-Length over the limit", "pull_request", "d", signed, big, 0, 413, 0, "other/too_large"},
+		{"chunked body over the limit", "pull_request", "d", signed, big, -1, 413, limit + 4096, "other/too_large"},
+		{"well-formed but wrong signature", "pull_request", "d", "sha256=" + strings.Repeat("0", 64), body, 0, 401, int64(len(body)), "other/unauthorized"},
+		{"made-up event, signed", "made_up", "d", signed, body, 0, 200, int64(len(body)), "other/ignored"},
+		{"upper-case hex", "pull_request", "d", "sha256=" + strings.ToUpper(strings.TrimPrefix(signed, "sha256=")), body, 0, 202, int64(len(body)), "pull_request/accepted"},
+		{"signed", "pull_request", "d", signed, body, 0, 202, int64(len(body)), "pull_request/accepted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var observed []string
+			dispatched := 0
+			h, err := NewWebhookHandler(webhookSecret, func(context.Context, WebhookEvent) error { dispatched++; return nil },
+				WithMaxWebhookBody(limit), WithWebhookEvents("pull_request"), WithWebhookLogger(discardLogger()),
+				WithWebhookObserver(func(event, outcome string) { observed = append(observed, event+"/"+outcome) }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &countingBody{r: strings.NewReader(tc.body)}
+			req := httptest.NewRequest(http.MethodPost, "/webhook", b)
+			req.ContentLength = int64(len(tc.body))
+			if tc.contentLength != 0 {
+				req.ContentLength = tc.contentLength
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-GitHub-Event", tc.event)
+			req.Header.Set("X-GitHub-Delivery", tc.delivery)
+			if tc.sig != "" {
+				req.Header.Set("X-Hub-Signature-256", tc.sig)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != tc.code {
+				t.Errorf("status %d (%s), want %d", w.Code, strings.TrimSpace(w.Body.String()), tc.code)
+			}
+			if b.read > tc.maxRead {
+				t.Errorf("%d bytes of the body read, want at most %d", b.read, tc.maxRead)
+			}
+			if got := strings.Join(observed, ","); got != tc.observed {
+				t.Errorf("observed %s, want %s", got, tc.observed)
+			}
+			if want := map[bool]int{true: 1}[tc.code == 202]; dispatched != want {
+				t.Errorf("%d dispatched, want %d", dispatched, want)
+			}
+		})
 	}
 }

@@ -24,6 +24,24 @@ func Authenticate(r *http.Request, format string, secret []byte) error {
 	if len(secret) == 0 {
 		return errors.New("no registry webhook secret configured")
 	}
+	header, token := credentials(r, secret)
+	if header || token && TokenFormat(format) {
+		return nil
+	}
+	return ErrUnauthorized
+}
+
+// TokenFormat says whether a notification of format may carry the secret in the URL
+// (?token=): Docker Hub's and Quay's, whose webhooks are a bare URL.
+func TokenFormat(format string) bool { return format == FormatDockerHub || format == FormatQuay }
+
+// credentials says whether r carries secret in its Authorization header, and whether
+// it does in its ?token= query parameter. Neither needs the body: a request with
+// neither is refused before the body is read.
+func credentials(r *http.Request, secret []byte) (header, token bool) {
+	if len(secret) == 0 {
+		return false, false
+	}
 	want := sha256.Sum256(secret)
 	match := func(v string) bool {
 		got := sha256.Sum256([]byte(v))
@@ -31,16 +49,10 @@ func Authenticate(r *http.Request, format string, secret []byte) error {
 	}
 	if a := r.Header.Get("Authorization"); a != "" {
 		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") && match(strings.TrimSpace(a[7:])) {
-			return nil
-		}
-		if match(strings.TrimSpace(a)) {
-			return nil
-		}
-	}
-	if format == FormatDockerHub || format == FormatQuay {
-		if match(r.URL.Query().Get("token")) {
-			return nil
+			header = true
+		} else if match(strings.TrimSpace(a)) {
+			header = true
 		}
 	}
-	return ErrUnauthorized
+	return header, match(r.URL.Query().Get("token"))
 }

@@ -20,12 +20,13 @@ const DefaultMaxBody = 1 << 20
 // handler then answers 503 so the registry sends them again.
 var ErrBusy = errors.New("busy")
 
-// Handler serves registry notifications: it bounds the body (413), authenticates
-// the shared secret (401), detects the format and parses it (400, naming what is
-// wrong), drops events whose ID it has already taken (200), acknowledges
-// notifications that report no push (200), and hands the rest to dispatch (202; 503
-// when dispatch is busy, 500 when it fails otherwise). A refused request changes
-// nothing.
+// Handler serves registry notifications: it authenticates the shared secret before
+// reading the body (401; a ?token= is enough only for the formats that send it that
+// way, known once the body is read), bounds the body (413), detects the format and
+// parses it (400, naming what is wrong), drops events whose ID it has already taken
+// (200), acknowledges notifications that report no push (200), and hands the rest
+// to dispatch (202; 503 when dispatch is busy, 500 when it fails otherwise). A
+// refused request changes nothing.
 type Handler struct {
 	secret   []byte
 	dispatch func(context.Context, []Event) error
@@ -92,6 +93,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusMethodNotAllowed, "bad_request", 0, "POST only")
 		return
 	}
+	// The secret is checked before a byte of the body is read: a header carrying it
+	// authenticates any format; ?token= only Docker Hub's and Quay's, which is known
+	// once the body is read.
+	byHeader, byToken := credentials(r, h.secret)
+	explicit := r.URL.Query().Get("format")
+	if !byHeader && (!byToken || explicit != "" && !TokenFormat(explicit)) {
+		answer(http.StatusUnauthorized, "unauthorized", 0, "missing or wrong registry webhook secret")
+		return
+	}
+	if r.ContentLength > h.maxBody {
+		answer(http.StatusRequestEntityTooLarge, "too_large", 0, fmt.Sprintf("body larger than %d bytes", h.maxBody))
+		return
+	}
 	var buf bytes.Buffer
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
 	if err != nil {
@@ -104,8 +118,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	detected, detectErr := Detect(r.URL.Query().Get("format"), r.Header.Get("Content-Type"), body)
-	if err := Authenticate(r, detected, h.secret); err != nil {
+	detected, detectErr := Detect(explicit, r.Header.Get("Content-Type"), body)
+	if !byHeader && (detectErr != nil || !TokenFormat(detected)) {
 		answer(http.StatusUnauthorized, "unauthorized", 0, "missing or wrong registry webhook secret")
 		return
 	}

@@ -200,3 +200,72 @@ func TestHandlerRefusesWithoutSecret(t *testing.T) {
 		t.Fatalf("GET: %d", w.Code)
 	}
 }
+
+// countingBody is a request body that counts the bytes read from it.
+type countingBody struct {
+	r    io.Reader
+	read int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
+// TestHandlerRefusesBeforeReading: a notification without the secret is refused
+// before a byte of its body is read, and one whose Content-Length is over the limit
+// too; a token in the URL is read as far as the format needs, then refused for
+// formats that cannot send it that way.
+func TestHandlerRefusesBeforeReading(t *testing.T) {
+	const limit = 4096
+	big := strings.Repeat("x", 10*limit)
+	quay := string(payload(t, "quay"))
+	envelope := string(payload(t, "distribution-push"))
+	for _, tc := range []struct {
+		name, target, auth, body string
+		contentLength            int64 // -1: unknown (chunked)
+		code                     int
+		maxRead                  int64
+		observed                 string
+	}{
+		{"no secret", "/hooks/registry", "", big, 0, 401, 0, "unknown/unauthorized/0/0"},
+		{"a wrong bearer", "/hooks/registry", "Bearer nope", big, 0, 401, 0, "unknown/unauthorized/0/0"},
+		{"a wrong token", "/hooks/registry?format=quay&token=nope", "", big, 0, 401, 0, "unknown/unauthorized/0/0"},
+		{"a made-up format, no secret", "/hooks/registry?format=" + strings.Repeat("f", 300), "", big, 0, 401, 0, "unknown/unauthorized/0/0"},
+		{"Content-Length over the limit", "/hooks/registry", "Bearer " + testSecret, big, 0, 413, 0, "unknown/too_large/0/0"},
+		{"chunked body over the limit", "/hooks/registry", "Bearer " + testSecret, big, -1, 413, limit + 4096, "unknown/too_large/0/0"},
+		{"a token for a distribution envelope", "/hooks/registry?token=" + testSecret, "", envelope, 0, 401, int64(len(envelope)), "unknown/unauthorized/0/0"},
+		{"a token with ?format=distribution", "/hooks/registry?format=distribution&token=" + testSecret, "", envelope, 0, 401, 0, "unknown/unauthorized/0/0"},
+		{"a token for quay", "/hooks/registry?format=quay&token=" + testSecret, "", quay, 0, 202, int64(len(quay)), "quay/accepted/1/0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			h := newTestHandler(t, rec, WithMaxBody(limit))
+			b := &countingBody{r: strings.NewReader(tc.body)}
+			req := httptest.NewRequest(http.MethodPost, tc.target, b)
+			req.ContentLength = int64(len(tc.body))
+			if tc.contentLength != 0 {
+				req.ContentLength = tc.contentLength
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != tc.code {
+				t.Errorf("status %d (%s), want %d", w.Code, strings.TrimSpace(w.Body.String()), tc.code)
+			}
+			if b.read > tc.maxRead {
+				t.Errorf("%d bytes of the body read, want at most %d", b.read, tc.maxRead)
+			}
+			if got := strings.Join(rec.observed, ","); got != tc.observed {
+				t.Errorf("observed %s, want %s", got, tc.observed)
+			}
+			if want := map[bool]int{true: 1}[tc.code == 202]; len(rec.calls) != want {
+				t.Errorf("%d dispatched, want %d", len(rec.calls), want)
+			}
+		})
+	}
+}

@@ -2,12 +2,81 @@ package bot
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
+
+// Label values: every label takes only values from a fixed set (anything else is
+// counted as "other"), so that nobody can grow the metrics (docs/bot.md, Security).
+// Requests refused before they are authenticated count in series that exist from the
+// start.
+var (
+	deliveryOutcomes     = []string{"accepted", "duplicate", "ignored", "busy", "unauthorized", "too_large", "header_too_large", "bad_request"}
+	notificationOutcomes = []string{"accepted", "duplicate", "ignored", "busy", "error", "unauthorized", "too_large", "bad_request"}
+	// unauthenticatedOutcomes are those of requests refused before their sender is
+	// known: webhook deliveries and registry notifications.
+	unauthenticatedOutcomes         = []string{"unauthorized", "too_large", "header_too_large", "bad_request"}
+	unauthenticatedRegistryOutcomes = []string{"unauthorized", "too_large", "bad_request"}
+	// jobKinds are the kinds of the bot's jobs; an event's name is one too when
+	// githubapp.KnownEvent says so.
+	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories"}
+)
+
+const (
+	otherLabel = "other"
+	// maxRateLimitSeries bounds the installations that have a rate limit gauge: the
+	// least recently updated one is dropped for a new one.
+	maxRateLimitSeries = 100
+)
+
+// oneOf is v when it is in known, else "other".
+func oneOf(v string, known []string) string {
+	if slices.Contains(known, v) {
+		return v
+	}
+	return otherLabel
+}
+
+// eventLabel is name when GitHub sends events of that name, else "other".
+func eventLabel(name string) string {
+	if githubapp.KnownEvent(name) {
+		return name
+	}
+	return otherLabel
+}
+
+// kindLabel is a job's kind when it is one of the bot's, else "other".
+func kindLabel(kind string) string {
+	if slices.Contains(jobKinds, kind) || githubapp.KnownEvent(kind) {
+		return kind
+	}
+	return otherLabel
+}
+
+// formatLabel is a registry notification's format when it is one the bot reads
+// ("unknown" before it is known), else "other".
+func formatLabel(format string) string {
+	if format == "unknown" || format == registryevent.FormatGitHubPackage || slices.Contains(registryevent.Formats, format) {
+		return format
+	}
+	return otherLabel
+}
+
+// statusLabel is an HTTP status code, "0" for no answer, "other" outside 100-599.
+func statusLabel(code int) string {
+	if code == 0 || code >= 100 && code <= 599 {
+		return strconv.Itoa(code)
+	}
+	return otherLabel
+}
 
 // Metrics are the bot's Prometheus metrics, on a registry of their own.
 type Metrics struct {
@@ -22,6 +91,9 @@ type Metrics struct {
 
 	registryNotifications *prometheus.CounterVec
 	registryEvents        *prometheus.CounterVec
+
+	rateMu   sync.Mutex
+	rateSeen map[int64]time.Time // installations with a rate limit gauge, last updated
 }
 
 // NewMetrics registers the bot's metrics and the Go runtime's.
@@ -30,7 +102,7 @@ func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: r,
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_webhook_deliveries_total",
-			Help: "Webhook deliveries by event and outcome (accepted, duplicate, ignored, busy, unauthorized, too_large, bad_request)."},
+			Help: "Webhook deliveries by event (a verified delivery of an event the bot knows; else other) and outcome (accepted, duplicate, ignored, busy, unauthorized, too_large, header_too_large, bad_request)."},
 			[]string{"event", "outcome"}),
 		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_queue_depth", Help: "Jobs waiting."}),
 		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gitops_bot_queue_wait_seconds",
@@ -42,7 +114,8 @@ func NewMetrics() *Metrics {
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_github_api_calls_total",
 			Help: "GitHub API calls by HTTP status (0: no answer)."}, []string{"status"}),
 		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gitops_bot_github_rate_limit_remaining",
-			Help: "X-RateLimit-Remaining of the last GitHub answer, per installation (0: the App itself)."}, []string{"installation"}),
+			Help: "X-RateLimit-Remaining of the last GitHub answer, per installation (0: the App itself; the 100 most recently updated)."}, []string{"installation"}),
+		rateSeen: map[int64]time.Time{},
 	}
 	m.registryNotifications = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_registry_notifications_total",
 		Help: "Registry notifications on /hooks/registry by format and outcome (accepted, duplicate, ignored, busy, error, unauthorized, too_large, bad_request)."},
@@ -53,19 +126,25 @@ func NewMetrics() *Metrics {
 	r.MustRegister(m.registryNotifications, m.registryEvents)
 	r.MustRegister(m.deliveries, m.queueDepth, m.queueWait, m.jobs, m.superseded, m.apiCalls, m.rateLimit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The series of refused requests exist from the start: no request creates one.
+	for _, o := range unauthenticatedOutcomes {
+		m.deliveries.WithLabelValues(otherLabel, o)
+	}
+	for _, o := range unauthenticatedRegistryOutcomes {
+		m.registryNotifications.WithLabelValues("unknown", o)
+	}
 	return m
 }
 
-// Delivery counts a webhook delivery.
+// Delivery counts a webhook delivery: event is a name GitHub sends (else it counts
+// as "other"; the webhook says "other" for every delivery it has not verified).
 func (m *Metrics) Delivery(event, outcome string) {
-	if event == "" {
-		event = "none"
-	}
-	m.deliveries.WithLabelValues(event, outcome).Inc()
+	m.deliveries.WithLabelValues(eventLabel(event), oneOf(outcome, deliveryOutcomes)).Inc()
 }
 
 // RegistryNotification counts a registry notification and its events.
 func (m *Metrics) RegistryNotification(format, outcome string, events, duplicates int) {
+	format, outcome = formatLabel(format), oneOf(outcome, notificationOutcomes)
 	m.registryNotifications.WithLabelValues(format, outcome).Inc()
 	if events > 0 {
 		m.registryEvents.WithLabelValues(format, outcome).Add(float64(events))
@@ -79,15 +158,15 @@ func (m *Metrics) RegistryNotification(format, outcome string, events, duplicate
 func (m *Metrics) Queue() QueueMetrics {
 	return QueueMetrics{
 		Depth:  func(n int) { m.queueDepth.Set(float64(n)) },
-		Waited: func(kind string, d time.Duration) { m.queueWait.WithLabelValues(kind).Observe(d.Seconds()) },
+		Waited: func(kind string, d time.Duration) { m.queueWait.WithLabelValues(kindLabel(kind)).Observe(d.Seconds()) },
 		Done: func(kind string, d time.Duration, err error) {
 			outcome := "success"
 			if err != nil {
 				outcome = "failure"
 			}
-			m.jobs.WithLabelValues(kind, outcome).Observe(d.Seconds())
+			m.jobs.WithLabelValues(kindLabel(kind), outcome).Observe(d.Seconds())
 		},
-		Superseded: func(kind string) { m.superseded.WithLabelValues(kind).Inc() },
+		Superseded: func(kind string) { m.superseded.WithLabelValues(kindLabel(kind)).Inc() },
 	}
 }
 
@@ -100,12 +179,32 @@ func (m *Metrics) Transport(installation int64, rt http.RoundTripper) http.Round
 			m.apiCalls.WithLabelValues("0").Inc()
 			return resp, err
 		}
-		m.apiCalls.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+		m.apiCalls.WithLabelValues(statusLabel(resp.StatusCode)).Inc()
 		if v, err := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining")); err == nil {
-			m.rateLimit.WithLabelValues(strconv.FormatInt(installation, 10)).Set(float64(v))
+			m.setRateLimit(installation, float64(v))
 		}
 		return resp, nil
 	})
+}
+
+// setRateLimit sets the rate limit gauge of installation, dropping the least
+// recently updated installation's when maxRateLimitSeries have one: anyone can
+// install a public App, so installations are not bounded.
+func (m *Metrics) setRateLimit(installation int64, v float64) {
+	m.rateMu.Lock()
+	defer m.rateMu.Unlock()
+	if _, ok := m.rateSeen[installation]; !ok && len(m.rateSeen) >= maxRateLimitSeries {
+		oldest, at := int64(0), time.Time{}
+		for id, t := range m.rateSeen {
+			if at.IsZero() || t.Before(at) {
+				oldest, at = id, t
+			}
+		}
+		delete(m.rateSeen, oldest)
+		m.rateLimit.DeleteLabelValues(strconv.FormatInt(oldest, 10))
+	}
+	m.rateSeen[installation] = time.Now()
+	m.rateLimit.WithLabelValues(strconv.FormatInt(installation, 10)).Set(v)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
