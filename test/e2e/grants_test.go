@@ -23,6 +23,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 )
 
@@ -60,7 +64,14 @@ func TestBotClusterGrants(t *testing.T) {
 	for _, ns := range []string{nsA, nsA2, nsB} {
 		ensureNamespace(t, ns)
 	}
-	const bPrivate = "b-private-teal" // beta's live value: acme must never see it
+	// What beta's namespace holds outside any ApplySet (made by hand, or another tool):
+	// a live plan of an object of the same name would show it in its diff.
+	const bPrivate = "b-private-teal"
+	if _, err := kube(t).CoreV1().ConfigMaps(nsB).Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "private", Namespace: nsB}, Data: map[string]string{"value": bPrivate}},
+		metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 
 	// acme/fleet (installation 1): its own target on ctx-a, and one on beta's ctx-b.
 	acme, acmeClone, acmeBare := remoteRepo(t, map[string]string{
@@ -80,7 +91,7 @@ func TestBotClusterGrants(t *testing.T) {
     defaultNamespace: %[3]s
 `, nsA, nsA2, nsB),
 		"own/cm.yaml":   configMapWith("settings", nsA, "color", "blue", nil),
-		"steal/cm.yaml": configMapWith("settings", nsB, "color", "a-guess", nil),
+		"steal/cm.yaml": configMapWith("private", nsB, "note", "a-guess", nil),
 	})
 	acmeMain := strings.TrimSpace(acme.git("rev-parse", "HEAD"))
 	mustGitops(t, 0, "apply", acme.dir, "--path", "own", "--applyset", nsA, "--applyset-namespace", nsA, "--progress", "none")
@@ -88,7 +99,7 @@ func TestBotClusterGrants(t *testing.T) {
 	// beta/shop (installation 2): one target on ctx-b, no allowNamespaces.
 	beta, betaClone, betaBare := remoteRepo(t, map[string]string{
 		".gitops.yaml":   fmt.Sprintf("targets:\n  - name: prod\n    path: deploy\n    cluster: ctx-b\n    applyset: %[1]s\n    applysetNamespace: %[1]s\n    defaultNamespace: %[1]s\n", nsB),
-		"deploy/cm.yaml": configMapWith("settings", nsB, "color", bPrivate, nil),
+		"deploy/cm.yaml": configMapWith("settings", nsB, "color", "b-blue", nil),
 	})
 	betaMain := strings.TrimSpace(beta.git("rev-parse", "HEAD"))
 	mustGitops(t, 0, "apply", beta.dir, "--path", "deploy", "--applyset", nsB, "--applyset-namespace", nsB, "--progress", "none")
@@ -209,7 +220,7 @@ current-context: ctx-a
 	acme.write(map[string]string{
 		"own/cm.yaml":    configMapWith("settings", nsA, "color", "green", nil),
 		"own/extra.yaml": configMapWith("extra", nsA2, "k", "v", nil),
-		"steal/cm.yaml":  configMapWith("settings", nsB, "color", "a-guess-2", nil),
+		"steal/cm.yaml":  configMapWith("private", nsB, "note", "a-guess-2", nil),
 	})
 	acmeHead := acme.commit("change")
 	acme.git("push", "-q", "origin", "change")
@@ -230,7 +241,7 @@ current-context: ctx-a
 	requireContainsAll(t, body,
 		"own (live: dry-run against cluster ctx-a)", "`ConfigMap "+nsA+"/settings`", "+  color: green",
 		fmt.Sprintf("namespace %q is not allowed", nsA2),
-		"steal (offline", "cluster ctx-b is not granted to acme/fleet", "+  color: a-guess-2")
+		"steal (offline", "cluster ctx-b is not granted to acme/fleet", "+  note: a-guess-2")
 	if st.State != "failure" { // the refused object is a problem of the plan
 		t.Errorf("acme's status %+v, want failure (an object outside the granted namespaces)", st)
 	}
