@@ -94,7 +94,7 @@ func ParseClusterAccess(file string, data []byte, contexts []string) (*ClusterAc
 			fail("grants no one: give repositories (owner/name globs) or owners")
 		}
 		if len(g.Namespaces) == 0 {
-			fail(`namespaces are required (["*"] grants every namespace and cluster-scoped objects)`)
+			fail(`namespaces are required (["*"] grants every namespace)`)
 		}
 		for i, r := range g.Repositories {
 			owner, repo, ok := strings.Cut(r, "/")
