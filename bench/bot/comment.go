@@ -45,7 +45,11 @@ func measureComments(ctx context.Context, cl *cleanups, c config, fx *fixture, e
 	quiet := slog.New(slog.DiscardHandler)
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	planner := &bot.Planner{App: app, Kubeconfig: fx.kubeconfig, CacheDir: filepath.Join(work, "bot-cache"), Log: quiet}
+	access, err := bot.ParseClusterAccess("cluster-access.yaml", []byte(clusterAccess), []string{"testcluster"})
+	if err != nil {
+		return nil, err
+	}
+	planner := &bot.Planner{App: app, Kubeconfig: fx.kubeconfig, Access: access, CacheDir: filepath.Join(work, "bot-cache"), Log: quiet}
 	srv, err := bot.NewServer(jobCtx, bot.Config{App: app, WebhookSecret: webhookSecret, Workers: 2, QueueSize: 50,
 		Log: quiet, Handlers: bot.DefaultHandlers(planner, quiet)})
 	if err != nil {

@@ -125,6 +125,10 @@ func gitops(ctx context.Context, kubeconfig string, args ...string) error {
 	return nil
 }
 
+// clusterAccess grants context testcluster to the live repository, as an operator's
+// --cluster-access file does: without a grant every plan is offline.
+const clusterAccess = "clusters:\n  testcluster:\n    repositories: [acme/fleet]\n    namespaces: [\"*\"]\n"
+
 // withConfig adds .gitops.yaml: one target, live against cluster (a kubeconfig
 // context) or offline when cluster is "".
 func withConfig(files map[string]string, cluster string) map[string]string {

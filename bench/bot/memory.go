@@ -66,6 +66,10 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 	if err := os.WriteFile(secretFile, webhookSecret, 0o600); err != nil {
 		return nil, err
 	}
+	accessFile := filepath.Join(work, "cluster-access.yaml")
+	if err := os.WriteFile(accessFile, []byte(clusterAccess), 0o600); err != nil {
+		return nil, err
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -77,7 +81,7 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin, "--listen", addr, "--github-api-url", gh.URL+"/", "--app-id", strconv.Itoa(appID),
-		"--app-private-key-file", keyFile, "--webhook-secret-file", secretFile, "--kubeconfig", fx.kubeconfig, "--log-format", "json")
+		"--app-private-key-file", keyFile, "--webhook-secret-file", secretFile, "--kubeconfig", fx.kubeconfig, "--cluster-access", accessFile, "--log-format", "json")
 	cmd.Env = os.Environ()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
@@ -41,13 +42,16 @@ type Options struct {
 	AppPrivateKeyFile string
 	WebhookSecretFile string
 	Kubeconfig        string
-	Workers           int
-	QueueSize         int
-	MaxBody           int64
-	MaxHeaderBytes    int
-	LogFormat         string
-	ShutdownTimeout   time.Duration
-	NotifyConfig      string
+	// ClusterAccess grants the kubeconfig's contexts to repositories; without it
+	// every plan is offline.
+	ClusterAccess   string
+	Workers         int
+	QueueSize       int
+	MaxBody         int64
+	MaxHeaderBytes  int
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	NotifyConfig    string
 	// GitReadOnly computes image bumps and reports them (logs, metrics) but never
 	// pushes a branch or opens, edits or closes a pull request.
 	GitReadOnly bool
@@ -57,6 +61,7 @@ type Options struct {
 	log         *slog.Logger
 	key, secret []byte
 	sinks       map[string]notify.Sink
+	access      *bot.ClusterAccess
 
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
@@ -72,6 +77,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the App's webhook secret")
 	fs.StringVar(&o.RegistryWebhookSecretFile, "registry-webhook-secret-file", "", "file holding the shared secret registries send to POST /hooks/registry (Authorization: Bearer SECRET, or ?token=SECRET for Docker Hub and Quay); without it that path answers 404")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
+	fs.StringVar(&o.ClusterAccess, "cluster-access", "", "YAML file granting each kubeconfig context to repositories (owner/name globs, owners) and namespaces; a context it does not name is granted to nobody, and without it every plan is offline")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
@@ -155,10 +161,34 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("--registry-webhook-secret-file %s is empty", o.RegistryWebhookSecretFile))
 		}
 	}
+	if o.ClusterAccess != "" {
+		o.access, errs = readClusterAccess(o.ClusterAccess, o.Kubeconfig, errs)
+	}
 	if o.NotifyConfig != "" {
 		o.sinks, errs = readSinks(o.NotifyConfig, []byte(os.Getenv("GITOPS_NOTIFY_SECRET")), errs)
 	}
 	return errors.Join(errs...)
+}
+
+// readClusterAccess reads the operator's grants of the kubeconfig's contexts; a
+// context the file names that the kubeconfig lacks is an error.
+func readClusterAccess(file, kubeconfig string, errs []error) (*bot.ClusterAccess, []error) {
+	if kubeconfig == "" {
+		return nil, append(errs, fmt.Errorf("--cluster-access needs --kubeconfig (%s): the contexts it grants are the kubeconfig's", envName("kubeconfig")))
+	}
+	kc, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		return nil, append(errs, fmt.Errorf("--kubeconfig: %w", err))
+	}
+	contexts := make([]string, 0, len(kc.Contexts))
+	for name := range kc.Contexts {
+		contexts = append(contexts, name)
+	}
+	a, err := bot.ReadClusterAccess(file, contexts)
+	if err != nil {
+		return nil, append(errs, fmt.Errorf("--cluster-access: %w", err))
+	}
+	return a, errs
 }
 
 // readSinks reads the named notification destinations; errors name the entry, never
@@ -193,7 +223,12 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, Log: o.log}
+	if o.access == nil && o.Kubeconfig != "" {
+		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
+	} else if o.access != nil {
+		o.log.Info("clusters granted to repositories", "contexts", o.access.Contexts())
+	}
 	var srv *bot.Server
 	auto, err := o.newAutomator(app, metrics, func(j bot.Job) error { return srv.Push(j) })
 	if err != nil {

@@ -39,6 +39,10 @@ func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o600)
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters:\n- {name: c, cluster: {server: https://127.0.0.1:1}}\nusers:\n- {name: u, user: {}}\ncontexts:\n- {name: prod-eu, context: {cluster: c, user: u}}\n"), 0o600)
+	access := filepath.Join(dir, "access.yaml")
+	os.WriteFile(access, []byte("clusters:\n  prod-eu:\n    owners: [acme]\n    namespaces: [shop]\n  prod-us:\n    owners: [acme]\n"), 0o600)
 	tests := []struct {
 		name string
 		args []string
@@ -52,6 +56,10 @@ func TestValidate(t *testing.T) {
 		{"empty registry secret", []string{"--registry-webhook-secret-file", empty}, nil, []string{"--registry-webhook-secret-file " + empty + " is empty"}},
 		{"registry secret from the environment", nil, map[string]string{"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, []string{"--registry-webhook-secret-file: open"}},
 		{"negative automation interval", nil, map[string]string{"GITOPS_BOT_AUTOMATION_INTERVAL": "-5m"}, []string{"--automation-interval must not be negative"}},
+		{"cluster access without a kubeconfig", []string{"--cluster-access", access}, nil, []string{"--cluster-access needs --kubeconfig (GITOPS_BOT_KUBECONFIG)"}},
+		{"cluster access naming a context the kubeconfig lacks", []string{"--kubeconfig", kubeconfig}, map[string]string{"GITOPS_BOT_CLUSTER_ACCESS": access},
+			[]string{`--cluster-access: ` + access + `:5: context "prod-us": not a context of the kubeconfig`, access + `:5: context "prod-us": namespaces are required`}},
+		{"cluster access file missing", []string{"--kubeconfig", kubeconfig, "--cluster-access", filepath.Join(dir, "nope")}, nil, []string{"--cluster-access: read cluster access: open"}},
 		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
 	}
 	for _, tt := range tests {

@@ -33,8 +33,9 @@ type Target struct {
 	Name string `yaml:"name"`
 	// Path is the directory of the repository to plan (default: the top).
 	Path string `yaml:"path"`
-	// Cluster is the bot's kubeconfig context for this target; "" or a context the
-	// bot lacks means an offline plan (the base branch's render against the head's).
+	// Cluster is the bot's kubeconfig context for this target. The plan is live only
+	// when the bot's operator granted that context to the repository (--cluster-access);
+	// otherwise, or with "", it is offline (the base branch's render against the head's).
 	Cluster           string   `yaml:"cluster"`
 	ApplySet          string   `yaml:"applyset"`
 	ApplySetNamespace string   `yaml:"applysetNamespace"`

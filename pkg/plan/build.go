@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -326,7 +325,7 @@ func pruneProblem(id object.ID, parent inventory.Parent, o Options) string {
 	if isNamespace {
 		ns = id.Name
 	}
-	if len(o.AllowNamespaces) > 0 && ns != "" && !slices.Contains(o.AllowNamespaces, ns) {
+	if len(o.AllowNamespaces) > 0 && ns != "" && !NamespaceAllowed(o.AllowNamespaces, ns) {
 		return fmt.Sprintf("namespace %q is not allowed (allowed: %v): not pruning it; allow the namespace to delete it, or pass --prune=false", ns, o.AllowNamespaces)
 	}
 	return ""

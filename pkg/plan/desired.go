@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -96,7 +95,7 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 			if d.id.Group == "" && d.id.Kind == "Namespace" {
 				ns = d.id.Name
 			}
-			if ns != "" && !slices.Contains(o.AllowNamespaces, ns) {
+			if ns != "" && !NamespaceAllowed(o.AllowNamespaces, ns) {
 				problem(d, "namespace %q is not allowed (allowed: %v)", ns, o.AllowNamespaces)
 				continue
 			}

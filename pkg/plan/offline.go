@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -114,7 +113,7 @@ func offlineSet(objs []manifest.Object, crds map[schema.GroupKind]crdInfo, o Off
 			if gk.Group == "" && gk.Kind == "Namespace" {
 				ns = u.GetName()
 			}
-			if ns != "" && !slices.Contains(o.AllowNamespaces, ns) {
+			if ns != "" && !NamespaceAllowed(o.AllowNamespaces, ns) {
 				problem(id, mo.Source, "namespace %q is not allowed (allowed: %v)", ns, o.AllowNamespaces)
 				continue
 			}

@@ -79,7 +79,12 @@ func newBotEnv(t *testing.T) *botEnv {
 	if err := os.WriteFile(e.kubeconfig, []byte(kc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.planner = &bot.Planner{App: app, Kubeconfig: e.kubeconfig, CacheDir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
+	// The operator grants context test to acme/fleet, every namespace.
+	access, err := bot.ParseClusterAccess("cluster-access.yaml", []byte("clusters:\n  test:\n    repositories: [acme/fleet]\n    namespaces: [\"*\"]\n"), []string{"test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.planner = &bot.Planner{App: app, Kubeconfig: e.kubeconfig, Access: access, CacheDir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
 	e.start()
 	return e
 }

@@ -80,10 +80,10 @@ func TestTheLoop(t *testing.T) {
 
 	// The fleet repository on a git remote; main is applied.
 	r, cloneURL, bare := remoteRepo(t, map[string]string{
-		".gitops.yaml":    fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %s\n    defaultNamespace: %s\n", ns, ns),
+		".gitops.yaml":    fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %[1]s\n    applysetNamespace: %[1]s\n    defaultNamespace: %[1]s\n", ns),
 		"deploy/web.yaml": bumpWeb(ns, image, "1.0.0"),
 	})
-	mustGitops(t, 0, "apply", r.dir, "--path", "deploy", "--applyset", ns, "--progress", "none")
+	mustGitops(t, 0, "apply", r.dir, "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none")
 
 	// GitHub: the App installed on acme/fleet, sending its webhooks to the bot.
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -102,6 +102,8 @@ func TestTheLoop(t *testing.T) {
 		"key.pem":         string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"webhook-secret":  webhookSecret,
 		"registry-secret": registrySecret,
+		// The operator grants the cluster to acme/fleet: without it every plan is offline.
+		"cluster-access.yaml": fmt.Sprintf("clusters:\n  test:\n    repositories: [acme/fleet]\n    namespaces: [%s]\n", ns),
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
@@ -116,6 +118,7 @@ func TestTheLoop(t *testing.T) {
 		"GITOPS_BOT_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "webhook-secret"),
 		"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "registry-secret"),
 		"GITOPS_BOT_KUBECONFIG=" + writeKubeconfigContext(t, cluster.Config.Host, cluster.Config.BearerToken, "test"),
+		"GITOPS_BOT_CLUSTER_ACCESS=" + filepath.Join(dir, "cluster-access.yaml"),
 		"GITOPS_BOT_AUTOMATION_INTERVAL=0", // registry events only: the scan is not what is tested
 		"GITOPS_BOT_LEADER_ELECT=false",
 		"GITOPS_BOT_LOG_FORMAT=json",
@@ -175,7 +178,7 @@ func TestTheLoop(t *testing.T) {
 	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/plan" || st[len(st)-1].State != "success" {
 		t.Fatalf("plan statuses of %s: %+v\ncomment:\n%s", head, st, comment)
 	}
-	requireContainsAll(t, comment, "image `"+image+":1.0.0` → `"+image+":1.0.1`")
+	requireContainsAll(t, comment, "dev (live: dry-run against cluster test)", "image `"+image+":1.0.0` → `"+image+":1.0.1`")
 
 	// Merge, then apply main as the Action or a pipeline does, with its commit status.
 	if err := gh.Merge("acme/fleet", pr.Number); err != nil {
@@ -194,7 +197,7 @@ func TestTheLoop(t *testing.T) {
 	}
 	t.Setenv("GITHUB_TOKEN", token)
 	t.Setenv("GITHUB_REPOSITORY", "acme/fleet")
-	mustGitops(t, 0, "apply", cloneURL, "--ref", "main", "--path", "deploy", "--applyset", ns, "--progress", "none",
+	mustGitops(t, 0, "apply", cloneURL, "--ref", "main", "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none",
 		"--github-status", "--github-api-url", gh.URL+"/")
 	d, err := kube(t).AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 	if err != nil || d.Spec.Template.Spec.Containers[0].Image != image+":1.0.1" {

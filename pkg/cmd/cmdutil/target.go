@@ -39,7 +39,7 @@ func (o *TargetOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ApplySet, "applyset", "gitops", "the ApplySet (inventory) parent: [secret/|configmap/]NAME; one per repository path")
 	fs.StringVar(&o.ApplySetNamespace, "applyset-namespace", "", "namespace of the ApplySet parent (default: the kubeconfig namespace)")
 	fs.StringVar(&o.DefaultNamespace, "default-namespace", "", "namespace for namespaced objects without one (default: the kubeconfig namespace)")
-	fs.StringArrayVar(&o.AllowNamespaces, "allow-namespace", nil, "refuse objects outside these namespaces before anything is written (repeatable)")
+	fs.StringArrayVar(&o.AllowNamespaces, "allow-namespace", nil, "refuse objects outside these namespaces (names or globs such as shop-*) before anything is written (repeatable)")
 	fs.StringVar(&o.FieldManager, "field-manager", plan.DefaultFieldManager, "server-side apply field manager")
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "parallel API requests")
 	fs.Float32Var(&o.QPS, "qps", -1, "client-side requests per second to the API server (negative: unlimited; --concurrency bounds requests in flight, and the API server's priority and fairness protects it)")

@@ -30,7 +30,8 @@ import (
 const commentKey = "plan"
 
 // Planner plans pull requests: for each target of the repository's .gitops.yaml, a
-// live plan (server-side dry-run) when the bot has the target's cluster, otherwise an
+// live plan (server-side dry-run) when the operator granted the repository the
+// target's cluster (Access), otherwise an
 // offline plan (the base's render against the head's); the result goes to one sticky
 // comment and the gitops/plan commit status of the head.
 type Planner struct {
@@ -38,6 +39,9 @@ type Planner struct {
 	// Kubeconfig holds one context per cluster that repositories target; "" means
 	// offline plans only.
 	Kubeconfig string
+	// Access grants the contexts of Kubeconfig to repositories, with the namespaces
+	// they may see (--cluster-access); nil grants nothing: offline plans only.
+	Access *ClusterAccess
 	// CacheDir holds the API discovery cache (default: a temporary directory).
 	CacheDir string
 	// Notify are the notification destinations the operator configured, by the name
@@ -248,7 +252,12 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	plans := map[string]*plan.Plan{}
 	failed := false
 	for _, t := range cfg.Targets {
-		live := t.Cluster != "" && p.hasContext(t.Cluster) && (!fork || cfg.Forks.LivePlan)
+		// The operator's grant, not the repository, decides the cluster and namespaces.
+		access := p.Access.Resolve(j.owner+"/"+j.repo, t.Cluster, t.AllowNamespaces)
+		live := access.Live && p.hasContext(t.Cluster) && (!fork || cfg.Forks.LivePlan)
+		if live {
+			t.AllowNamespaces = access.AllowNamespaces
+		}
 		pl, err := p.planTarget(ctx, t, live, headRepo.Dir(), baseDir, auth, log)
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s", pr.GetHead().GetRepo().GetFullName(), t.Path)
@@ -262,6 +271,9 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 			failed = true
 		} else {
 			mode := "offline: the base branch's render against this pull request's"
+			if !live && access.Reason != "" {
+				mode = "offline: " + access.Reason + "; the base branch's render against this pull request's"
+			}
 			if live {
 				mode = "live: dry-run against cluster " + t.Cluster
 			}
@@ -335,6 +347,9 @@ func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live bool,
 	}
 	if err := to.Complete(flags); err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
+	}
+	if !plan.NamespaceAllowed(to.AllowNamespaces, to.ApplySetNamespace) {
+		return nil, fmt.Errorf("cluster %s: the ApplySet's namespace %q is not allowed (allowed: %v): set applysetNamespace", t.Cluster, to.ApplySetNamespace, to.AllowNamespaces)
 	}
 	if err := to.Reachable(ctx, flags); err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
