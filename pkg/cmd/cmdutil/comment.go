@@ -108,6 +108,15 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	if o.sticky == nil {
 		return nil
 	}
+	c := o.PlanComment(p, title)
+	if _, err := o.sticky.Sync(ctx, o.head, c.Pages(0)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// PlanComment is the comment Post writes for p.
+func (o *CommentOptions) PlanComment(p *plan.Plan, title string) githubapp.PlanComment {
 	if o.Name != "" {
 		title = o.Name + ": " + title
 	}
@@ -124,8 +133,5 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	if o.runURL != "" {
 		c.Footer = fmt.Sprintf("\n_Planned by [this workflow run](%s)._\n", o.runURL)
 	}
-	if _, err := o.sticky.Sync(ctx, o.head, c.Pages(0)); err != nil {
-		return err
-	}
-	return nil
+	return c
 }
