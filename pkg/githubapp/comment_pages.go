@@ -127,7 +127,7 @@ func (c PlanComment) atoms() []atom {
 	var out []atom
 	for i, s := range c.Sections {
 		if s.Error != "" {
-			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", mdInline(s.Name), mdInline(s.Error)), section: i, group: groupError})
+			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", plan.MarkdownText(s.Name), plan.MarkdownText(s.Error)), section: i, group: groupError})
 			continue
 		}
 		out = append(out, atom{text: s.Blocks.Head, section: i, group: groupHead})
@@ -162,7 +162,7 @@ func (c PlanComment) lead(a atom, lastSection int, lastGroup string) string {
 	if isList(lastGroup) {
 		b.WriteString("\n") // a blank line ends a list or a table
 	}
-	name := mdInline(c.Sections[a.section].Name)
+	name := plan.MarkdownText(c.Sections[a.section].Name)
 	switch a.group {
 	case groupHead, groupError: // they carry the target's heading
 	case plan.MarkdownDiffsHeading:
@@ -201,7 +201,7 @@ func (c PlanComment) pageHeader(i, n int) string {
 				sum = "**plan failed**"
 			}
 			if len(c.Sections) > 1 || s.Name != "" {
-				fmt.Fprintf(&b, "- %s: %s\n", mdInline(s.Name), sum)
+				fmt.Fprintf(&b, "- %s: %s\n", plan.MarkdownText(s.Name), sum)
 			} else {
 				fmt.Fprintf(&b, "%s\n", sum)
 			}
@@ -243,10 +243,3 @@ func shorten(a atom, room int) string {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
-
-// mdInline escapes s for inline Markdown on one line.
-func mdInline(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-		`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`).Replace(s)
-}

@@ -238,11 +238,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	}()
 
 	link := func(s manifest.Source) string {
-		u := fmt.Sprintf("%s/blob/%s/%s", pr.GetHead().GetRepo().GetHTMLURL(), head, s.File)
-		if s.Line > 0 {
-			u += fmt.Sprintf("#L%d", s.Line)
-		}
-		return u
+		return githubapp.BlobURL(pr.GetHead().GetRepo().GetHTMLURL(), head, s.File, s.Line)
 	}
 	comment := p.planComment(head)
 	plans := map[string]*plan.Plan{}
