@@ -39,6 +39,7 @@ type Options struct {
 	Kubeconfig        string
 	Workers           int
 	QueueSize         int
+	MaxCommentPages   int
 	MaxBody           int64
 	LogFormat         string
 	ShutdownTimeout   time.Duration
@@ -69,6 +70,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", githubapp.DefaultMaxCommentPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
@@ -117,6 +119,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Workers < 1 || o.QueueSize < 1 {
 		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	}
+	if o.MaxCommentPages < 1 {
+		errs = append(errs, fmt.Errorf("--max-comment-pages %d: want at least 1", o.MaxCommentPages))
 	}
 	if err := o.AutomationOptions.validate(); err != nil {
 		errs = append(errs, err)
@@ -184,7 +189,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, Log: o.log}
 	var srv *bot.Server
 	auto, err := o.newAutomator(app, metrics, func(j bot.Job) error { return srv.Push(j) })
 	if err != nil {

@@ -96,6 +96,16 @@ func TestMarkdownNeutralisesUntrustedText(t *testing.T) {
 			c.Sections = append(c.Sections, targetSection(target, untrustedPlan(), nil, true, link))
 			return c.Pages(3000)
 		}},
+		{"the bot's comment cut at its last page", func() []string {
+			c := p.planComment(testHead)
+			c.MaxPages = 2
+			c.Sections = append(c.Sections, targetSection(target, untrustedPlan(), nil, true, link), targetSection(target, untrustedPlan(), nil, true, link))
+			pages := c.Pages(3000)
+			if !strings.Contains(pages[len(pages)-1], "left out here") {
+				t.Errorf("the comment is not cut:\n%s", pages[len(pages)-1])
+			}
+			return pages
+		}},
 		{"the Action's comment", func() []string {
 			o := cmdutil.CommentOptions{Name: untrusted}
 			c := o.PlanComment(untrustedPlan(), untrusted)

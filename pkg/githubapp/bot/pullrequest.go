@@ -46,7 +46,10 @@ type Planner struct {
 	// BotLogin is the login the App comments as ("<slug>[bot]"); "" means asking
 	// GitHub for the App's slug on first use.
 	BotLogin string
-	Log      *slog.Logger
+	// MaxCommentPages bounds the comments a plan takes (githubapp.PlanComment.MaxPages;
+	// 0 means githubapp.DefaultMaxCommentPages).
+	MaxCommentPages int
+	Log             *slog.Logger
 
 	loginMu sync.Mutex
 }
@@ -147,6 +150,7 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 		log.Info("the pull request moved on during the plan; leaving the comment to the newer head", "planned", head, "now", cur.GetHead().GetSHA())
 		return nil
 	}
+	comment.MaxPages = p.MaxCommentPages
 	if !comment.Silent {
 		login, err := p.login(ctx)
 		if err != nil {
