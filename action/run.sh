@@ -105,6 +105,7 @@ if [ "$cmd" = plan ] && [ "${GITOPS_INPUT_COMMENT:-true}" = true ]; then
 	pull_request | pull_request_target)
 		args+=(--github-comment --github-comment-author "${GITOPS_INPUT_COMMENT_AUTHOR:-github-actions[bot]}")
 		if [ -n "$name" ]; then args+=(--github-comment-name "$name"); fi
+		if [ -n "${GITOPS_INPUT_COMMENT_MAX_PAGES:-}" ]; then args+=(--github-comment-max-pages "$GITOPS_INPUT_COMMENT_MAX_PAGES"); fi
 		;;
 	*) echo "not a pull_request event: no plan comment" ;;
 	esac

@@ -47,6 +47,7 @@ type Options struct {
 	ClusterAccess   string
 	Workers         int
 	QueueSize       int
+	MaxCommentPages int
 	MaxBody         int64
 	MaxHeaderBytes  int
 	LogFormat       string
@@ -80,6 +81,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterAccess, "cluster-access", "", "YAML file granting each kubeconfig context to repositories (owner/name globs, owners) and namespaces; a context it does not name is granted to nobody, and without it every plan is offline")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", githubapp.DefaultMaxCommentPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
@@ -132,6 +134,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Workers < 1 || o.QueueSize < 1 {
 		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	}
+	if o.MaxCommentPages < 1 {
+		errs = append(errs, fmt.Errorf("--max-comment-pages %d: want at least 1", o.MaxCommentPages))
 	}
 	if err := o.AutomationOptions.validate(); err != nil {
 		errs = append(errs, err)
@@ -223,7 +228,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, Log: o.log}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {

@@ -14,6 +14,12 @@ const CommentLimit = plan.GitHubCommentLimit
 // markerReserve is what a page leaves for the hidden marker of a sticky comment.
 const markerReserve = 256
 
+// DefaultMaxCommentPages is how many comments a plan comment takes at most (the main
+// one and its continuations), for the bot (--max-comment-pages) and the plugin
+// (--github-comment-max-pages) alike: a pull request can grow its plan at will, and
+// every page is rewritten on every push.
+const DefaultMaxCommentPages = 10
+
 // PlanSection is one target's plan in a pull request comment.
 type PlanSection struct {
 	// Name is the target's name; it heads the section.
@@ -34,6 +40,12 @@ type PlanComment struct {
 	Footer string
 	// Silent is set when the repository asks for the commit status only, no comment.
 	Silent bool
+	// MaxPages bounds the number of pages (DefaultMaxCommentPages when 0).
+	MaxPages int
+	// FullPlan says, in Markdown, where the whole plan is when the pages cannot hold
+	// it (e.g. "The whole plan is in the job summary of …"); "" says to run the plan
+	// locally.
+	FullPlan string
 }
 
 // Groups of atoms that are not lists.
@@ -55,19 +67,25 @@ type atom struct {
 // each valid Markdown on its own: nothing is split inside a code block, a table or a
 // <details> block. The first page holds the title, the summaries and, as far as they
 // fit, every target's counts and list of objects; diffs follow in the room left and
-// on continuation pages. Nothing is left out, except that a diff too large for a page
-// of its own is shown truncated with a note saying so. The first page says how many
-// pages follow.
+// on continuation pages. A diff too large for a page of its own is shown truncated
+// with a note saying so. There are at most MaxPages pages: what does not fit in them
+// is left out, diffs first (every target's objects come before any diff), and the
+// last page says what was left out and where the whole plan is. The first page says
+// how many pages follow.
 func (c PlanComment) Pages(limit int) []string {
 	if limit <= 0 {
 		limit = CommentLimit
 	}
 	limit -= markerReserve
+	maxPages := c.MaxPages
+	if maxPages <= 0 {
+		maxPages = DefaultMaxCommentPages
+	}
 	atoms := c.atoms()
 
 	// The first page holds its header, the note on how many pages follow and the
 	// footer; the others a header whose size is bounded: reserve the largest.
-	first := limit - len(c.pageHeader(1, 1)) - len(moreNote(999)) - len(c.Footer)
+	first := limit - len(c.pageHeader(1, 1)) - len(moreNote(999, true)) - len(c.Footer)
 	rest := limit - len(c.pageHeader(999, 999))
 	budget := func(page int) int {
 		if page == 0 {
@@ -76,6 +94,40 @@ func (c PlanComment) Pages(limit int) []string {
 		return max(rest, 1024)
 	}
 
+	bodies, placed := c.layout(atoms, budget, 0)
+	cut := len(bodies) > maxPages
+	if cut {
+		// Again, leaving room on the last page for the note on what is left out.
+		reserve := len(c.cutNote(maxPages, leftOut{diffs: len(atoms), objects: len(atoms), problems: len(atoms), targets: len(atoms)}))
+		bodies, placed = c.layout(atoms, func(page int) int {
+			if page == maxPages-1 {
+				return budget(page) - reserve
+			}
+			return budget(page)
+		}, maxPages)
+		bodies[len(bodies)-1] += c.cutNote(maxPages, leftOutOf(atoms[placed:]))
+	}
+
+	pages := make([]string, len(bodies))
+	for i, body := range bodies {
+		var p strings.Builder
+		p.WriteString(c.pageHeader(i+1, len(bodies)))
+		if i == 0 && len(bodies) > 1 {
+			p.WriteString(moreNote(len(bodies)-1, cut))
+		}
+		p.WriteString(body)
+		if i == 0 {
+			p.WriteString(c.Footer)
+		}
+		pages[i] = p.String()
+	}
+	return pages
+}
+
+// layout fills pages with atoms, each page within budget(page) bytes, and returns
+// the pages' bodies and how many atoms they hold. With maxPages over 0, it stops when
+// that many pages are full.
+func (c PlanComment) layout(atoms []atom, budget func(page int) int, maxPages int) ([]string, int) {
 	var bodies []string
 	var b strings.Builder
 	lastSection, lastGroup := -1, ""
@@ -84,7 +136,7 @@ func (c PlanComment) Pages(limit int) []string {
 		b.Reset()
 		lastSection, lastGroup = -1, ""
 	}
-	for _, a := range atoms {
+	for i, a := range atoms {
 		for {
 			lead := c.lead(a, lastSection, lastGroup)
 			text := a.text
@@ -98,27 +150,74 @@ func (c PlanComment) Pages(limit int) []string {
 				lastSection, lastGroup = a.section, a.group
 				break
 			}
+			if maxPages > 0 && len(bodies) == maxPages-1 {
+				flush()
+				return bodies, i
+			}
 			flush()
 		}
 	}
 	if b.Len() > 0 || len(bodies) == 0 {
 		flush()
 	}
+	return bodies, len(atoms)
+}
 
-	pages := make([]string, len(bodies))
-	for i, body := range bodies {
-		var p strings.Builder
-		p.WriteString(c.pageHeader(i+1, len(bodies)))
-		if i == 0 && len(bodies) > 1 {
-			p.WriteString(moreNote(len(bodies) - 1))
+// leftOut counts what the pages leave out.
+type leftOut struct{ diffs, objects, problems, targets int }
+
+func leftOutOf(atoms []atom) leftOut {
+	var n leftOut
+	for _, a := range atoms {
+		switch a.group {
+		case plan.MarkdownDiffsHeading:
+			n.diffs++
+		case plan.MarkdownChangesHeading:
+			n.objects++
+		case plan.MarkdownProblemsHeading:
+			n.problems++
+		case groupHead, groupError:
+			n.targets++
 		}
-		p.WriteString(body)
-		if i == 0 {
-			p.WriteString(c.Footer)
-		}
-		pages[i] = p.String()
 	}
-	return pages
+	return n
+}
+
+// cutNote ends the last page of a comment cut at maxPages pages: what is left out,
+// and where the whole plan is.
+func (c PlanComment) cutNote(maxPages int, n leftOut) string {
+	var parts []string
+	add := func(k int, one, many string) {
+		if k == 1 {
+			parts = append(parts, "1 "+one)
+		} else if k > 1 {
+			parts = append(parts, fmt.Sprintf("%d %s", k, many))
+		}
+	}
+	add(n.targets, "target's plan", "targets' plans")
+	add(n.problems, "problem", "problems")
+	add(n.objects, "object", "objects")
+	add(n.diffs, "diff", "diffs")
+	what := "nothing"
+	switch len(parts) {
+	case 0:
+	case 1:
+		what = parts[0]
+	default:
+		what = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n> **Note:** this plan needs more than %d comments, the most this pull request gets: %s left out here.", maxPages, what)
+	if n.targets == 0 && n.problems == 0 && n.objects == 0 {
+		b.WriteString(" Every object is listed above.")
+	}
+	if c.FullPlan != "" {
+		b.WriteString(" " + c.FullPlan)
+	} else {
+		b.WriteString(" Run `kubectl gitops plan` locally for the whole plan.")
+	}
+	b.WriteString("\n\n")
+	return b.String()
 }
 
 // atoms orders the comment: per target its head, problems and rows; then every
@@ -127,7 +226,7 @@ func (c PlanComment) atoms() []atom {
 	var out []atom
 	for i, s := range c.Sections {
 		if s.Error != "" {
-			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", mdInline(s.Name), mdInline(s.Error)), section: i, group: groupError})
+			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", plan.MarkdownText(s.Name), plan.MarkdownText(s.Error)), section: i, group: groupError})
 			continue
 		}
 		out = append(out, atom{text: s.Blocks.Head, section: i, group: groupHead})
@@ -162,7 +261,7 @@ func (c PlanComment) lead(a atom, lastSection int, lastGroup string) string {
 	if isList(lastGroup) {
 		b.WriteString("\n") // a blank line ends a list or a table
 	}
-	name := mdInline(c.Sections[a.section].Name)
+	name := plan.MarkdownText(c.Sections[a.section].Name)
 	switch a.group {
 	case groupHead, groupError: // they carry the target's heading
 	case plan.MarkdownDiffsHeading:
@@ -201,7 +300,7 @@ func (c PlanComment) pageHeader(i, n int) string {
 				sum = "**plan failed**"
 			}
 			if len(c.Sections) > 1 || s.Name != "" {
-				fmt.Fprintf(&b, "- %s: %s\n", mdInline(s.Name), sum)
+				fmt.Fprintf(&b, "- %s: %s\n", plan.MarkdownText(s.Name), sum)
 			} else {
 				fmt.Fprintf(&b, "%s\n", sum)
 			}
@@ -214,11 +313,15 @@ func (c PlanComment) pageHeader(i, n int) string {
 }
 
 // moreNote tells the reader of the first page where the rest is.
-func moreNote(n int) string {
-	if n == 1 {
-		return "> **Note:** this plan is too long for one comment; it continues in the next comment.\n\n"
+func moreNote(n int, cut bool) string {
+	where := "in the next comment"
+	if n > 1 {
+		where = fmt.Sprintf("in the next %d comments", n)
 	}
-	return fmt.Sprintf("> **Note:** this plan is too long for one comment; it continues in the next %d comments.\n\n", n)
+	if cut {
+		where += ", cut short: the last one says what is left out"
+	}
+	return "> **Note:** this plan is too long for one comment; it continues " + where + ".\n\n"
 }
 
 // shorten makes an atom too large for an empty page fit in room bytes: a diff shows
@@ -243,10 +346,3 @@ func shorten(a atom, room int) string {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
-
-// mdInline escapes s for inline Markdown on one line.
-func mdInline(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-		`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`).Replace(s)
-}

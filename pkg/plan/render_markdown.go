@@ -414,7 +414,7 @@ func sourceLine(p *Plan) string {
 func markdownDetails(ch Change) string {
 	var parts []string
 	for _, ic := range ch.ImageChanges() {
-		parts = append(parts, "image "+mdCode(ic.From)+" → "+mdCode(ic.To))
+		parts = append(parts, "image "+mdCell(mdCode(ic.From))+" → "+mdCell(mdCode(ic.To)))
 	}
 	if r := reasonOf(ch); r != "" {
 		parts = append(parts, mdText(r))
@@ -433,25 +433,11 @@ func markdownDetails(ch Change) string {
 	return strings.Join(parts, "; ")
 }
 
-// mdEscaper backslash-escapes the characters that could start Markdown or HTML
-// inline syntax, and the table cell separator.
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `\<`, `>`, `\>`, `|`, `\|`, `~`, `\~`, `#`, `\#`,
-)
+// mdText is s as literal inline Markdown text on one line (see MarkdownText).
+func mdText(s string) string { return MarkdownText(s) }
 
-// mdText is s as literal inline Markdown text, on one line.
-func mdText(s string) string { return mdEscaper.Replace(oneLine(cleanText(s))) }
-
-// mdCode is s as an inline code span, on one line.
-func mdCode(s string) string {
-	s = oneLine(cleanText(s))
-	fence := strings.Repeat("`", longestRun(s, '`')+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return fence + s + fence
-}
+// mdCode is s as an inline code span on one line (see MarkdownCode).
+func mdCode(s string) string { return MarkdownCode(s) }
 
 // mdSource is a file:line as inline code, linked when link gives it a URL.
 func mdSource(s manifest.Source, link func(manifest.Source) string) string {
@@ -463,17 +449,12 @@ func mdSource(s manifest.Source, link func(manifest.Source) string) string {
 	if u == "" {
 		return code
 	}
-	return "[" + code + "](" + mdURL(u) + ")"
-}
-
-// mdURL escapes the characters that would end a Markdown link destination.
-func mdURL(u string) string {
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(oneLine(cleanText(u)))
+	return MarkdownLink(code, u)
 }
 
 // mdCell escapes the table cell separator in s (GitHub requires it even inside code
 // spans).
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+func mdCell(s string) string { return MarkdownTableCell(s) }
 
 // prefixLengths returns the total length of the first i strings, for each i.
 func prefixLengths(items []string) []int {

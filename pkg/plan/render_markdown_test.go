@@ -125,7 +125,7 @@ func TestWriteMarkdownEscapes(t *testing.T) {
 		"## plan \\| \\<b\\>x\\</b\\>\n",
 		"| update | `ConfigMap shop/cfg` | ``odd\\|name`s.yaml:2`` |  |\n",
 		"| skip | `ConfigMap shop/other` |  | ignored \\| \\*really\\* \\<b\\>now\\</b\\> second line |\n",
-		"- bad \\[link\\](http://x) and \\`\\`\\`fence\\`\\`\\` \\| pipe \\# heading\n",
+		"- bad \\[link\\](http:\u200b//x) and \\`\\`\\`fence\\`\\`\\` \\| pipe \\# heading\n",
 		"````diff\n",
 	} {
 		if !strings.Contains(got, want) {

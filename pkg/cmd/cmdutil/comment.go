@@ -35,6 +35,11 @@ type CommentOptions struct {
 	Author string
 	// PR is the pull request number (default: from $GITHUB_EVENT_PATH).
 	PR int
+	// MaxPages bounds the comments the plan takes (the main one and continuations).
+	MaxPages int
+	// FullPlan says in Markdown where the whole plan is when the comments cannot
+	// hold it (ReportOptions.FullPlan); "" says to run the plan locally.
+	FullPlan string
 
 	sticky      *githubapp.StickyComment
 	owner, repo string
@@ -48,6 +53,7 @@ func (o *CommentOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Name, "github-comment-name", "", "name of the plan on the pull request, for several plans (e.g. one per cluster): each name has its own comment")
 	fs.StringVar(&o.Author, "github-comment-author", DefaultCommentAuthor, "login of the token's account: only its comments are edited")
 	fs.IntVar(&o.PR, "github-pr", 0, "pull request number for the comment (default: from $GITHUB_EVENT_PATH)")
+	fs.IntVar(&o.MaxPages, "github-comment-max-pages", githubapp.DefaultMaxCommentPages, "most comments the plan takes (the main one and its continuations); the last one says what is left out and where the whole plan is")
 }
 
 // Validate checks the flags.
@@ -57,6 +63,9 @@ func (o *CommentOptions) Validate() error {
 	}
 	if o.PR < 0 {
 		return fmt.Errorf("--github-pr %d: want a pull request number", o.PR)
+	}
+	if o.MaxPages < 1 {
+		return fmt.Errorf("--github-comment-max-pages %d: want at least 1", o.MaxPages)
 	}
 	return nil
 }
@@ -108,6 +117,15 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	if o.sticky == nil {
 		return nil
 	}
+	c := o.PlanComment(p, title)
+	if _, err := o.sticky.Sync(ctx, o.head, c.Pages(0)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// PlanComment is the comment Post writes for p.
+func (o *CommentOptions) PlanComment(p *plan.Plan, title string) githubapp.PlanComment {
 	if o.Name != "" {
 		title = o.Name + ": " + title
 	}
@@ -119,13 +137,12 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	}
 	c := githubapp.PlanComment{
 		Title:    githubapp.PlanTitle(o.head),
+		MaxPages: o.MaxPages,
+		FullPlan: o.FullPlan,
 		Sections: []githubapp.PlanSection{{Name: o.Name, Blocks: p.MarkdownBlocks(plan.MarkdownOptions{Title: title, SourceURL: link})}},
 	}
 	if o.runURL != "" {
 		c.Footer = fmt.Sprintf("\n_Planned by [this workflow run](%s)._\n", o.runURL)
 	}
-	if _, err := o.sticky.Sync(ctx, o.head, c.Pages(0)); err != nil {
-		return err
-	}
-	return nil
+	return c
 }

@@ -71,9 +71,5 @@ func BlobURL(owner, repo, sha, file string, line int) string {
 	if server == "" {
 		server = "https://github.com"
 	}
-	u := fmt.Sprintf("%s/%s/%s/blob/%s/%s", server, owner, repo, sha, file)
-	if line > 0 {
-		u += fmt.Sprintf("#L%d", line)
-	}
-	return u
+	return githubapp.BlobURL(server+"/"+owner+"/"+repo, sha, file, line)
 }

@@ -40,6 +40,27 @@ func (o *ReportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.GitHubOutput, "github-output", "", "append the counts, changed and the files' paths as step outputs to this file (e.g. $GITHUB_OUTPUT)")
 }
 
+// FullPlan says in Markdown where these reports hold the whole plan, for a comment
+// that cannot (runURL links to the job summary when known); "" when they do not.
+func (o *ReportOptions) FullPlan(runURL string) string {
+	var where []string
+	if o.SummaryFile != "" {
+		if runURL != "" {
+			where = append(where, "the job summary of "+plan.MarkdownLink("this workflow run", runURL))
+		} else {
+			where = append(where, "the job summary")
+		}
+	}
+	if o.OutputDir != "" {
+		where = append(where, plan.MarkdownCode(PlanMarkdownFile)+" and "+plan.MarkdownCode(PlanJSONFile)+" of "+plan.MarkdownCode("--output-dir")+
+			" (the Action's "+plan.MarkdownCode("plan-markdown")+" and "+plan.MarkdownCode("plan-json")+" outputs)")
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	return "The whole plan is in " + strings.Join(where, ", and in ") + "."
+}
+
 // Write writes p where the flags say; title heads the Markdown.
 func (o *ReportOptions) Write(p *plan.Plan, title string) error {
 	var errs []error

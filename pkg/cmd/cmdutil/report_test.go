@@ -95,11 +95,12 @@ func TestCommentOptionsValidate(t *testing.T) {
 		o    CommentOptions
 		want bool
 	}{
-		{CommentOptions{}, true},
-		{CommentOptions{Name: "prod-eu.1"}, true},
-		{CommentOptions{Name: "prod eu"}, false},
-		{CommentOptions{Name: "x/y"}, false},
-		{CommentOptions{PR: -1}, false},
+		{CommentOptions{MaxPages: 10}, true},
+		{CommentOptions{Name: "prod-eu.1", MaxPages: 10}, true},
+		{CommentOptions{Name: "prod eu", MaxPages: 10}, false},
+		{CommentOptions{Name: "x/y", MaxPages: 10}, false},
+		{CommentOptions{PR: -1, MaxPages: 10}, false},
+		{CommentOptions{MaxPages: 0}, false},
 	} {
 		if err := tt.o.Validate(); (err == nil) != tt.want {
 			t.Errorf("%+v: %v", tt.o, err)

@@ -132,6 +132,7 @@ func (o *Options) complete(revision string) error {
 	if err := o.Status.Complete(revision, o.Log); err != nil {
 		return err
 	}
+	o.Comment.FullPlan = o.Report.FullPlan(o.Status.RunURL())
 	return o.Comment.Complete(&o.Status.GitHubOptions, revision, o.Log)
 }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
 // Markers of the bump pull request's body: the problems section is rewritten on its
@@ -18,26 +20,28 @@ const (
 // on the branch, so the body stays the same when the branch is rebased), the policy
 // that chose the tag and its minimum release age; then the problems.
 func bumpBody(g *bumpGroup, htmlURL, defaultBranch string) string {
+	code := plan.MarkdownCode
+	cell := func(s string) string { return plan.MarkdownTableCell(plan.MarkdownCode(s)) }
 	var b strings.Builder
 	b.WriteString(bumpBodyMarker + "\n")
 	fmt.Fprintf(&b, "Updates %s to the newest tags their policies allow.\n\n", plural(len(g.repos), "image", "images"))
 	b.WriteString("| Image | From | To | Where | Policy |\n| --- | --- | --- | --- | --- |\n")
 	for _, u := range g.updates {
-		where := fmt.Sprintf("[`%s:%d`](%s/blob/%s/%s#L%d)", u.File, u.Line, htmlURL, g.branch, u.File, u.Line)
+		where := plan.MarkdownLink(cell(fmt.Sprintf("%s:%d", u.File, u.Line)), githubapp.BlobURL(htmlURL, g.branch, u.File, u.Line))
 		if u.Object != nil {
-			where += " " + u.Object.String()
+			where += " " + plan.MarkdownText(u.Object.String())
 		}
 		if u.Container != "" {
-			where += ", container " + u.Container
+			where += ", container " + plan.MarkdownText(u.Container)
 		}
-		policy := "`" + u.Policy + "`"
+		policy := cell(u.Policy)
 		if r := g.result(u); r != nil && r.MinAge() > 0 {
 			policy += fmt.Sprintf(", minimum release age %s honoured", r.MinAge())
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | `%s` | %s | %s |\n", u.Repository, orDash(u.FromTag), u.ToTag, where, policy)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(u.Repository), cell(orDash(u.FromTag)), cell(u.ToTag), where, policy)
 	}
-	fmt.Fprintf(&b, "\nBranch `%s` is one commit on top of `%s`. The bot makes it again from `%s` when a newer tag appears or `%s` moves, and closes this pull request when `%s` no longer needs it: commits pushed to the branch are lost.\n",
-		g.branch, defaultBranch, defaultBranch, defaultBranch, defaultBranch)
+	fmt.Fprintf(&b, "\nBranch %s is one commit on top of %s. The bot makes it again from %s when a newer tag appears or %s moves, and closes this pull request when %s no longer needs it: commits pushed to the branch are lost.\n",
+		code(g.branch), code(defaultBranch), code(defaultBranch), code(defaultBranch), code(defaultBranch))
 	b.WriteString(problemsSection(g.problems))
 	return b.String()
 }
@@ -55,14 +59,14 @@ func problemsSection(problems []images.Problem) string {
 		if p.Line > 0 {
 			where += fmt.Sprintf(":%d", p.Line)
 		}
-		line := "- `" + where + "`"
+		line := "- " + plan.MarkdownCode(where)
 		if p.Object != "" {
-			line += " " + p.Object
+			line += " " + plan.MarkdownText(p.Object)
 		}
 		if p.Image != "" {
-			line += " (`" + p.Image + "`)"
+			line += " (" + plan.MarkdownCode(p.Image) + ")"
 		}
-		b.WriteString(line + ": " + oneLine(p.Message) + "\n")
+		b.WriteString(line + ": " + plan.MarkdownText(p.Message) + "\n")
 	}
 	return b.String()
 }
@@ -77,14 +81,16 @@ func withProblems(body string, problems []images.Problem) string {
 
 // closeComment says why a bump pull request is closed.
 func closeComment(g *bumpGroup, defaultBranch string) string {
+	code := plan.MarkdownCode
 	var b strings.Builder
-	fmt.Fprintf(&b, "`%s` no longer needs this bump, so the bot closes it and deletes branch `%s`:\n\n", defaultBranch, g.branch)
+	fmt.Fprintf(&b, "%s no longer needs this bump, so the bot closes it and deletes branch %s:\n\n", code(defaultBranch), code(g.branch))
 	for _, r := range g.results {
+		where := code(fmt.Sprintf("%s:%d", r.File, r.Line))
 		switch r.Status {
 		case images.StatusUpToDate:
-			fmt.Fprintf(&b, "- `%s:%d`: `%s` already has `%s`, the newest tag its policy allows\n", r.File, r.Line, defaultBranch, r.Value)
+			fmt.Fprintf(&b, "- %s: %s already has %s, the newest tag its policy allows\n", where, code(defaultBranch), code(r.Value))
 		default:
-			fmt.Fprintf(&b, "- `%s:%d`: `%s` is %s\n", r.File, r.Line, r.Value, r.Status)
+			fmt.Fprintf(&b, "- %s: %s is %s\n", where, code(r.Value), plan.MarkdownText(string(r.Status)))
 		}
 	}
 	return b.String()
@@ -92,7 +98,8 @@ func closeComment(g *bumpGroup, defaultBranch string) string {
 
 // supersededComment says why a bump pull request of no current branch is closed.
 func supersededComment(branch, defaultBranch string) string {
-	return fmt.Sprintf("Superseded: no automated image of `%s` is bumped on branch `%s` any more (the image was removed, or `.gitops.yaml` groups it with others now), so the bot closes this pull request and deletes the branch.\n", defaultBranch, branch)
+	return fmt.Sprintf("Superseded: no automated image of %s is bumped on branch %s any more (the image was removed, or `.gitops.yaml` groups it with others now), so the bot closes this pull request and deletes the branch.\n",
+		plan.MarkdownCode(defaultBranch), plan.MarkdownCode(branch))
 }
 
 func plural(n int, one, many string) string {
@@ -108,5 +115,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

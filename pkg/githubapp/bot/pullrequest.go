@@ -50,7 +50,10 @@ type Planner struct {
 	// BotLogin is the login the App comments as ("<slug>[bot]"); "" means asking
 	// GitHub for the App's slug on first use.
 	BotLogin string
-	Log      *slog.Logger
+	// MaxCommentPages bounds the comments a plan takes (githubapp.PlanComment.MaxPages;
+	// 0 means githubapp.DefaultMaxCommentPages).
+	MaxCommentPages int
+	Log             *slog.Logger
 
 	loginMu sync.Mutex
 }
@@ -151,6 +154,7 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 		log.Info("the pull request moved on during the plan; leaving the comment to the newer head", "planned", head, "now", cur.GetHead().GetSHA())
 		return nil
 	}
+	comment.MaxPages = p.MaxCommentPages
 	if !comment.Silent {
 		login, err := p.login(ctx)
 		if err != nil {
@@ -242,13 +246,9 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	}()
 
 	link := func(s manifest.Source) string {
-		u := fmt.Sprintf("%s/blob/%s/%s", pr.GetHead().GetRepo().GetHTMLURL(), head, s.File)
-		if s.Line > 0 {
-			u += fmt.Sprintf("#L%d", s.Line)
-		}
-		return u
+		return githubapp.BlobURL(pr.GetHead().GetRepo().GetHTMLURL(), head, s.File, s.Line)
 	}
-	comment := &githubapp.PlanComment{Title: title, Footer: "\n_Comment `/gitops plan` to plan again._\n"}
+	comment := p.planComment(head)
 	plans := map[string]*plan.Plan{}
 	failed := false
 	for _, t := range cfg.Targets {
@@ -264,28 +264,40 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 			if !live {
 				pl.Source += fmt.Sprintf(" (offline: against %s at %s)", pr.GetBase().GetRef(), short(pr.GetBase().GetSHA()))
 			}
-		}
-		sec := githubapp.PlanSection{Name: t.Name}
-		if err != nil {
-			sec.Error = err.Error()
-			failed = true
-		} else {
-			mode := "offline: the base branch's render against this pull request's"
-			if !live && access.Reason != "" {
-				mode = "offline: " + access.Reason + "; the base branch's render against this pull request's"
-			}
-			if live {
-				mode = "live: dry-run against cluster " + t.Cluster
-			}
 			plans[t.Name] = pl
-			sec.Blocks = pl.MarkdownBlocks(plan.MarkdownOptions{Title: fmt.Sprintf("%s (%s)", t.Name, mode), SourceURL: link})
 			failed = failed || len(pl.Problems) > 0
+		} else {
+			failed = true
 		}
-		comment.Sections = append(comment.Sections, sec)
+		comment.Sections = append(comment.Sections, targetSection(t, pl, err, live, access.Reason, link))
 	}
 	comment.Silent = cfg.Comments.Disabled
 	p.notify(ctx, cfg, comment, plans, failed, pr, log)
 	return comment, failed, nil
+}
+
+// planComment is the plan comment for head, before its sections.
+func (p *Planner) planComment(head string) *githubapp.PlanComment {
+	return &githubapp.PlanComment{Title: githubapp.PlanTitle(head), Footer: "\n_Comment `/gitops plan` to plan again._\n"}
+}
+
+// targetSection is target t's part of the plan comment: its plan pl, or the error
+// that stopped it.
+func targetSection(t githubapp.Target, pl *plan.Plan, err error, live bool, offlineReason string, link func(manifest.Source) string) githubapp.PlanSection {
+	sec := githubapp.PlanSection{Name: t.Name}
+	if err != nil {
+		sec.Error = err.Error()
+		return sec
+	}
+	mode := "offline: the base branch's render against this pull request's"
+	if !live && offlineReason != "" {
+		mode = "offline: " + offlineReason + "; the base branch's render against this pull request's"
+	}
+	if live {
+		mode = "live: dry-run against cluster " + t.Cluster
+	}
+	sec.Blocks = pl.MarkdownBlocks(plan.MarkdownOptions{Title: fmt.Sprintf("%s (%s)", t.Name, mode), SourceURL: link})
+	return sec
 }
 
 // notify sends each target's plan to the destinations the repository names.
