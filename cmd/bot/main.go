@@ -56,6 +56,13 @@ type Options struct {
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
 	registrySecret            []byte
+
+	// QueuePerInstallation bounds one installation's jobs waiting.
+	QueuePerInstallation int
+	// JobTimeout is every job's deadline.
+	JobTimeout time.Duration
+	// MaxCloneBytes bounds what one clone fetches and checks out (0: no bound).
+	MaxCloneBytes int64
 }
 
 // AddFlags registers the flags.
@@ -68,7 +75,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.RegistryWebhookSecretFile, "registry-webhook-secret-file", "", "file holding the shared secret registries send to POST /hooks/registry (Authorization: Bearer SECRET, or ?token=SECRET for Docker Hub and Quay); without it that path answers 404")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
-	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.QueueSize, "queue-size", bot.DefaultQueueSize, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.QueuePerInstallation, "queue-per-installation", bot.DefaultQueuePerInstallation, "jobs of one installation waiting at most (workers take jobs round-robin across installations); beyond it that installation's webhooks answer 503 while the others' still get in")
+	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one job (a pull request's plan, a repository's image bump) may run; a plan that takes longer is stopped and its pull request told so")
+	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may fetch, and check out, at most (a pull request's head or base, a default branch to bump); a larger repository fails with an error naming it; 0: no bound")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
@@ -115,8 +125,14 @@ func (o *Options) Validate() error {
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", o.LogFormat))
 	}
-	if o.Workers < 1 || o.QueueSize < 1 {
-		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	if o.Workers < 1 || o.QueueSize < 1 || o.QueuePerInstallation < 1 {
+		errs = append(errs, errors.New("--workers, --queue-size and --queue-per-installation must be at least 1"))
+	}
+	if o.JobTimeout <= 0 {
+		errs = append(errs, errors.New("--job-timeout must be positive"))
+	}
+	if o.MaxCloneBytes < 0 {
+		errs = append(errs, errors.New("--max-clone-bytes must not be negative (0: no bound)"))
 	}
 	if err := o.AutomationOptions.validate(); err != nil {
 		errs = append(errs, err)
@@ -184,7 +200,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Notify: o.sinks, MaxCloneBytes: o.MaxCloneBytes, Log: o.log}
 	var srv *bot.Server
 	auto, err := o.newAutomator(app, metrics, func(j bot.Job) error { return srv.Push(j) })
 	if err != nil {
@@ -192,6 +208,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	cfg := bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
 		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
 		RegistryWebhookSecret: o.registrySecret,
 	}
@@ -251,7 +268,7 @@ func (o *Options) Run(ctx context.Context) error {
 // newBumper is the image-bump side of the bot (bot.ImageAutomation), for the
 // triggers: registry events, package events, the periodic scan.
 func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.Bumper {
-	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
+	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.
