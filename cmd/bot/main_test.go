@@ -53,6 +53,9 @@ func TestValidate(t *testing.T) {
 		{"registry secret from the environment", nil, map[string]string{"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, []string{"--registry-webhook-secret-file: open"}},
 		{"negative automation interval", nil, map[string]string{"GITOPS_BOT_AUTOMATION_INTERVAL": "-5m"}, []string{"--automation-interval must not be negative"}},
 		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
+		{"no share of the queue", []string{"--queue-per-installation", "0"}, nil, []string{"--queue-per-installation must be at least 1"}},
+		{"no job time", nil, map[string]string{"GITOPS_BOT_JOB_TIMEOUT": "0s"}, []string{"--job-timeout must be positive"}},
+		{"negative clone bound", []string{"--max-clone-bytes=-1"}, nil, []string{"--max-clone-bytes must not be negative"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

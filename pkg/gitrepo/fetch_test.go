@@ -158,7 +158,7 @@ func TestOpenMaxBytes(t *testing.T) {
 		{name: "a branch within the limit", ref: func() string { return "main" }, wantDone: "tip\n"},
 		{name: "a commit with a blob over the limit", ref: func() string { return f.big }, wantErr: "its fetch exceeds the limit of 1 MiB"},
 		{name: "a branch with a blob over the limit", ref: func() string { return "big" }, wantErr: "its fetch exceeds the limit of 1 MiB"},
-		{name: "a small pack whose files inflate over the limit", ref: func() string { return f.bomb }, wantErr: "its files at " + f.bomb[:12] + " exceeds the limit of 1 MiB"},
+		{name: "a small pack whose files inflate over the limit", ref: func() string { return f.bomb }, wantErr: "its fetch with its files at " + f.bomb[:12] + " exceeds the limit of 1 MiB"},
 		{name: "an abbreviated commit: every branch is fetched, within the limit no more", ref: func() string { return f.middle[:10] }, wantErr: "its fetch exceeds the limit of 1 MiB"},
 	}
 	for _, tt := range tests {

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -48,8 +50,9 @@ func byteSize(n int64) string {
 // the disk.
 type cappedStorage struct {
 	*filesystem.Storage
-	max int64
-	url string
+	max  int64
+	url  string
+	used atomic.Int64 // bytes of pack written by the first fetch (the clone's)
 }
 
 func (s *cappedStorage) PackfileWriter() (io.WriteCloser, error) {
@@ -57,11 +60,20 @@ func (s *cappedStorage) PackfileWriter() (io.WriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cappedWriter{WriteCloser: w, left: s.max, err: &tooLargeError{url: s.url, what: "its fetch", limit: s.max}}, nil
+	return &cappedWriter{WriteCloser: w, s: s, left: s.max, err: &tooLargeError{url: s.url, what: "its fetch", limit: s.max}}, nil
+}
+
+// packBytes is what the clone's fetch wrote (0 without a bound).
+func packBytes(st storage.Storer) int64 {
+	if s, ok := st.(*cappedStorage); ok {
+		return s.used.Load()
+	}
+	return 0
 }
 
 type cappedWriter struct {
 	io.WriteCloser
+	s    *cappedStorage
 	left int64
 	err  error
 }
@@ -72,6 +84,7 @@ func (w *cappedWriter) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.left -= int64(len(p))
+	w.s.used.Add(int64(len(p)))
 	return w.WriteCloser.Write(p)
 }
 
@@ -84,13 +97,14 @@ func (w *cappedWriter) Close() error {
 	return err
 }
 
-// checkTreeSize fails when the files of commit c take more than max bytes, before
-// they are checked out: a pack within the limit may hold a blob that inflates to far
-// more (a file of zeros compresses a thousandfold).
+// checkTreeSize fails when the files of commit c, with the pack fetched, take more
+// than max bytes, before they are checked out: a pack within the limit may hold a
+// blob that inflates to far more (a file of zeros compresses a thousandfold).
 func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string) error {
 	if max <= 0 {
 		return nil
 	}
+	total := packBytes(repo.Storer)
 	commit, err := repo.CommitObject(c)
 	if err != nil {
 		return fmt.Errorf("read commit %s of %s: %w", c, url, err)
@@ -101,7 +115,6 @@ func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string)
 	}
 	w := object.NewTreeWalker(tree, true, nil)
 	defer w.Close()
-	var total int64
 	for {
 		_, e, err := w.Next()
 		if errors.Is(err, io.EOF) {
@@ -118,7 +131,7 @@ func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string)
 			return fmt.Errorf("read %s at %s in %s: %w", e.Name, c, url, err)
 		}
 		if total += obj.Size(); total > max {
-			return &tooLargeError{url: url, what: "its files at " + c.String()[:12], limit: max}
+			return &tooLargeError{url: url, what: "its fetch with its files at " + c.String()[:12], limit: max}
 		}
 	}
 }
