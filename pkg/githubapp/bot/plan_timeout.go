@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/go-github/v60/github"
+
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 )
 
@@ -57,11 +59,17 @@ func (p *Planner) reportTimeout(ctx context.Context, j prJob, limit time.Duratio
 	head := pr.GetHead().GetSHA()
 	desc, text := timeoutMessage(limit)
 	log.Warn("the plan ran out of time", "head", head, "limit", limit)
+	// The comment first, the status last: the status says the pull request's plan
+	// is done, as Plan's does.
+	cerr := p.timeoutComment(ctx, gh, j, pr, head, text)
 	status := githubapp.NewStatusReporter(gh, githubapp.StatusTarget{Owner: j.owner, Repo: j.repo, SHA: head},
 		githubapp.PlanStatusContext, githubapp.WithStatusLogger(log))
-	if err := status.Error(ctx, desc); err != nil {
-		return err
-	}
+	return errors.Join(cerr, status.Error(ctx, desc))
+}
+
+// timeoutComment puts text in the sticky comment, unless the repository turned
+// comments off.
+func (p *Planner) timeoutComment(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, head, text string) error {
 	cfg, err := p.repoConfig(ctx, gh, j, pr.GetBase().GetRepo().GetDefaultBranch())
 	if err == nil && cfg.Comments.Disabled {
 		return nil
@@ -74,7 +82,7 @@ func (p *Planner) reportTimeout(ctx context.Context, j prJob, limit time.Duratio
 		Sections: []githubapp.PlanSection{{Name: "plan", Error: text}},
 		Footer:   "\n_Comment `/gitops plan` to plan again._\n"}
 	sticky := githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
-		githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(log))
+		githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(p.log().With("pr", j.key())))
 	_, err = sticky.Sync(ctx, head, comment.Pages(0))
 	return err
 }
