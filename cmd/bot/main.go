@@ -77,7 +77,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", bot.DefaultQueueSize, "jobs waiting at most; when full, webhooks answer 503")
 	fs.IntVar(&o.QueuePerInstallation, "queue-per-installation", bot.DefaultQueuePerInstallation, "jobs of one installation waiting at most (workers take jobs round-robin across installations); beyond it that installation's webhooks answer 503 while the others' still get in")
-	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one job (a pull request's plan, a repository's image bump) may run; a plan that takes longer is stopped and its pull request told so")
+	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
 	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
