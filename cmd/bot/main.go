@@ -67,6 +67,13 @@ type Options struct {
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
 	registrySecret            []byte
+
+	// QueuePerInstallation bounds one installation's jobs waiting.
+	QueuePerInstallation int
+	// JobTimeout is every job's deadline.
+	JobTimeout time.Duration
+	// MaxCloneBytes bounds what one clone fetches and checks out (0: no bound).
+	MaxCloneBytes int64
 }
 
 // AddFlags registers the flags.
@@ -80,7 +87,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig whose contexts are the clusters that repositories target (by name)")
 	fs.StringVar(&o.ClusterAccess, "cluster-access", "", "YAML file granting each kubeconfig context to repositories (owner/name globs, owners) and namespaces; a context it does not name is granted to nobody, and without it every plan is offline")
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
-	fs.IntVar(&o.QueueSize, "queue-size", 100, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.QueueSize, "queue-size", bot.DefaultQueueSize, "jobs waiting at most; when full, webhooks answer 503")
+	fs.IntVar(&o.QueuePerInstallation, "queue-per-installation", bot.DefaultQueuePerInstallation, "jobs of one installation waiting at most (workers take jobs round-robin across installations); beyond it that installation's webhooks answer 503 while the others' still get in")
+	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
+	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", githubapp.DefaultMaxCommentPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
@@ -132,8 +142,14 @@ func (o *Options) Validate() error {
 	if o.MaxBody < 1 || o.MaxHeaderBytes < 1 {
 		errs = append(errs, errors.New("--max-body and --max-header-bytes must be at least 1"))
 	}
-	if o.Workers < 1 || o.QueueSize < 1 {
-		errs = append(errs, errors.New("--workers and --queue-size must be at least 1"))
+	if o.Workers < 1 || o.QueueSize < 1 || o.QueuePerInstallation < 1 {
+		errs = append(errs, errors.New("--workers, --queue-size and --queue-per-installation must be at least 1"))
+	}
+	if o.JobTimeout <= 0 {
+		errs = append(errs, errors.New("--job-timeout must be positive"))
+	}
+	if o.MaxCloneBytes < 0 {
+		errs = append(errs, errors.New("--max-clone-bytes must not be negative (0: no bound)"))
 	}
 	if o.MaxCommentPages < 1 {
 		errs = append(errs, fmt.Errorf("--max-comment-pages %d: want at least 1", o.MaxCommentPages))
@@ -228,7 +244,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Log: o.log}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {
@@ -241,6 +257,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	cfg := bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
+		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
 		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
 		RegistryWebhookSecret: o.registrySecret,
 	}
@@ -300,7 +317,7 @@ func (o *Options) Run(ctx context.Context) error {
 // newBumper is the image-bump side of the bot (bot.ImageAutomation), for the
 // triggers: registry events, package events, the periodic scan.
 func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.Bumper {
-	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
+	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

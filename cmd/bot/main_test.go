@@ -61,6 +61,9 @@ func TestValidate(t *testing.T) {
 			[]string{`--cluster-access: ` + access + `:5: context "prod-us": not a context of the kubeconfig`, access + `:5: context "prod-us": namespaces are required`}},
 		{"cluster access file missing", []string{"--kubeconfig", kubeconfig, "--cluster-access", filepath.Join(dir, "nope")}, nil, []string{"--cluster-access: read cluster access: open"}},
 		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
+		{"no share of the queue", []string{"--queue-per-installation", "0"}, nil, []string{"--queue-per-installation must be at least 1"}},
+		{"no job time", nil, map[string]string{"GITOPS_BOT_JOB_TIMEOUT": "0s"}, []string{"--job-timeout must be positive"}},
+		{"negative clone bound", []string{"--max-clone-bytes=-1"}, nil, []string{"--max-clone-bytes must not be negative"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

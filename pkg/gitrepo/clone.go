@@ -6,11 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
@@ -51,42 +57,42 @@ func clone(ctx context.Context, src, ref string, o options) (*Repo, error) {
 		}
 	}()
 
-	co := &git.CloneOptions{URL: src, Auth: auth, RemoteName: git.DefaultRemoteName}
-	switch fol {
-	case followBranch, followTag:
-		co.ReferenceName = name
-		co.SingleBranch = true
-		co.Tags = git.NoTags
-	case followCommit:
-		co.NoCheckout = true
-		co.Tags = git.AllTags
-	}
+	st, wt := newStorage(dir, safe, o.maxBytes)
 	o.log.Info("cloning git repository", "url", safe, "ref", ref, "dir", dir)
-	repo, err := git.PlainCloneContext(ctx, dir, false, co)
+	var repo *git.Repository
+	if fol == followCommit {
+		repo, err = fetchCommit(ctx, st, wt, src, ref, refs, auth, o)
+	} else {
+		// One branch or tag, all its history (a bump branch is rebased on it and
+		// compared with it), no other refs; checked out below, once its size is known.
+		repo, err = git.CloneContext(ctx, st, wt, &git.CloneOptions{URL: src, Auth: auth, RemoteName: git.DefaultRemoteName,
+			ReferenceName: name, SingleBranch: true, Tags: git.NoTags, NoCheckout: true})
+	}
 	if err != nil {
-		return nil, red.err(fmt.Errorf("clone %s into %s: %w", safe, dir, err))
+		return nil, red.err(fmt.Errorf("clone %s into %s: %w", safe, dir, transportError(err, hasCreds(src, auth))))
 	}
 
 	r := &Repo{
-		repo:   repo,
-		dir:    dir,
-		ref:    ref,
-		url:    safe,
-		rawURL: src,
-		remote: git.DefaultRemoteName,
-		temp:   temp,
-		follow: fol,
-		name:   name,
-		auth:   auth,
-		red:    red,
-		log:    o.log,
+		repo:     repo,
+		dir:      dir,
+		ref:      ref,
+		url:      safe,
+		rawURL:   src,
+		remote:   git.DefaultRemoteName,
+		temp:     temp,
+		follow:   fol,
+		name:     name,
+		auth:     auth,
+		maxBytes: o.maxBytes,
+		red:      red,
+		log:      o.log,
 	}
 	if fol == followCommit {
 		if err := r.checkoutSha(ref); err != nil {
 			return nil, err
 		}
-	} else if r.rev, err = r.head(); err != nil {
-		return nil, fmt.Errorf("read HEAD of clone %s: %w", dir, err)
+	} else if err := r.checkoutHead(); err != nil {
+		return nil, err
 	}
 	ok = true
 	o.log.Debug("cloned git repository", "url", safe, "revision", r.rev.String())
@@ -159,6 +165,9 @@ func (r *Repo) checkoutSha(sha string) error {
 	if err != nil {
 		return &refNotFoundError{ref: sha, url: r.url}
 	}
+	if err := checkTreeSize(r.repo, c, r.maxBytes, r.url); err != nil {
+		return err
+	}
 	wt, err := r.repo.Worktree()
 	if err != nil {
 		return fmt.Errorf("open work tree %s: %w", r.dir, err)
@@ -168,6 +177,104 @@ func (r *Repo) checkoutSha(sha string) error {
 	}
 	r.rev = c
 	return nil
+}
+
+// checkoutHead checks out the commit HEAD of a new clone names (a branch stays
+// attached), once its files are known to fit WithMaxBytes.
+func (r *Repo) checkoutHead() error {
+	h, err := r.head()
+	if err != nil {
+		return fmt.Errorf("read HEAD of clone %s: %w", r.dir, err)
+	}
+	if err := checkTreeSize(r.repo, h, r.maxBytes, r.url); err != nil {
+		return err
+	}
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return fmt.Errorf("open work tree %s: %w", r.dir, err)
+	}
+	if err := wt.Reset(&git.ResetOptions{Commit: h, Mode: git.HardReset}); err != nil {
+		return fmt.Errorf("check out %s in %s: %w", h, r.dir, err)
+	}
+	r.rev = h
+	return nil
+}
+
+// fetchedRef is where fetchCommit puts the commit it fetched.
+const fetchedRef = "refs/gitops/fetched"
+
+// fetchCommit fetches commit sha alone, without its history (depth 1) and without
+// any other ref, when the remote allows: by the ref that names it (a fork's branch,
+// GitHub's refs/pull/N/head), or by its id (GitHub serves any commit it has so). A
+// remote that serves neither, and an abbreviated sha, get the fetch of every branch
+// and tag that finds any commit reachable from them (bounded by WithMaxBytes all
+// the same).
+func fetchCommit(ctx context.Context, st storage.Storer, wt billy.Filesystem, src, sha string, refs []*plumbing.Reference, auth transport.AuthMethod, o options) (*git.Repository, error) {
+	repo, err := git.Init(st, wt)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{src}}); err != nil {
+		return nil, fmt.Errorf("add remote: %w", err)
+	}
+	if len(sha) == 40 {
+		spec := config.RefSpec(strings.ToLower(sha) + ":" + fetchedRef)
+		if n, ok := refAt(refs, sha); ok {
+			spec = config.RefSpec("+" + n.String() + ":" + fetchedRef)
+		}
+		err := repo.FetchContext(ctx, &git.FetchOptions{RemoteName: git.DefaultRemoteName, RefSpecs: []config.RefSpec{spec},
+			Auth: auth, Depth: 1, Tags: git.NoTags})
+		if err == nil || errors.Is(err, git.NoErrAlreadyUpToDate) {
+			return repo, nil
+		}
+		if errors.Is(err, ErrTooLarge) || ctx.Err() != nil {
+			return nil, err
+		}
+		o.log.Debug("the remote did not serve the commit alone; fetching its branches and tags", "url", RedactURL(src), "commit", sha, "error", err)
+	}
+	err = repo.FetchContext(ctx, &git.FetchOptions{RemoteName: git.DefaultRemoteName, Auth: auth, Tags: git.AllTags,
+		RefSpecs: []config.RefSpec{config.RefSpec("+refs/heads/*:refs/remotes/" + git.DefaultRemoteName + "/*")}})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil, err
+	}
+	return repo, nil
+}
+
+// refAt is the advertised ref that names commit sha: a branch first, then any other
+// but a tag (refs/pull/N/head on GitHub), then a tag.
+func refAt(refs []*plumbing.Reference, sha string) (plumbing.ReferenceName, bool) {
+	rank := func(n plumbing.ReferenceName) int {
+		switch {
+		case n.IsBranch():
+			return 0
+		case n.IsTag():
+			return 2
+		}
+		return 1
+	}
+	var best plumbing.ReferenceName
+	for _, r := range refs {
+		n := r.Name()
+		if r.Type() != plumbing.HashReference || n == plumbing.HEAD || !strings.EqualFold(r.Hash().String(), sha) {
+			continue
+		}
+		if best == "" || rank(n) < rank(best) || rank(n) == rank(best) && n < best {
+			best = n
+		}
+	}
+	return best, best != ""
+}
+
+// newStorage is the storage and work tree of a clone into dir, as git.PlainInit
+// makes them, its fetches bounded by max bytes (0: no bound).
+func newStorage(dir, safeURL string, max int64) (storage.Storer, billy.Filesystem) {
+	wt := osfs.New(dir)
+	dot, _ := wt.Chroot(git.GitDirName)
+	fs := filesystem.NewStorage(dot, cache.NewObjectLRUDefault())
+	if max <= 0 {
+		return fs, wt
+	}
+	return &cappedStorage{Storage: fs, max: max, url: safeURL}, wt
 }
 
 // prepareDir returns the directory to clone into and how to undo its creation.

@@ -10,9 +10,10 @@ import (
 type Option func(*options)
 
 type options struct {
-	dir  string
-	auth transport.AuthMethod
-	log  *slog.Logger
+	dir      string
+	auth     transport.AuthMethod
+	log      *slog.Logger
+	maxBytes int64
 }
 
 func makeOptions(opts []Option) options {
@@ -39,3 +40,11 @@ func WithAuth(a transport.AuthMethod) Option { return func(o *options) { o.auth 
 
 // WithLogger sets the logger (default: discard). Logs never carry credentials.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithMaxBytes bounds a clone on disk: the bytes it fetches (the pack the remote
+// sends, over any transport) and the bytes of the files it checks out, together at
+// most n (0: no bound). The fetch is cut as soon as it passes n, and the files are
+// counted before they are written. Beyond it Open fails with an error wrapping ErrTooLarge that names the
+// repository and the limit, and removes what it fetched. Later fetches of the Repo
+// (Update, FetchBranches) are bounded alike, each on its own.
+func WithMaxBytes(n int64) Option { return func(o *options) { o.maxBytes = n } }

@@ -39,9 +39,10 @@ type Repo struct {
 	name   plumbing.ReferenceName // followed branch or tag
 	rev    plumbing.Hash
 
-	auth transport.AuthMethod
-	red  redactor
-	log  *slog.Logger
+	auth     transport.AuthMethod
+	red      redactor
+	log      *slog.Logger
+	maxBytes int64 // WithMaxBytes
 }
 
 // Dir returns the root of the work tree.

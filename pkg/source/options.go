@@ -22,6 +22,8 @@ type Options struct {
 	ManifestGeneration bool
 	// Auth is the git credentials for remotes; nil means gitrepo.AuthFromEnv().
 	Auth transport.AuthMethod
+	// MaxCloneBytes bounds a clone of a remote (gitrepo.WithMaxBytes; 0: no bound).
+	MaxCloneBytes int64
 	// Redactor, when set, learns the Secret values of the render while loading (see
 	// pkg/redact), so every text leaving the caller can be redacted with it.
 	Redactor *redact.Redactor
@@ -56,5 +58,5 @@ func (o *Options) gitOptions(opts ...gitrepo.Option) []gitrepo.Option {
 	if auth == nil {
 		auth = gitrepo.AuthFromEnv()
 	}
-	return append([]gitrepo.Option{gitrepo.WithAuth(auth)}, opts...)
+	return append([]gitrepo.Option{gitrepo.WithAuth(auth), gitrepo.WithMaxBytes(o.MaxCloneBytes)}, opts...)
 }

@@ -43,6 +43,9 @@ type Bumper struct {
 	Created images.CreatedLookup
 	Metrics *BumpMetrics
 	Log     *slog.Logger
+	// MaxCloneBytes bounds each clone of a default branch (--max-clone-bytes; 0: no
+	// bound).
+	MaxCloneBytes int64
 
 	identityMu sync.Mutex
 }
@@ -72,10 +75,10 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 		return nil, err
 	}
 	so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(),
-		Auth: &githttp.BasicAuth{Username: "x-access-token", Password: token}}
+		Auth: &githttp.BasicAuth{Username: "x-access-token", Password: token}, MaxCloneBytes: b.MaxCloneBytes}
 	src, err := so.Open(ctx, log.With("component", "git"))
 	if err != nil {
-		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), err)
+		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), cloneError(err))
 	}
 	w := &bumpWork{repo: repo, gh: gh, info: info, src: src, base: src.Revision, log: log.With("base", short(src.Revision))}
 	if w.scan, err = cmdimages.ScanSource(&cmdimages.SourceOptions{}, src); err != nil {

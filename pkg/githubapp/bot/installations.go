@@ -78,7 +78,7 @@ func (t *Installations) drop(id int64) {
 // memory, so they run in the job at once.
 func (t *Installations) Handlers() map[string]Handler {
 	job := func(ev githubapp.WebhookEvent, run func()) (Job, bool) {
-		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(context.Context) error { run(); return nil }}, true
+		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(context.Context) error { run(); return nil }}, true
 	}
 	return map[string]Handler{
 		"installation": func(ev githubapp.WebhookEvent) (Job, bool) {

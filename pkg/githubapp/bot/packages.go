@@ -35,7 +35,7 @@ func PackageHandlers(imagesPushed func(context.Context, []registryevent.Event) e
 			return Job{}, false
 		}
 		e := evs[0]
-		return Job{Key: "images-pushed:" + e.Repository + ":" + e.Tag, Kind: "package", Run: func(ctx context.Context) error {
+		return Job{Key: "images-pushed:" + e.Repository + ":" + e.Tag, Kind: "package", Installation: ev.Installation, Run: func(ctx context.Context) error {
 			if e.ID != "" && !seen.Reserve(e.ID) {
 				return nil
 			}

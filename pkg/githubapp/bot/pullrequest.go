@@ -54,6 +54,9 @@ type Planner struct {
 	// 0 means githubapp.DefaultMaxCommentPages).
 	MaxCommentPages int
 	Log             *slog.Logger
+	// MaxCloneBytes bounds each clone of a pull request's head and base
+	// (--max-clone-bytes; 0: no bound).
+	MaxCloneBytes int64
 
 	loginMu sync.Mutex
 }
@@ -117,7 +120,7 @@ func isPlanCommand(body string) bool {
 }
 
 func (p *Planner) job(j prJob) Job {
-	return Job{Key: j.key(), Kind: "pull_request", Run: func(ctx context.Context) error { return p.Plan(ctx, j) }}
+	return Job{Key: j.key(), Kind: "pull_request", Installation: j.inst, Run: func(ctx context.Context) error { return p.planOrReportTimeout(ctx, j) }}
 }
 
 // Plan plans one pull request at its current head. It is idempotent: a replay edits
@@ -219,10 +222,11 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	}
 	defer os.RemoveAll(work)
 	gitLog := log.With("component", "git")
+	// The head commit alone (depth 1), within --max-clone-bytes.
 	headRepo, err := gitrepo.Open(ctx, pr.GetHead().GetRepo().GetCloneURL(), head,
-		gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/head"), gitrepo.WithLogger(gitLog))
+		gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/head"), gitrepo.WithLogger(gitLog), gitrepo.WithMaxBytes(p.MaxCloneBytes))
 	if err != nil {
-		return nil, true, fmt.Errorf("clone the head of %s: %w", j.key(), err)
+		return nil, true, fmt.Errorf("clone the head of %s: %w", j.key(), cloneError(err))
 	}
 	defer headRepo.Close()
 	fork := !strings.EqualFold(pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName())
@@ -231,9 +235,9 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	baseDir := func() (string, error) {
 		if baseRepo == nil {
 			r, err := gitrepo.Open(ctx, pr.GetBase().GetRepo().GetCloneURL(), pr.GetBase().GetSHA(),
-				gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/base"), gitrepo.WithLogger(gitLog))
+				gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/base"), gitrepo.WithLogger(gitLog), gitrepo.WithMaxBytes(p.MaxCloneBytes))
 			if err != nil {
-				return "", fmt.Errorf("clone the base of %s: %w", j.key(), err)
+				return "", fmt.Errorf("clone the base of %s: %w", j.key(), cloneError(err))
 			}
 			baseRepo = r
 		}

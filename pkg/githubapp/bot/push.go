@@ -39,7 +39,7 @@ func chain(first, then Handler) Handler {
 		case !ok2:
 			return j1, ok1
 		}
-		return Job{Key: j1.Key, Kind: j1.Kind, Run: func(ctx context.Context) error {
+		return Job{Key: j1.Key, Kind: j1.Kind, Installation: j1.Installation, Run: func(ctx context.Context) error {
 			if err := j1.Run(ctx); err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ func (a *Automator) pushHandler(ev githubapp.WebhookEvent) (Job, bool) {
 	if !ok {
 		return Job{}, false
 	}
-	return Job{Key: r.FullName() + ":push", Kind: "push", Run: func(ctx context.Context) error {
+	return Job{Key: r.FullName() + ":push", Kind: "push", Installation: r.Installation, Run: func(ctx context.Context) error {
 		imgs, err := a.indexRepo(ctx, r)
 		a.cfg.Metrics.index(a.index)
 		if err != nil || !a.cfg.BumpOnPush || len(imgs) == 0 {
@@ -82,7 +82,7 @@ func (a *Automator) installationHandler(ev githubapp.WebhookEvent) (Job, bool) {
 	case "created", "unsuspend", "new_permissions_accepted":
 		return a.indexJob(ev, refs(id, e.Repositories)), true
 	case "deleted", "suspend":
-		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(context.Context) error {
+		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(context.Context) error {
 			a.index.RemoveInstallation(id)
 			a.cfg.Metrics.index(a.index)
 			return nil
@@ -111,7 +111,7 @@ func (a *Automator) installationReposHandler(ev githubapp.WebhookEvent) (Job, bo
 
 // indexJob reads the images of repos (added to the App) into the index.
 func (a *Automator) indexJob(ev githubapp.WebhookEvent, repos []RepoRef) Job {
-	return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(ctx context.Context) error {
+	return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(ctx context.Context) error {
 		a.indexRepos(ctx, repos)
 		return nil
 	}}

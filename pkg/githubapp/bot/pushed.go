@@ -105,7 +105,7 @@ func (a *Automator) queueBump(r RepoRef, imgs []string, tags images.TagLister) e
 // bumpJob is the queued bump of r for registry events: it takes what is pending when
 // it starts.
 func (a *Automator) bumpJob(r RepoRef) Job {
-	return Job{Key: r.FullName() + ":images", Kind: "images", Run: func(ctx context.Context) error {
+	return Job{Key: r.FullName() + ":images", Kind: "images", Installation: r.Installation, Run: func(ctx context.Context) error {
 		a.mu.Lock()
 		p := a.pending[r]
 		delete(a.pending, r)

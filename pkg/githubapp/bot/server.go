@@ -42,6 +42,14 @@ type Config struct {
 	// RegistryMaxBody bounds registry notification bodies (default
 	// registryevent.DefaultMaxBody).
 	RegistryMaxBody int64
+
+	// QueuePerInstallation bounds the jobs waiting of one installation (default
+	// DefaultQueuePerInstallation); beyond it that installation's webhooks are
+	// answered 503 while the others' still get in.
+	QueuePerInstallation int
+	// JobTimeout is the deadline of every job from its start (0: none); a plan that
+	// runs out of time says so on its pull request.
+	JobTimeout time.Duration
 }
 
 // Server is the bot's HTTP side: POST /webhook, POST /hooks/registry (with a registry
@@ -70,7 +78,8 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Metrics = NewMetrics()
 	}
 	s := &Server{cfg: cfg, readyTTL: time.Minute}
-	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue())
+	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue(),
+		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout))
 	if err := s.addImageTriggers(); err != nil {
 		return nil, err
 	}
@@ -112,7 +121,8 @@ func (s *Server) dispatch(_ context.Context, ev githubapp.WebhookEvent) error {
 	return nil
 }
 
-// Push queues a job that no event brought (a re-plan at start, a scan).
+// Push queues a job that no event brought (a re-plan at start, a scan). It counts
+// against j.Installation's share of the queue like a webhook's job.
 func (s *Server) Push(j Job) error { return s.queue.Push(j) }
 
 // addImageTriggers wires ImagesPushed to its triggers: GHCR's package events on

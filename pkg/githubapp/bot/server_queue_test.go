@@ -1,0 +1,259 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
+)
+
+const queueTestSecret = "queue-test-secret"
+
+// twoInstallations is the spec-checked fake GitHub with an App installed twice:
+// installation 1 holds acme/slow, installation 2 other/fleet.
+func twoInstallations(t *testing.T) (*githubtest.Server, *githubapp.App) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.NewChecked(t)
+	gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
+		Installations: map[int64]bool{1: true, 2: true}, Repos: map[int64][]string{1: {"acme/slow"}, 2: {"other/fleet"}}}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	app, err := githubapp.NewApp(5, keyPEM, gh.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gh, app
+}
+
+// serve runs a bot Server with cfg behind an HTTP server, and makes gh deliver its
+// webhooks there.
+func serve(t *testing.T, gh *githubtest.Server, cfg Config) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.WebhookSecret = []byte(queueTestSecret)
+	cfg.Log = slog.New(slog.DiscardHandler)
+	srv, err := NewServer(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		cancel()
+	})
+	gh.DeliverWebhooks(hs.URL+"/webhook", []byte(queueTestSecret))
+	return srv
+}
+
+func prPayload(inst int64, repo string, number int) map[string]any {
+	owner, name, _ := strings.Cut(repo, "/")
+	return map[string]any{"action": "opened", "number": number,
+		"pull_request": map[string]any{"number": number, "head": map[string]any{"sha": fmt.Sprintf("%040d", number)}},
+		"repository":   map[string]any{"name": name, "full_name": repo, "owner": map[string]any{"login": owner}},
+		"installation": map[string]any{"id": inst}}
+}
+
+// TestServerSharesTheQueueBetweenInstallations: through /webhook, a burst of pull
+// requests from one installation delays another installation's plan by the one job
+// running at most, and the burst beyond the installation's share is answered 503
+// while the other installation still gets in.
+func TestServerSharesTheQueueBetweenInstallations(t *testing.T) {
+	gh, app := twoInstallations(t)
+	real := (&Planner{App: app}).Handlers()["pull_request"]
+	var mu sync.Mutex
+	var started []string
+	holding, gate := make(chan struct{}), make(chan struct{})
+	handler := func(ev githubapp.WebhookEvent) (Job, bool) {
+		j, ok := real(ev) // the planner's own job: its key and installation
+		if !ok {
+			return j, ok
+		}
+		key := j.Key
+		j.Run = func(context.Context) error {
+			mu.Lock()
+			started = append(started, fmt.Sprintf("%s@%d", key, ev.Installation))
+			mu.Unlock()
+			if key == "acme/slow#1" {
+				close(holding)
+				<-gate
+			}
+			return nil
+		}
+		return j, ok
+	}
+	srv := serve(t, gh, Config{App: app, Workers: 1, QueueSize: 10, QueuePerInstallation: 3,
+		Handlers: map[string]Handler{"pull_request": handler}})
+
+	send := func(inst int64, repo string, n int) int {
+		t.Helper()
+		code, err := gh.Send("pull_request", prPayload(inst, repo, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	if code := send(1, "acme/slow", 1); code != http.StatusAccepted {
+		t.Fatalf("first pull request: %d", code)
+	}
+	<-holding
+	var codes []int
+	for n := 2; n <= 6; n++ {
+		codes = append(codes, send(1, "acme/slow", n))
+	}
+	codes = append(codes, send(2, "other/fleet", 1))
+	if want := []int{202, 202, 202, 503, 503, 202}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Fatalf("answers %v, want %v: installation 1 beyond its share of 3 refused, installation 2 let in", codes, want)
+	}
+	close(gate)
+	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	must(t, srv.Shutdown(sctx))
+	want := []string{"acme/slow#1@1", "other/fleet#1@2", "acme/slow#2@1", "acme/slow#3@1", "acme/slow#4@1"}
+	if fmt.Sprint(started) != fmt.Sprint(want) {
+		t.Fatalf("started %v\n   want %v", started, want)
+	}
+}
+
+// gitRemote is a bare repository with main (.gitops.yaml: one offline target) and a
+// branch feature changing its ConfigMap.
+type gitRemote struct {
+	bare, main, feature string
+}
+
+func newGitRemote(t *testing.T, root, name string) gitRemote {
+	t.Helper()
+	g := func(dir string, args ...string) string {
+		t.Helper()
+		c := exec.Command("git", args...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	write := func(dir, file, body string) {
+		t.Helper()
+		p := filepath.Join(dir, file)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		must(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	r := gitRemote{bare: filepath.Join(root, name+".git")}
+	work := filepath.Join(t.TempDir(), name)
+	g(root, "init", "-q", "--bare", "-b", "main", r.bare)
+	g(root, "clone", "-q", r.bare, work)
+	write(work, ".gitops.yaml", "targets:\n  - name: preview\n    path: deploy\n    defaultNamespace: shop\n")
+	write(work, "deploy/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n")
+	g(work, "add", "-A")
+	g(work, "commit", "-q", "-m", "initial")
+	r.main = g(work, "rev-parse", "HEAD")
+	g(work, "checkout", "-q", "-b", "feature")
+	write(work, "deploy/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: green\n")
+	g(work, "commit", "-q", "-am", "green")
+	r.feature = g(work, "rev-parse", "HEAD")
+	g(work, "push", "-q", "origin", "main", "feature")
+	return r
+}
+
+// waitFor polls cond until it holds; the limit only keeps a broken test from hanging.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}
+
+// finalStatus is the last gitops/plan status of sha once it is no longer pending.
+func finalStatus(gh *githubtest.Server, repo, sha string) (githubtest.Status, bool) {
+	st := gh.Statuses(repo, sha)
+	if len(st) == 0 || st[len(st)-1].State == "pending" {
+		return githubtest.Status{}, false
+	}
+	return st[len(st)-1], true
+}
+
+// TestPlanRunsOutOfTime: a plan whose repository never answers is stopped at
+// --job-timeout and its pull request says so (status and comment, naming the limit
+// and the flag), while another installation's plan completes meanwhile.
+func TestPlanRunsOutOfTime(t *testing.T) {
+	const limit = 8 * time.Second
+	gh, app := twoInstallations(t)
+	root := t.TempDir()
+	slow, fleet := newGitRemote(t, root, "slow"), newGitRemote(t, root, "fleet")
+	git, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(git.Close)
+	// The slow repository's git server accepts the request and answers nothing
+	// until the client gives up.
+	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	gh.AddRepo(&githubtest.Repo{FullName: "acme/slow", GitDir: slow.bare, CloneURL: hang.URL + "/slow.git"})
+	gh.AddRepo(&githubtest.Repo{FullName: "other/fleet", GitDir: fleet.bare, CloneURL: git.URL + "/fleet.git"})
+	gh.SetPullRequest("acme/slow", githubtest.PullRequest{Number: 1, User: "alice", HeadSHA: slow.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: slow.main})
+	gh.SetPullRequest("other/fleet", githubtest.PullRequest{Number: 1, User: "bob", HeadSHA: fleet.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: fleet.main})
+
+	planner := &Planner{App: app, Log: slog.New(slog.DiscardHandler)}
+	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Handlers: DefaultHandlers(planner, slog.New(slog.DiscardHandler))})
+	for _, repo := range []string{"acme/slow", "other/fleet"} {
+		if code, err := gh.SendPullRequestEvent(repo, 1, "opened"); err != nil || code != http.StatusAccepted {
+			t.Fatalf("opened %s: %d %v", repo, code, err)
+		}
+	}
+	var fast, cut githubtest.Status
+	var order []string
+	waitFor(t, "both plans to end", func() bool {
+		if _, ok := finalStatus(gh, "other/fleet", fleet.feature); ok && fast.State == "" {
+			fast, _ = finalStatus(gh, "other/fleet", fleet.feature)
+			order = append(order, "other/fleet planned")
+		}
+		if _, ok := finalStatus(gh, "acme/slow", slow.feature); ok && cut.State == "" {
+			cut, _ = finalStatus(gh, "acme/slow", slow.feature)
+			order = append(order, "acme/slow cut")
+		}
+		return fast.State != "" && cut.State != ""
+	})
+	if want := []string{"other/fleet planned", "acme/slow cut"}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("order %v, want %v: the other installation's plan completes while the slow one runs", order, want)
+	}
+	if fast.State != "success" {
+		t.Errorf("other/fleet status %+v, want success", fast)
+	}
+	if cut.State != "error" || !strings.Contains(cut.Description, "--job-timeout") || !strings.Contains(cut.Description, limit.String()) {
+		t.Errorf("acme/slow status %+v: want error naming the limit %s and --job-timeout", cut, limit)
+	}
+	var comment string
+	for _, c := range gh.Comments("acme/slow", 1) {
+		comment = c.Body
+	}
+	if !strings.Contains(comment, "took longer than its limit of "+limit.String()) || !strings.Contains(comment, "--job-timeout") ||
+		!strings.Contains(comment, slow.feature[:7]) {
+		t.Errorf("acme/slow comment:\n%s\nwant it to say the plan of %s ran out of its %s (--job-timeout)", comment, slow.feature[:7], limit)
+	}
+}

@@ -1,0 +1,220 @@
+package gitrepo
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// countingWriter counts the bytes of the responses to git-upload-pack requests: the
+// packs a fetch transfers.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w countingWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return w.ResponseWriter.Write(p)
+}
+
+// bigFixture is newFixture plus what a busy repository (a fork, a monorepo) holds
+// beside the commit a plan needs: many branches and tags with their own content, a
+// branch with a big incompressible blob, one with a file that compresses to nearly
+// nothing (a "zip bomb"), and a pull request head (refs/pull/7/head, as GitHub
+// serves it) on no branch.
+type bigFixture struct {
+	*fixture
+	fetched      *atomic.Int64
+	big, bomb    string // tips of branches big and bomb
+	pull, middle string // refs/pull/7/head; a commit on main that no ref names
+	tip          string // main
+}
+
+const (
+	bigBlob  = 4 << 20
+	bombSize = 16 << 20
+)
+
+func newBigFixture(t *testing.T) *bigFixture {
+	t.Helper()
+	n := &atomic.Int64{}
+	f := &bigFixture{fetched: n, fixture: newFixture(t, wrapHandler(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
+				w = countingWriter{ResponseWriter: w, n: n}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}))}
+	random := func(size int) string {
+		b := make([]byte, size)
+		_, _ = rand.Read(b)
+		return fmt.Sprintf("%x", b)[:size]
+	}
+	w := f.work
+	for i := range 20 {
+		runGit(t, w, "checkout", "-q", "-b", fmt.Sprintf("feature-%d", i), "main")
+		writeFile(t, filepath.Join(w, "feature.txt"), random(32<<10))
+		runGit(t, w, "add", "-A")
+		runGit(t, w, "commit", "-q", "-m", fmt.Sprintf("feature %d", i))
+		runGit(t, w, "tag", fmt.Sprintf("release-%d", i))
+	}
+	runGit(t, w, "checkout", "-q", "-b", "big", "main")
+	writeFile(t, filepath.Join(w, "blob.bin"), random(bigBlob))
+	runGit(t, w, "add", "-A")
+	runGit(t, w, "commit", "-q", "-m", "big")
+	f.big = runGit(t, w, "rev-parse", "HEAD")
+	runGit(t, w, "checkout", "-q", "-b", "bomb", "main")
+	writeFile(t, filepath.Join(w, "zeros"), strings.Repeat("0", bombSize))
+	runGit(t, w, "add", "-A")
+	runGit(t, w, "commit", "-q", "-m", "bomb")
+	f.bomb = runGit(t, w, "rev-parse", "HEAD")
+	runGit(t, w, "checkout", "-q", "-b", "pr", "main")
+	writeFile(t, filepath.Join(w, "version"), "pr\n")
+	runGit(t, w, "commit", "-q", "-am", "pull request")
+	f.pull = runGit(t, w, "rev-parse", "HEAD")
+	runGit(t, w, "push", "-q", "origin", "--all")
+	runGit(t, w, "push", "-q", "origin", "--tags")
+	runGit(t, w, "push", "-q", "origin", "pr:refs/pull/7/head", ":pr")
+	// main: first → second → middle → tip, middle named by no ref.
+	runGit(t, w, "checkout", "-q", "main")
+	f.middle = f.commit(t, "main", "version", "middle\n")
+	f.tip = f.commit(t, "main", "version", "tip\n")
+	return f
+}
+
+func TestOpenCommitFetchesOnlyIt(t *testing.T) {
+	ctx := context.Background()
+	f := newBigFixture(t)
+	tests := []struct {
+		name     string
+		ref      func() string
+		content  string
+		reachSHA bool // the server lets clients want any reachable commit (GitHub does)
+	}{
+		{name: "a branch's tip (a fork's head)", ref: func() string { return f.tip }, content: "tip\n"},
+		{name: "a pull request head no branch names", ref: func() string { return f.pull }, content: "pr\n"},
+		{name: "a commit no ref names", ref: func() string { return f.middle }, content: "middle\n", reachSHA: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runGit(t, f.bare, "config", "uploadpack.allowReachableSHA1InWant", fmt.Sprint(tt.reachSHA))
+			f.fetched.Store(0)
+			r, err := Open(ctx, f.url, tt.ref())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if got := readFile(t, filepath.Join(r.Dir(), "version")); got != tt.content {
+				t.Errorf("version %q, want %q", got, tt.content)
+			}
+			if r.Revision() != tt.ref() {
+				t.Errorf("revision %s, want %s", r.Revision(), tt.ref())
+			}
+			// The big blob alone is 4 MiB; the commit's own tree is a few small files.
+			if n := f.fetched.Load(); n > 64<<10 {
+				t.Errorf("fetched %d bytes for one commit of small files, want at most 64 KiB", n)
+			}
+			var refs []string
+			iter, _ := r.repo.References()
+			_ = iter.ForEach(func(ref *plumbing.Reference) error {
+				if ref.Name() != plumbing.HEAD {
+					refs = append(refs, ref.Name().String())
+				}
+				return nil
+			})
+			if len(refs) > 1 {
+				t.Errorf("refs in the clone %v, want at most the one fetched", refs)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(r.Dir(), ".git", "objects", "pack")); len(entries) > 2 {
+				t.Errorf("packs %v, want one (and its index)", entries)
+			}
+		})
+	}
+}
+
+func TestOpenMaxBytes(t *testing.T) {
+	ctx := context.Background()
+	f := newBigFixture(t)
+	const limit = 1 << 20
+	tests := []struct {
+		name     string
+		ref      func() string
+		wantErr  string // "" for success
+		wantDone string // the file content when it succeeds
+	}{
+		{name: "a commit within the limit", ref: func() string { return f.tip }, wantDone: "tip\n"},
+		{name: "a branch within the limit", ref: func() string { return "main" }, wantDone: "tip\n"},
+		{name: "a commit with a blob over the limit", ref: func() string { return f.big }, wantErr: "its fetch exceeds the limit of 1 MiB"},
+		{name: "a branch with a blob over the limit", ref: func() string { return "big" }, wantErr: "its fetch exceeds the limit of 1 MiB"},
+		{name: "a small pack whose files inflate over the limit", ref: func() string { return f.bomb }, wantErr: "its fetch with its files at " + f.bomb[:12] + " exceeds the limit of 1 MiB"},
+		{name: "an abbreviated commit: every branch is fetched, within the limit no more", ref: func() string { return f.middle[:10] }, wantErr: "its fetch exceeds the limit of 1 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "clone")
+			r, err := Open(ctx, f.url, tt.ref(), WithMaxBytes(limit), WithDir(dir))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				if got := readFile(t, filepath.Join(dir, "version")); got != tt.wantDone {
+					t.Errorf("version %q, want %q", got, tt.wantDone)
+				}
+				return
+			}
+			if err == nil {
+				r.Close()
+				t.Fatalf("Open succeeded, want an error wrapping ErrTooLarge")
+			}
+			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), f.url) {
+				t.Fatalf("error %q: want ErrTooLarge naming %s and %q", err, f.url, tt.wantErr)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("the failed clone left %d entries in %s", len(entries), dir)
+			}
+		})
+	}
+}
+
+type refusingTransport struct{}
+
+func (refusingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("http.DefaultTransport used")
+}
+
+// TestHTTPNeedsNoDefaultTransport: git over http(s) works with Go's default
+// transport disabled, as the bot disables it process-wide.
+func TestHTTPNeedsNoDefaultTransport(t *testing.T) {
+	f := newFixture(t)
+	// Disabled both ways: the variable replaced, and the transport it held (which
+	// packages may have kept) made to refuse every connection.
+	saved := http.DefaultTransport
+	tr := saved.(*http.Transport)
+	dial := tr.DialContext
+	tr.DialContext = func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("http.DefaultTransport used")
+	}
+	tr.CloseIdleConnections()
+	http.DefaultTransport = refusingTransport{}
+	t.Cleanup(func() { http.DefaultTransport, tr.DialContext = saved, dial })
+	for _, ref := range []string{"main", f.second} {
+		r, err := Open(context.Background(), f.url, ref)
+		if err != nil {
+			t.Fatalf("open %s: %v", ref, err)
+		}
+		r.Close()
+	}
+}
