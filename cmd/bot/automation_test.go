@@ -133,6 +133,7 @@ func TestAutomationRegistryHosts(t *testing.T) {
 					t.Errorf("scan %+v, want one problem", rep)
 				}
 			}
+			t.Log(problemLines(logs.String()))
 			for _, w := range tc.wantLog {
 				if !strings.Contains(logs.String(), w) {
 					t.Errorf("the logs lack %q:\n%s", w, logs)
@@ -190,4 +191,14 @@ func newAutomationFixture(t *testing.T, image string) *automationFixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+func problemLines(logs string) string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "image problem") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
