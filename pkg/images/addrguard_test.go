@@ -14,8 +14,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
 
 func TestNonPublicAddress(t *testing.T) {
@@ -353,5 +356,45 @@ func TestAddressGuardProxy(t *testing.T) {
 		if err != nil && proxy.requests.Load() != 0 {
 			t.Errorf("GET %s: refused, yet the proxy was asked", tc.url)
 		}
+	}
+}
+
+// TestPlatformKeychainBehindAddressGuard: the guard is under registry connections
+// only. The platform's credential endpoints (here the GCE metadata server, on loopback
+// as 169.254.169.254 is in a cloud) are the operator's and stay reachable, while the
+// registry needs its allowance.
+func TestPlatformKeychainBehindAddressGuard(t *testing.T) {
+	imagestest.IsolateCloudEnv(t)
+	const token = "ya29.fake-gce-access-token"
+	meta := newCountedServer(t, imagestest.GCEMetadata(token))
+	t.Setenv("GCE_METADATA_HOST", meta.Listener.Addr().String())
+	plain := newTestRegistry(t)
+	pushTags(t, plain.Host(), "team/app", testImage(t, time.Unix(0, 0)), "1.0.0", "1.1.0")
+	reg := newCountedServer(t, imagestest.RequireBasic(plain.Config.Handler, "_token", token))
+	host := "us-docker.pkg.dev:" + reg.port()
+	imgs, errs := Scan([]File{{Path: "app.yaml", Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, annotations: {fluxcd.io/automated: \"true\"}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: " + host + "/team/app:1.0.0\n")}}, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, tc := range []struct {
+		allowed []string
+		want    Status
+	}{
+		{[]string{"us-docker.pkg.dev"}, StatusUpdate},
+		{nil, StatusError},
+	} {
+		g, err := NewAddressGuard(tc.allowed, GuardResolver(resolveTable(map[string]string{"us-docker.pkg.dev": "127.0.0.1"})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kc := PlatformKeychain(PlatformOptions{Platforms: []Platform{PlatformGoogle}, Logger: discardLogger()})
+		r := quietRegistry(WithKeychain(kc), WithAddressGuard(g), WithInsecureHosts(host), WithPlainHTTPOnlyForInsecureHosts())
+		res := (&Checker{Lister: r, Logger: discardLogger()}).Check(context.Background(), imgs)[0]
+		if res.Status != tc.want {
+			t.Fatalf("allowed %v: %+v, want %s", tc.allowed, res, tc.want)
+		}
+	}
+	if meta.requests.Load() == 0 {
+		t.Fatal("the metadata server was not asked")
 	}
 }
