@@ -53,6 +53,7 @@ func TestValidate(t *testing.T) {
 		{"registry secret from the environment", nil, map[string]string{"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, []string{"--registry-webhook-secret-file: open"}},
 		{"negative automation interval", nil, map[string]string{"GITOPS_BOT_AUTOMATION_INTERVAL": "-5m"}, []string{"--automation-interval must not be negative"}},
 		{"bad automation interval", []string{"--automation-interval", "often"}, nil, []string{"automation-interval"}},
+		{"bad private registry host", nil, map[string]string{"GITOPS_BOT_REGISTRY_PRIVATE_HOST": "registry.internal,10.0.0.0/33"}, []string{`--registry-private-host: "10.0.0.0/33" is not an address range (CIDR)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
