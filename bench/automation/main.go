@@ -137,8 +137,15 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// As the bot reaches registries: the loopback registry allowed as the operator
+	// would allow it (--registry-private-host, --registry-insecure-host).
+	guard, err := images.NewAddressGuard([]string{reg.Host()})
+	if err != nil {
+		return err
+	}
 	newRegistry := func() *images.Registry {
-		return images.NewRegistry(images.WithRateLimit(0, 0), images.WithPageSize(c.pageSize), images.WithLogger(quiet))
+		return images.NewRegistry(images.WithRateLimit(0, 0), images.WithPageSize(c.pageSize), images.WithLogger(quiet),
+			images.WithAddressGuard(guard), images.WithInsecureHosts(reg.Host()), images.WithPlainHTTPOnlyForInsecureHosts())
 	}
 	ia, done, err := automations[c.automation](ctx, f)
 	if err != nil {

@@ -47,7 +47,9 @@ func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&r.PlatformCredentials, "registry-platform-credentials", r.PlatformCredentials, "credentials of the identity the bot runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
 	fs.Float64Var(&r.RPS, "registry-rps", r.RPS, "requests per second to each registry host, shared by every repository (0: unlimited)")
 	fs.IntVar(&r.Burst, "registry-burst", r.Burst, "burst of requests allowed to each registry host")
-	fs.StringSliceVar(&r.InsecureHosts, "registry-insecure-host", nil, "registry host reached over plain HTTP (repeatable; loopback and private addresses already are)")
+	fs.StringSliceVar(&r.InsecureHosts, "registry-insecure-host", nil, "registry host (HOST:PORT as images name it) reached over plain HTTP (repeatable); no other host is, loopback included")
+	fs.StringSliceVar(&r.PrivateHosts, "registry-private-host", nil, "registry host (HOST, HOST:PORT) or address range (CIDR) the bot may connect to at a loopback, private, link-local or other non-public address (repeatable); every other connection to such an address is refused, whatever a repository's policy names")
+	r.PlainHTTPOnlyForInsecureHosts = true
 	fs.DurationVar(&r.Timeout, "registry-timeout", r.Timeout, "time allowed to list the tags of one image repository")
 }
 

@@ -64,6 +64,7 @@ func TestValidate(t *testing.T) {
 		{"no share of the queue", []string{"--queue-per-installation", "0"}, nil, []string{"--queue-per-installation must be at least 1"}},
 		{"no job time", nil, map[string]string{"GITOPS_BOT_JOB_TIMEOUT": "0s"}, []string{"--job-timeout must be positive"}},
 		{"negative clone bound", []string{"--max-clone-bytes=-1"}, nil, []string{"--max-clone-bytes must not be negative"}},
+		{"bad private registry host", nil, map[string]string{"GITOPS_BOT_REGISTRY_PRIVATE_HOST": "registry.internal,10.0.0.0/33"}, []string{`--registry-private-host: "10.0.0.0/33" is not an address range (CIDR)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

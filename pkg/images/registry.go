@@ -41,6 +41,8 @@ type Registry struct {
 	timeout  time.Duration
 	insecure map[string]bool
 	logger   *slog.Logger
+	guard    *AddressGuard
+	ownBase  bool // WithHTTPTransport: the caller's transport dials by itself
 
 	pingGroup singleflight.Group
 	mu        sync.Mutex
@@ -70,9 +72,22 @@ func WithPageSize(n int) RegistryOption { return func(r *Registry) { r.pageSize 
 // WithMaxTags bounds the tags read per repository; more is an error.
 func WithMaxTags(n int) RegistryOption { return func(r *Registry) { r.maxTags = n } }
 
-// WithHTTPTransport sets the base transport (default remote.DefaultTransport).
+// WithHTTPTransport sets the base transport (default remote.DefaultTransport). It
+// dials by itself: WithAddressGuard applies to the default transport only.
 func WithHTTPTransport(t http.RoundTripper) RegistryOption {
-	return func(r *Registry) { r.rt.base = t }
+	return func(r *Registry) { r.rt.base, r.ownBase = t, true }
+}
+
+// WithAddressGuard makes every registry connection (pings, token exchanges, tag lists,
+// manifests, redirects) dial through g, which refuses non-public addresses the
+// operator did not allow. Not with WithHTTPTransport.
+func WithAddressGuard(g *AddressGuard) RegistryOption { return func(r *Registry) { r.guard = g } }
+
+// WithPlainHTTPOnlyForInsecureHosts refuses plain HTTP to every host but those of
+// WithInsecureHosts. Without it, loopback and private IP addresses (and localhost,
+// *.local) are tried over plain HTTP when HTTPS fails, as go-containerregistry does.
+func WithPlainHTTPOnlyForInsecureHosts() RegistryOption {
+	return func(r *Registry) { r.rt.plainHTTP = r.insecure }
 }
 
 // WithRetries sets how often a 429/502/503/504 answer is retried, the first backoff
@@ -82,7 +97,8 @@ func WithRetries(n int, backoff, maxWait time.Duration) RegistryOption {
 }
 
 // WithInsecureHosts lets these registry hosts be reached over plain HTTP (loopback and
-// private addresses are already allowed to be).
+// private IP addresses are already allowed to be, unless
+// WithPlainHTTPOnlyForInsecureHosts).
 func WithInsecureHosts(hosts ...string) RegistryOption {
 	return func(r *Registry) {
 		for _, h := range hosts {
@@ -117,6 +133,9 @@ func NewRegistry(opts ...RegistryOption) *Registry {
 	}
 	for _, o := range opts {
 		o(r)
+	}
+	if r.guard != nil && !r.ownBase {
+		r.rt.base = r.guard.Transport()
 	}
 	return r
 }

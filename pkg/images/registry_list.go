@@ -149,12 +149,18 @@ func resolveNext(_ *url.URL, first *url.URL, link string) (*url.URL, error) {
 	return u, nil
 }
 
+// sameHostRedirect follows a tag list's redirects on its own host and scheme only.
+// (Every hop dials through the Registry's transport, so its address guard and
+// plain-HTTP rule apply to redirects as to the first request.)
 func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return fmt.Errorf("stopped after 5 redirects")
 	}
-	if req.URL.Host != via[0].URL.Host {
+	if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
 		return fmt.Errorf("redirect to another host (%s) refused", req.URL.Host)
+	}
+	if req.URL.Scheme != via[0].URL.Scheme {
+		return fmt.Errorf("redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
 	}
 	return nil
 }

@@ -34,6 +34,9 @@ type limitedTransport struct {
 	maxWait    time.Duration
 	backoff    time.Duration
 	logger     *slog.Logger
+	// plainHTTP, when not nil, lists the only hosts plain HTTP may reach
+	// (WithPlainHTTPOnlyForInsecureHosts).
+	plainHTTP map[string]bool
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -68,8 +71,20 @@ func (t *limitedTransport) host(h string) *hostState {
 	return hs
 }
 
+// PlainHTTPError is a plain-HTTP request to a host not listed as insecure.
+type PlainHTTPError struct{ Host string }
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("plain HTTP to %s refused: only HTTPS, unless the operator lists the host (--registry-insecure-host %s)", e.Host, e.Host)
+}
+
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if t.plainHTTP != nil && req.URL.Scheme == "http" && !t.plainHTTP[req.URL.Host] {
+		// Every request passes here, redirects and token realms included: a registry
+		// cannot downgrade to plain HTTP, nor go-containerregistry fall back to it.
+		return nil, &PlainHTTPError{Host: req.URL.Host}
+	}
 	hs := t.host(req.URL.Host)
 	for attempt := 0; ; attempt++ {
 		if err := hs.waitPause(ctx); err != nil {

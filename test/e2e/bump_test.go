@@ -93,8 +93,20 @@ imagePullRequests:
 		Permissions: map[string]string{"alice": "write"}})
 	b.gh.DeliverWebhooks(b.bot.URL+"/webhook", []byte(botSecret))
 	b.bumper = &bot.Bumper{App: b.planner.App, Log: slog.New(slog.DiscardHandler), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
-	b.lister = images.NewRegistry()
+	b.lister = botRegistry(t, b.registry.Host())
 	return b
+}
+
+// botRegistry reaches registries as the bot does, with host (a loopback registry)
+// allowed as the operator allows it: --registry-private-host and
+// --registry-insecure-host.
+func botRegistry(t *testing.T, host string) *images.Registry {
+	t.Helper()
+	guard, err := images.NewAddressGuard([]string{host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return images.NewRegistry(images.WithAddressGuard(guard), images.WithInsecureHosts(host), images.WithPlainHTTPOnlyForInsecureHosts())
 }
 
 func (b *bumpEnv) push(tags ...string) {

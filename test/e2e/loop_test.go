@@ -119,7 +119,9 @@ func TestTheLoop(t *testing.T) {
 		"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "registry-secret"),
 		"GITOPS_BOT_KUBECONFIG=" + writeKubeconfigContext(t, cluster.Config.Host, cluster.Config.BearerToken, "test"),
 		"GITOPS_BOT_CLUSTER_ACCESS=" + filepath.Join(dir, "cluster-access.yaml"),
-		"GITOPS_BOT_AUTOMATION_INTERVAL=0", // registry events only: the scan is not what is tested
+		"GITOPS_BOT_AUTOMATION_INTERVAL=0",              // registry events only: the scan is not what is tested
+		"GITOPS_BOT_REGISTRY_PRIVATE_HOST=" + reg.Host,  // the operator allows the loopback registry,
+		"GITOPS_BOT_REGISTRY_INSECURE_HOST=" + reg.Host, // over plain HTTP
 		"GITOPS_BOT_LEADER_ELECT=false",
 		"GITOPS_BOT_LOG_FORMAT=json",
 		"HOME=" + dir, // no docker config of the machine's

@@ -466,3 +466,41 @@ images:
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
 }
+
+// TestPrivateHosts: the plugin reaches registries on loopback and private addresses by
+// default (a person's own), and none that --registry-private-host leaves out.
+func TestPrivateHosts(t *testing.T) {
+	reg := newRegistry(t)
+	push(t, reg.Host(), "shop/web", "1.0.0", "1.1.0", "1.1.3", "1.2.0")
+	dir := t.TempDir()
+	writeFiles(t, dir, fleet(reg.Host()))
+	for _, tc := range []struct {
+		name    string
+		flags   []string
+		wantErr bool
+	}{
+		{"default", nil, false},
+		{"this host", []string{"--registry-private-host", reg.Host()}, false},
+		{"none", []string{"--registry-private-host="}, true},
+		{"another range", []string{"--registry-private-host", "10.0.0.0/8"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg.Reset()
+			args := append(append([]string{"list", dir, "--registry-include-image", reg.Host() + "/shop/web"}, quiet(t.TempDir())...), tc.flags...)
+			out, errOut, err := run(t, args...)
+			if !tc.wantErr {
+				if err != nil || !strings.Contains(out, "1.1.3") {
+					t.Fatalf("%v\n%s\n%s", err, out, errOut)
+				}
+				return
+			}
+			want := "a loopback address, not a public one; registry hosts at non-public addresses need the operator's consent (--registry-private-host " + reg.Host() + ")"
+			if !strings.Contains(out+errOut, want) { // list reports the problem (update would fail)
+				t.Fatalf("%v, want a problem with %q:\n%s\n%s", err, want, out, errOut)
+			}
+			if n := reg.Requests(); n != 0 {
+				t.Fatalf("the registry answered %d requests", n)
+			}
+		})
+	}
+}

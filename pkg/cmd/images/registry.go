@@ -26,17 +26,26 @@ const (
 
 // RegistryOptions say how registries are asked (flag names follow Flux v1's daemon).
 type RegistryOptions struct {
-	RPS                float64
-	Burst              int
-	DisableScanning    bool
-	Include, Exclude   []string
-	InsecureHosts      []string
-	DockerConfig       string
-	ClusterCredentials string
-	CacheTTL           time.Duration
-	CacheDir           string
-	Timeout            time.Duration
-	MaxTags            int
+	RPS              float64
+	Burst            int
+	DisableScanning  bool
+	Include, Exclude []string
+	InsecureHosts    []string
+	// PrivateHosts is --registry-private-host: registry hosts (HOST, HOST:PORT) and
+	// address ranges (CIDR) that may be reached at non-public addresses (loopback,
+	// private, link-local, ...); every other connection to such an address is refused
+	// when it is dialed (images.AddressGuard).
+	PrivateHosts []string
+	// PlainHTTPOnlyForInsecureHosts: plain HTTP for InsecureHosts only (the bot).
+	// False: loopback and private IP addresses are tried over plain HTTP too when HTTPS
+	// fails, as docker and go-containerregistry do (the plugin).
+	PlainHTTPOnlyForInsecureHosts bool
+	DockerConfig                  string
+	ClusterCredentials            string
+	CacheTTL                      time.Duration
+	CacheDir                      string
+	Timeout                       time.Duration
+	MaxTags                       int
 
 	// PlatformCredentials is --registry-platform-credentials: auto, none, or a list of
 	// google, aws, azure (images.ParsePlatforms).
@@ -45,9 +54,19 @@ type RegistryOptions struct {
 	// NewKubeClient returns the client used for imagePullSecrets (default: from the
 	// kubeconfig flags). Tests inject a fake clientset here.
 	NewKubeClient func() (kubernetes.Interface, error)
-	// HTTPTransport replaces the base transport (tests).
+	// HTTPTransport replaces the base transport, its dialing included: no address
+	// guard (tests).
 	HTTPTransport http.RoundTripper
+	// Resolver resolves registry host names for the address guard (tests; default
+	// the system's).
+	Resolver images.Resolver
 }
+
+// DefaultPrivateHosts are the plugin's --registry-private-host: a person's own
+// registries on loopback, the LAN, a VPN's shared addresses (CGNAT) or IPv6 unique
+// local addresses. Link-local addresses (cloud metadata endpoints) and the other
+// non-public ranges are not among them. The bot allows none by default.
+var DefaultPrivateHosts = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"}
 
 // NewRegistryOptions returns the defaults.
 func NewRegistryOptions() RegistryOptions {
@@ -55,6 +74,7 @@ func NewRegistryOptions() RegistryOptions {
 		RPS: images.DefaultRPS, Burst: images.DefaultBurst, ClusterCredentials: ClusterCredentialsAuto,
 		CacheTTL: images.DefaultCacheTTL, Timeout: images.DefaultTimeout, MaxTags: images.DefaultMaxTags,
 		PlatformCredentials: images.PlatformCredentialsAuto,
+		PrivateHosts:        append([]string(nil), DefaultPrivateHosts...),
 	}
 }
 
@@ -66,7 +86,8 @@ func (o *RegistryOptions) AddFlags(cmd *cobra.Command) {
 	fs.BoolVar(&o.DisableScanning, "registry-disable-scanning", o.DisableScanning, "Ask no registry (list shows images and policies only; update changes nothing)")
 	fs.StringSliceVar(&o.Include, "registry-include-image", o.Include, "Only scan images matching this glob (repeatable), e.g. 'ghcr.io/acme/*'")
 	fs.StringSliceVar(&o.Exclude, "registry-exclude-image", o.Exclude, "Do not scan images matching this glob (repeatable; added to the configured or default registry.k8s.io/*, k8s.gcr.io/*)")
-	fs.StringSliceVar(&o.InsecureHosts, "registry-insecure-host", o.InsecureHosts, "Registry host reached over plain HTTP (repeatable; loopback and private addresses already are)")
+	fs.StringSliceVar(&o.InsecureHosts, "registry-insecure-host", o.InsecureHosts, "Registry host reached over plain HTTP (repeatable; loopback and private IP addresses already are, when HTTPS fails)")
+	fs.StringSliceVar(&o.PrivateHosts, "registry-private-host", o.PrivateHosts, "Registry host (HOST or HOST:PORT) or address range (CIDR) that may be reached at a non-public address (repeatable; replaces the default; --registry-private-host= allows none): connections to loopback, private, link-local (cloud metadata) and other non-public addresses are refused otherwise")
 	fs.StringVar(&o.DockerConfig, "docker-config", o.DockerConfig, "Docker config.json with registry credentials (default: ~/.docker/config.json and the usual places)")
 	fs.StringVar(&o.ClusterCredentials, "cluster-credentials", o.ClusterCredentials, "Read the imagePullSecrets of workloads and their service accounts from the cluster: auto (when a cluster answers), true, false")
 	fs.StringVar(&o.PlatformCredentials, "registry-platform-credentials", o.PlatformCredentials, "Credentials of the identity the process runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
@@ -85,6 +106,9 @@ func (o *RegistryOptions) Validate() error {
 	}
 	if _, err := images.ParsePlatforms(o.PlatformCredentials); err != nil {
 		return fmt.Errorf("--registry-platform-credentials: %w", err)
+	}
+	if _, err := images.NewAddressGuard(o.PrivateHosts); err != nil {
+		return fmt.Errorf("--registry-private-host: %w", err)
 	}
 	if o.RPS < 0 || o.Burst < 0 || o.MaxTags < 0 || o.CacheTTL < 0 || o.Timeout < 0 {
 		return fmt.Errorf("--registry-rps, --registry-burst, --registry-max-tags, --registry-cache-ttl and --registry-timeout must not be negative")
@@ -107,7 +131,10 @@ func (o *RegistryOptions) Checker(ctx context.Context, f *genericclioptions.Conf
 	if err != nil {
 		return nil, nil, err
 	}
-	reg := o.newRegistry(kc, logger)
+	reg, err := o.newRegistry(kc, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	var copts []images.CacheOption
 	copts = append(copts, images.CacheLogger(logger))
 	if o.CacheTTL > 0 {
@@ -135,18 +162,26 @@ func (o *RegistryOptions) NewRegistry(logger *slog.Logger) (*images.Registry, er
 	if err != nil {
 		return nil, err
 	}
-	return o.newRegistry(kc, logger), nil
+	return o.newRegistry(kc, logger)
 }
 
-func (o *RegistryOptions) newRegistry(kc authn.Keychain, logger *slog.Logger) *images.Registry {
+func (o *RegistryOptions) newRegistry(kc authn.Keychain, logger *slog.Logger) (*images.Registry, error) {
+	guard, err := images.NewAddressGuard(o.PrivateHosts, images.GuardResolver(o.Resolver))
+	if err != nil {
+		return nil, fmt.Errorf("--registry-private-host: %w", err)
+	}
 	ropts := []images.RegistryOption{
 		images.WithKeychain(kc), images.WithRateLimit(o.RPS, o.Burst), images.WithLogger(logger),
 		images.WithInsecureHosts(o.InsecureHosts...), images.WithTimeout(o.Timeout), images.WithMaxTags(o.MaxTags),
+		images.WithAddressGuard(guard),
+	}
+	if o.PlainHTTPOnlyForInsecureHosts {
+		ropts = append(ropts, images.WithPlainHTTPOnlyForInsecureHosts())
 	}
 	if o.HTTPTransport != nil {
 		ropts = append(ropts, images.WithHTTPTransport(o.HTTPTransport))
 	}
-	return images.NewRegistry(ropts...)
+	return images.NewRegistry(ropts...), nil
 }
 
 // keychain composes credentials: --docker-config, the cluster's pull secrets (when
