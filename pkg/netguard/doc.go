@@ -4,8 +4,9 @@
 // a plugin config names), and the transport protocols of git processes that inherit this
 // process's environment (Kustomize's remote bases run `git fetch`).
 //
-// Importing the package closes both, once, for the whole process: pkg/manifest imports
-// it, so no program that can render a repository can be made to fetch a URL by one.
+// Close closes both, once, for the whole process: the binaries call it first thing, and
+// pkg/manifest before every render, so no program that can render a repository can be
+// made to fetch a URL by one.
 // Code that talks to a network on purpose (GitHub, registries, git remotes, notification
 // sinks) builds its client from Transport, and starts the processes it means to run with
 // Environ.

@@ -1,10 +1,13 @@
 package netguard
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"sync"
 )
 
 // ErrNoNetwork is what the default transport answers every request with.
@@ -15,33 +18,43 @@ var ErrNoNetwork = errors.New("network access through Go's default HTTP transpor
 const gitProtocolVar = "GIT_ALLOW_PROTOCOL"
 
 var (
-	open    = http.DefaultTransport // the transport Go made, before init replaced it
-	environ = os.Environ()          // this process's environment, before init changed it
+	open    = http.DefaultTransport // the transport Go made, before Close replaced it
+	environ = os.Environ()          // this process's environment, before Close changed it
+	once    sync.Once
 )
 
-func init() {
-	http.DefaultTransport = refuse{}
-	if err := os.Setenv(gitProtocolVar, ""); err != nil {
-		panic(fmt.Sprintf("netguard: set %s: %v", gitProtocolVar, err))
-	}
+// Close closes the process's implicit network paths; it is safe to call more than once.
+// Call it first in main, before goroutines start: it replaces http.DefaultTransport,
+// which others read without a lock. pkg/manifest calls it before every render too, so a
+// program that forgets still renders nothing from the network.
+//
+// It is not done at package initialisation on purpose: packages capture
+// http.DefaultTransport as they initialise (k8s.io/apimachinery copies its dialer into
+// every client-go transport; go-git makes its default client of it), and those must keep
+// the real one.
+func Close() {
+	once.Do(func() {
+		http.DefaultTransport = refusing()
+		if err := os.Setenv(gitProtocolVar, ""); err != nil {
+			panic(fmt.Sprintf("netguard: set %s: %v", gitProtocolVar, err))
+		}
+	})
 }
 
-// refuse is the process's default transport: it answers every request with an error
-// naming the URL, and never dials or resolves a name.
-type refuse struct{}
-
-func (refuse) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		_ = req.Body.Close()
+// refusing is a transport that fails every connection before it resolves a name or
+// dials. It is an *http.Transport, as code that clones http.DefaultTransport expects.
+func refusing() *http.Transport {
+	refuse := func(_ context.Context, _, addr string) (net.Conn, error) {
+		return nil, &RefusedError{Addr: addr}
 	}
-	return nil, &RefusedError{URL: req.URL.Redacted()}
+	return &http.Transport{Proxy: nil, DialContext: refuse, DialTLSContext: refuse}
 }
 
-// RefusedError is the error of a request sent through the default transport.
-type RefusedError struct{ URL string }
+// RefusedError is the error of a connection through the default transport.
+type RefusedError struct{ Addr string }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("refused to fetch %s: %v", e.URL, ErrNoNetwork)
+	return fmt.Sprintf("refused to connect to %s: %v", e.Addr, ErrNoNetwork)
 }
 
 func (e *RefusedError) Unwrap() error { return ErrNoNetwork }

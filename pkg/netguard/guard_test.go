@@ -26,6 +26,11 @@ func counter(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &hits
 }
 
+func TestMain(m *testing.M) {
+	netguard.Close()
+	os.Exit(m.Run())
+}
+
 func TestDefaultTransportRefuses(t *testing.T) {
 	srv, hits := counter(t)
 	for name, get := range map[string]func() (*http.Response, error){
@@ -33,6 +38,9 @@ func TestDefaultTransportRefuses(t *testing.T) {
 		"http.DefaultClient": func() (*http.Response, error) { return http.DefaultClient.Get(srv.URL) },
 		"a client without a transport": func() (*http.Response, error) {
 			return (&http.Client{}).Get(srv.URL)
+		},
+		"a clone of the default transport": func() (*http.Response, error) {
+			return (&http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}).Get(srv.URL)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
