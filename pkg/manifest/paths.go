@@ -14,7 +14,7 @@ import (
 // sourceRoot is the directory everything is read from, with symlinks resolved so that
 // containment checks compare like with like.
 type sourceRoot struct {
-	dir    string            // absolute, symlinks resolved
+	dir    string           // absolute, symlinks resolved
 	budget *repofile.Budget // what one Load may read; nil: the per-file limit only
 }
 
