@@ -25,6 +25,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // appID is the fake App's id.
@@ -191,7 +192,7 @@ func git(ctx context.Context, bare, stdin string, args ...string) (string, error
 	}
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
+	cmd.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
 		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

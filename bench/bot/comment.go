@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // planResult is what the event-to-comment step measured.
@@ -115,7 +116,7 @@ func eventToComment(ctx context.Context, gh *githubtest.Server, url string, exam
 	}
 	statuses := len(gh.Statuses(r.full(), r.headSHA))
 	start := time.Now()
-	code, _, err := deliver(ctx, http.DefaultClient, url, "pull_request", fmt.Sprintf("plan-%d", number), body)
+	code, _, err := deliver(ctx, netguard.Client(), url, "pull_request", fmt.Sprintf("plan-%d", number), body)
 	if err != nil {
 		return 0, "", err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // benchNamespace holds the planned repository's objects.
@@ -214,7 +215,7 @@ func git(dir string, args ...string) (string, error) {
 		args = append([]string{"-C", dir}, args...)
 	}
 	c := exec.Command("git", append([]string{"-c", "commit.gpgsign=false"}, args...)...)
-	c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
+	c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
 		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
 	out, err := c.CombinedOutput()
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // procMem is a process's resident memory from /proc/PID/status, in bytes.
@@ -255,7 +257,7 @@ func readMem(pid int) (procMem, error) {
 
 // scrape reads a Prometheus text page into series -> value.
 func scrape(url string) (map[string]float64, error) {
-	resp, err := http.Get(url)
+	resp, err := netguard.Client().Get(url)
 	if err != nil {
 		return nil, err
 	}

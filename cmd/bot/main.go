@@ -23,6 +23,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/version"
 )
@@ -348,6 +349,8 @@ func NewCommand(out, errOut io.Writer, getenv func(string) string) *cobra.Comman
 }
 
 func main() {
+	// Before anything else starts: no repository the bot renders may make it fetch a URL.
+	netguard.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := NewCommand(os.Stdout, os.Stderr, os.Getenv).ExecuteContext(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // defaultMemoryLimit is the soft heap limit unless GOMEMLIMIT is set: the garbage
@@ -21,6 +22,8 @@ import (
 const defaultMemoryLimit = 250 << 20
 
 func main() {
+	// Before anything else starts: no repository rendered may make the plugin fetch a URL.
+	netguard.Close()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // App is a GitHub App: clients authenticated as the App itself (a JWT signed with
@@ -38,13 +40,13 @@ func WithTransportWrapper(w func(installation int64, rt http.RoundTripper) http.
 
 // NewApp reads the App's private key (PEM) and returns the App. baseURL "" is
 // api.github.com; otherwise the API root of GitHub Enterprise ("https://ghe/api/v3")
-// or of a test server. base may be nil (http.DefaultTransport).
+// or of a test server. base may be nil (netguard.Transport: Go's default transport is closed).
 func NewApp(id int64, privateKeyPEM []byte, baseURL string, base http.RoundTripper, opts ...AppOption) (*App, error) {
 	if id <= 0 {
 		return nil, fmt.Errorf("GitHub App id %d: want the App's numeric id", id)
 	}
 	if base == nil {
-		base = http.DefaultTransport
+		base = netguard.Transport()
 	}
 	if baseURL == "" {
 		baseURL = "https://api.github.com/"

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // maxErrorBody bounds how much of an error response is read to scrub secrets from it.
@@ -87,7 +89,7 @@ type redactTransport struct {
 func (t *redactTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.base
 	if base == nil {
-		base = http.DefaultTransport
+		base = netguard.Transport()
 	}
 	resp, err := base.RoundTrip(req)
 	if err != nil || resp.StatusCode < 400 || resp.Body == nil {

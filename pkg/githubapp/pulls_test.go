@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // bareRepo makes a bare repository with branches main and feature (one commit ahead).
@@ -23,7 +24,7 @@ func bareRepo(t *testing.T) string {
 		t.Helper()
 		c := exec.Command("git", args...)
 		c.Dir = d
-		c.Env = append(c.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@e", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@e")
+		c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@e", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@e")
 		if out, err := c.CombinedOutput(); err != nil {
 			t.Fatalf("git %v: %v %s", args, err, out)
 		}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/google"
+	"golang.org/x/oauth2"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // googleProvider authenticates to GCR and Artifact Registry with go-containerregistry's
@@ -30,6 +33,10 @@ func (g *googleProvider) resolve(ctx context.Context, _ authn.Resource) (authn.A
 	return g.cache.get(ctx, "google", func() (authn.Authenticator, time.Time, error) {
 		// The token source outlives this call: it must not stop with ctx.
 		bg := context.WithoutCancel(ctx)
+		// Token exchanges (service account keys, workload identity federation) go through
+		// oauth2's client from the context; without one it uses Go's default transport,
+		// which netguard closes.
+		bg = context.WithValue(bg, oauth2.HTTPClient, netguard.Client())
 		auth, envErr := google.NewEnvAuthenticator(bg)
 		if envErr == nil && auth != authn.Anonymous {
 			return auth, time.Time{}, nil

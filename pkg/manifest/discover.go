@@ -168,7 +168,7 @@ func (d *discoverer) dir(rel string) {
 		d.log.Debug("skipping Helm chart directory", "dir", rel)
 		return
 	}
-	if e, ok := names[GeneratorFile]; ok && !e.IsDir() && declaresGenerators(d.root.abs(path.Join(rel, GeneratorFile))) {
+	if e, ok := names[GeneratorFile]; ok && !e.IsDir() && declaresGenerators(d.root, path.Join(rel, GeneratorFile)) {
 		file := path.Join(rel, GeneratorFile)
 		if !d.gen {
 			d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errGenerationOff}})

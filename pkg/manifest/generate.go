@@ -19,23 +19,25 @@ const (
 
 // runGenerators runs the commands of dir/.gitops.yaml in order and parses their output.
 // Objects get Source{File: dir/.gitops.yaml, Line: the document's line in the output}.
-func runGenerators(ctx context.Context, root sourceRoot, dir string, timeout time.Duration) ([]Object, []*Error) {
+func runGenerators(ctx context.Context, root sourceRoot, dir string, timeout time.Duration) ([]Object, []*Error, int64) {
 	file := path.Join(dir, GeneratorFile)
 	data, err := root.readFile(file)
 	if err != nil {
-		return nil, []*Error{{Source: Source{File: file}, Err: err}}
+		return nil, []*Error{{Source: Source{File: file}, Err: err}}, 0
 	}
 	cfg, errs := parseGeneratorConfig(file, data)
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs, 0
 	}
 	var objs []Object
+	var size int64
 	for i, g := range cfg.generators {
 		out, err := runCommand(ctx, root.abs(dir), g.command, timeout)
 		if err != nil {
 			errs = append(errs, &Error{Source: Source{File: file, Line: g.line}, Err: fmt.Errorf("generator %d (%s): %w", i+1, g.command, err)})
 			continue
 		}
+		size += int64(len(out))
 		o, e := parseDocuments(file, out, nil)
 		for _, err := range e {
 			err.Err = fmt.Errorf("output of generator %d (%s), line %d: %w", i+1, g.command, err.Source.Line, err.Err)
@@ -43,7 +45,7 @@ func runGenerators(ctx context.Context, root sourceRoot, dir string, timeout tim
 		objs = append(objs, o...)
 		errs = append(errs, e...)
 	}
-	return objs, errs
+	return objs, errs, size
 }
 
 // runCommand runs command with sh -c in dir, with only PATH and HOME in its environment,

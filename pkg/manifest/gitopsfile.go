@@ -3,7 +3,6 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -21,12 +20,12 @@ var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is no
 // .gitops.yaml with one of them and no generators key declares no generators.
 var otherOwnersKeys = []string{"images", "targets", "comments", "forks", "notify", "imagePullRequests"}
 
-// declaresGenerators reports whether the .gitops.yaml at file has a generators key
-// (or cannot be read as a mapping, so that its errors are reported where it is parsed).
-// One holding only image policies or the bot's settings leaves its directory to be
-// read as plain YAML.
-func declaresGenerators(file string) bool {
-	data, err := os.ReadFile(file)
+// declaresGenerators reports whether the .gitops.yaml at file (relative to root) has a
+// generators key (or cannot be read as a mapping, so that its errors are reported where
+// it is parsed). One holding only image policies or the bot's settings leaves its
+// directory to be read as plain YAML.
+func declaresGenerators(root sourceRoot, file string) bool {
+	data, err := root.readFile(file)
 	if err != nil {
 		return true
 	}

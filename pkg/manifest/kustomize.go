@@ -1,37 +1,51 @@
 package manifest
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
+	"golang.org/x/sync/semaphore"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // originAnnotation is where Kustomize records the file a resource came from when the
 // kustomization's buildMetadata lists originAnnotations.
 const originAnnotation = "config.kubernetes.io/origin"
 
-// kustomizeMu serialises builds: Kustomize keeps its OpenAPI schema in package state.
-var kustomizeMu sync.Mutex
+// kustomizeBuilds lets builds run at once, but one whose tree sets `openapi:` runs
+// alone: Kustomize keeps that schema in package state, for every build of the process,
+// so it is put back to the default before the next build starts.
+var kustomizeBuilds = semaphore.NewWeighted(exclusiveBuild)
+
+const exclusiveBuild = 1 << 30
 
 // buildKustomization builds the kustomization in dir (relative to the root) with plugins
-// off, no remote resources and reads limited to the source root. Objects carry the file
-// they came from when Kustomize knows it, else the kustomization file.
-func buildKustomization(root sourceRoot, dir, kustFile string, red *redact.Redactor) ([]Object, []*Error) {
+// off, no network, and reads limited to the source root. Objects carry the file they came
+// from when Kustomize knows it, else the kustomization file.
+//
+// The build runs on its own goroutine: when ctx ends, buildKustomization returns at once,
+// and the build stops at its next file system call (rootFS fails them all).
+func buildKustomization(ctx context.Context, root sourceRoot, dir, kustFile string, o options) ([]Object, []*Error, int64) {
+	// No build may reach a network: Kustomize's loader fetches http(s) paths with Go's
+	// default transport, and its remote bases with git; netguard closes both.
+	netguard.Close()
 	kfile := path.Join(dir, kustFile)
-	if errs := checkKustomization(root, dir); len(errs) > 0 {
-		return nil, errs
+	checked := checkKustomization(root, dir)
+	if len(checked.errs) > 0 {
+		return nil, checked.errs, 0
 	}
 	userOrigins := false
 	rewrite := func(data []byte) []byte {
@@ -49,21 +63,60 @@ func buildKustomization(root sourceRoot, dir, kustFile string, red *redact.Redac
 	opts.Reorder = krusty.ReorderOptionNone
 	opts.AddManagedbyLabel = false
 
-	fs := newRootFS(root, absDir, rewrite)
+	fs := newRootFS(ctx, root, absDir, rewrite)
 	reads := fileReads{}
 	fs.read = func(p string, data []byte) { reads[p] = data }
-	kustomizeMu.Lock()
-	resMap, err := krusty.MakeKustomizer(opts).Run(fs, absDir)
-	kustomizeMu.Unlock()
+	stopped := func() []*Error {
+		return []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build stopped: %w", context.Cause(ctx))}}
+	}
+	weight := int64(1)
+	if checked.openAPI {
+		weight = exclusiveBuild
+	}
+	if err := kustomizeBuilds.Acquire(ctx, weight); err != nil {
+		return nil, stopped(), 0
+	}
+	type result struct {
+		resMap resmap.ResMap
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer kustomizeBuilds.Release(weight)
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("kustomize failed: %v", p)}
+			}
+		}()
+		if checked.openAPI {
+			defer openapi.ResetOpenAPI()
+		}
+		m, err := krusty.MakeKustomizer(opts).Run(fs, absDir)
+		done <- result{m, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, stopped(), 0
+	}
 	// Before any error is reported: it may quote a Secret or a generator input it read.
-	addKustomizeInputs(red, root, reads)
-	if err != nil {
-		return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %s", oneLine(root.trim(err.Error())))}}
+	addKustomizeInputs(o.redactor, root, reads)
+	if err := res.err; err != nil {
+		if errs := refusedFetches(root, reads, err.Error()); len(errs) > 0 {
+			return nil, errs, 0
+		}
+		return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %s", oneLine(root.trim(err.Error())))}}, 0
+	}
+	resMap := res.resMap
+	if err := o.limits.checkRender(resMap.Size(), 0); err != nil {
+		return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %w", err)}}, 0
 	}
 
 	lines := newLineIndex(root)
 	var objs []Object
 	var errs []*Error
+	var size int64
 	for _, res := range resMap.Resources() {
 		src := Source{File: kfile}
 		if origin, err := res.GetOrigin(); err == nil && origin != nil {
@@ -80,6 +133,10 @@ func buildKustomization(root sourceRoot, dir, kustFile string, red *redact.Redac
 			errs = append(errs, &Error{Source: src, Err: fmt.Errorf("encode kustomize output: %w", err)})
 			continue
 		}
+		size += int64(len(data))
+		if err := o.limits.checkRender(0, size); err != nil {
+			return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %w", err)}}, 0
+		}
 		var m map[string]interface{}
 		if err := utiljson.Unmarshal(data, &m); err != nil {
 			errs = append(errs, &Error{Source: src, Err: fmt.Errorf("decode kustomize output: %w", err)})
@@ -88,14 +145,14 @@ func buildKustomization(root sourceRoot, dir, kustFile string, red *redact.Redac
 		if src.File != kfile {
 			src.Line = lines.find(src.File, &unstructured.Unstructured{Object: m})
 		}
-		o, e, skip := objectsFromMap(m, src)
+		got, e, skip := objectsFromMap(m, src)
 		if skip != "" {
 			e = append(e, &Error{Source: src, Err: fmt.Errorf("kustomize produced a document that is not a Kubernetes object: %s", skip)})
 		}
-		objs = append(objs, o...)
+		objs = append(objs, got...)
 		errs = append(errs, e...)
 	}
-	return objs, errs
+	return objs, errs, size
 }
 
 // originSource maps a Kustomize origin (relative to the built directory) to a Source.

@@ -15,15 +15,22 @@ import (
 // outside the source root are refused with the file and line that asks for them. The
 // rootFS given to Kustomize is the second line of defence for anything missed here.
 type checker struct {
-	root sourceRoot
-	seen map[string]bool
-	errs []*Error
+	root    sourceRoot
+	seen    map[string]bool
+	errs    []*Error
+	openAPI bool // a kustomization of the tree sets openapi:
 }
 
-func checkKustomization(root sourceRoot, dir string) []*Error {
+// checked is what checkKustomization found.
+type checked struct {
+	errs    []*Error
+	openAPI bool
+}
+
+func checkKustomization(root sourceRoot, dir string) checked {
 	c := &checker{root: root, seen: map[string]bool{}}
 	c.dir(root.abs(dir))
-	return c.errs
+	return checked{errs: c.errs, openAPI: c.openAPI}
 }
 
 // kustomizationIn returns the kustomization file in the absolute directory dir, or "".
@@ -102,6 +109,7 @@ func (k *kustFile) field(key, val *yaml.Node) {
 			}
 		})
 	case "openapi":
+		k.c.openAPI = true
 		if p := mapValue(val, "path"); p != nil && p.Kind == yaml.ScalarNode {
 			k.ref(p, "openapi.path", p.Value, false)
 		}

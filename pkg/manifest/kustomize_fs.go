@@ -1,20 +1,30 @@
 package manifest
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 var errReadOnly = errors.New("the source tree is read-only during a kustomize build")
 
 // rootFS is the file system Kustomize builds see: the disk, read-only, and limited to
 // the source root (symlinks resolved), so a kustomization can use ../base inside the
-// repository but nothing outside it. It also lets the top-level kustomization ask for
-// origin annotations without the file on disk being changed.
+// repository but nothing outside it. Files are read as every repository file is
+// (pkg/repofile: regular files only, within the render's byte budget), and every call
+// fails once ctx ends, which is how a build stops at its deadline. It also lets the
+// top-level kustomization ask for origin annotations without the file on disk being
+// changed.
 type rootFS struct {
+	ctx     context.Context
 	disk    filesys.FileSystem
 	root    sourceRoot
 	top     map[string]bool // absolute paths of the top-level kustomization file names
@@ -24,15 +34,18 @@ type rootFS struct {
 
 var _ filesys.FileSystem = (*rootFS)(nil)
 
-func newRootFS(root sourceRoot, topDir string, rewrite func([]byte) []byte) *rootFS {
+func newRootFS(ctx context.Context, root sourceRoot, topDir string, rewrite func([]byte) []byte) *rootFS {
 	top := map[string]bool{}
 	for _, name := range kustomizationFiles {
 		top[filepath.Join(topDir, name)] = true
 	}
-	return &rootFS{disk: filesys.MakeFsOnDisk(), root: root, top: top, rewrite: rewrite}
+	return &rootFS{ctx: ctx, disk: filesys.MakeFsOnDisk(), root: root, top: top, rewrite: rewrite}
 }
 
 func (f *rootFS) check(p string) error {
+	if err := f.ctx.Err(); err != nil {
+		return fmt.Errorf("kustomize build stopped: %w", context.Cause(f.ctx))
+	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return err
@@ -53,11 +66,17 @@ func (f *rootFS) WriteFile(p string, _ []byte) error {
 	return fmt.Errorf("write %s: %w", p, errReadOnly)
 }
 
+// Open reads the whole file the way ReadFile does and serves it from memory.
 func (f *rootFS) Open(p string) (filesys.File, error) {
-	if err := f.check(p); err != nil {
+	data, err := f.ReadFile(p)
+	if err != nil {
 		return nil, err
 	}
-	return f.disk.Open(p)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{Reader: bytes.NewReader(data), info: fi}, nil
 }
 
 func (f *rootFS) IsDir(p string) bool {
@@ -110,12 +129,12 @@ func (f *rootFS) ReadFile(p string) ([]byte, error) {
 	if err := f.check(p); err != nil {
 		return nil, err
 	}
-	data, err := f.disk.ReadFile(p)
+	abs, _ := filepath.Abs(p)
+	abs = filepath.Clean(abs)
+	data, err := repofile.ReadFile(f.root.dir, f.root.rel(abs), f.root.budget)
 	if err != nil {
 		return nil, err
 	}
-	abs, _ := filepath.Abs(p)
-	abs = filepath.Clean(abs)
 	if f.read != nil {
 		f.read(abs, data)
 	}
@@ -129,5 +148,20 @@ func (f *rootFS) Walk(p string, fn filepath.WalkFunc) error {
 	if err := f.check(p); err != nil {
 		return err
 	}
-	return f.disk.Walk(p, fn)
+	return f.disk.Walk(p, func(path string, info fs.FileInfo, err error) error {
+		if cerr := f.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return fn(path, info, err)
+	})
 }
+
+// memFile is a file read into memory: Kustomize only reads the files it opens.
+type memFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (m *memFile) Write([]byte) (int, error)  { return 0, errReadOnly }
+func (m *memFile) Close() error               { return nil }
+func (m *memFile) Stat() (os.FileInfo, error) { return m.info, nil }

@@ -341,7 +341,7 @@ func TestRootFSRefusesEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys := newRootFS(root, root.dir, nil)
+	fsys := newRootFS(context.Background(), root, root.dir, nil)
 	if _, err := fsys.ReadFile(filepath.Join(root.dir, "in.yaml")); err != nil {
 		t.Errorf("read inside: %v", err)
 	}

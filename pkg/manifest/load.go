@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // Load reads every source under root (see DiscoverFiles for the rules, plus Kustomize
@@ -20,6 +22,7 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.budget = repofile.NewBudget(repofile.Limits{MaxFileBytes: o.limits.MaxFileBytes, MaxTotalBytes: o.limits.MaxReadBytes})
 	units, err := discover(r, o.paths, o.generation, o.log)
 	if err != nil {
 		return nil, err
@@ -28,6 +31,7 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 	type result struct {
 		objs []Object
 		errs []*Error
+		size int64 // bytes rendered: the file, the generator output, the build's JSON
 	}
 	results := make([]result, len(units))
 	sem := make(chan struct{}, o.concurrency)
@@ -40,8 +44,8 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			objs, errs := loadUnit(ctx, r, u, o)
-			results[i] = result{objs, errs}
+			objs, errs, size := loadUnit(ctx, r, u, o)
+			results[i] = result{objs, errs, size}
 		}()
 	}
 	wg.Wait()
@@ -51,9 +55,16 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 
 	var objs []Object
 	var errs []*Error
-	for _, res := range results {
+	var size int64
+	for i, res := range results {
 		objs = append(objs, res.objs...)
 		errs = append(errs, res.errs...)
+		size += res.size
+		if err := o.limits.checkRender(len(objs), size); err != nil {
+			// The render is refused as a whole: planning a part of it would propose
+			// deleting the rest.
+			return nil, &Error{Source: Source{File: units[i].path}, Err: err}
+		}
 	}
 	// Every value learnt from any source is redacted from every error.
 	for _, e := range errs {
@@ -63,32 +74,32 @@ func Load(ctx context.Context, root string, opts ...Option) ([]Object, error) {
 	return objs, joinErrors(errs)
 }
 
-func loadUnit(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error) {
-	objs, errs := loadUnitObjects(ctx, r, u, o)
+func loadUnit(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error, int64) {
+	objs, errs, size := loadUnitObjects(ctx, r, u, o)
 	addObjectSecrets(o.redactor, objs)
-	return objs, errs
+	return objs, errs, size
 }
 
-func loadUnitObjects(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error) {
+func loadUnitObjects(ctx context.Context, r sourceRoot, u unit, o options) ([]Object, []*Error, int64) {
 	switch u.kind {
 	case unitFile:
 		data, err := r.readFile(u.path)
 		if err != nil {
-			return nil, []*Error{{Source: Source{File: u.path}, Err: fmt.Errorf("read: %w", err)}}
+			return nil, []*Error{{Source: Source{File: u.path}, Err: err}}, 0
 		}
 		addSecretsInYAML(o.redactor, data) // also Secrets that do not parse as objects
 		objs, errs := parseDocuments(u.path, data, o.log)
 		o.log.Debug("parsed file", "file", u.path, "objects", len(objs), "errors", len(errs))
-		return objs, errs
+		return objs, errs, int64(len(data))
 	case unitKustomize:
-		objs, errs := buildKustomization(r, u.path, u.file, o.redactor)
+		objs, errs, size := buildKustomization(ctx, r, u.path, u.file, o)
 		o.log.Debug("built kustomization", "dir", u.path, "objects", len(objs), "errors", len(errs))
-		return objs, errs
+		return objs, errs, size
 	case unitGenerator:
-		objs, errs := runGenerators(ctx, r, u.path, o.generatorTimeout)
+		objs, errs, size := runGenerators(ctx, r, u.path, o.generatorTimeout)
 		o.log.Debug("ran generators", "dir", u.path, "objects", len(objs), "errors", len(errs))
-		return objs, errs
+		return objs, errs, size
 	default:
-		return nil, []*Error{u.err}
+		return nil, []*Error{u.err}, 0
 	}
 }

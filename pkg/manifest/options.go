@@ -6,10 +6,51 @@ import (
 	"time"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // DefaultGeneratorTimeout bounds one .gitops.yaml generator command.
 const DefaultGeneratorTimeout = 2 * time.Minute
+
+// Limits bound one Load: what a repository may make it read, and render. A repository
+// is untrusted input (a pull request from a fork), so each has a default; hitting one is
+// an error naming the file, the limit and its value, never a truncated render.
+type Limits struct {
+	MaxFileBytes    int64 // one file read
+	MaxReadBytes    int64 // every file read, Kustomize's reads included
+	MaxObjects      int   // objects rendered
+	MaxObjectsBytes int64 // those objects, as JSON
+}
+
+// DefaultLimits are the limits of a Load without WithLimits, and of each zero field.
+var DefaultLimits = Limits{
+	MaxFileBytes:    repofile.DefaultMaxFileBytes,
+	MaxReadBytes:    repofile.DefaultMaxTotalBytes,
+	MaxObjects:      20000,
+	MaxObjectsBytes: 256 << 20,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxFileBytes != 0 {
+		d.MaxFileBytes = l.MaxFileBytes
+	}
+	if l.MaxReadBytes != 0 {
+		d.MaxReadBytes = l.MaxReadBytes
+	}
+	if l.MaxObjects != 0 {
+		d.MaxObjects = l.MaxObjects
+	}
+	if l.MaxObjectsBytes != 0 {
+		d.MaxObjectsBytes = l.MaxObjectsBytes
+	}
+	return d
+}
+
+// WithLimits sets the limits of the render; zero fields keep DefaultLimits.
+func WithLimits(l Limits) Option {
+	return func(o *options) { o.limits = l.withDefaults() }
+}
 
 // Option configures Load.
 type Option func(*options)
@@ -21,6 +62,7 @@ type options struct {
 	concurrency      int
 	log              *slog.Logger
 	redactor         *redact.Redactor
+	limits           Limits
 }
 
 func newOptions(opts []Option) options {
@@ -29,6 +71,7 @@ func newOptions(opts []Option) options {
 		concurrency:      runtime.GOMAXPROCS(0),
 		log:              slog.New(slog.DiscardHandler),
 		redactor:         redact.New(),
+		limits:           DefaultLimits,
 	}
 	for _, opt := range opts {
 		opt(&o)

@@ -7,12 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // sourceRoot is the directory everything is read from, with symlinks resolved so that
 // containment checks compare like with like.
 type sourceRoot struct {
-	dir string // absolute, symlinks resolved
+	dir    string           // absolute, symlinks resolved
+	budget *repofile.Budget // what one Load may read; nil: the per-file limit only
 }
 
 func newSourceRoot(root string) (sourceRoot, error) {
@@ -140,9 +143,5 @@ func (r sourceRoot) startPath(p string) (string, error) {
 
 // readFile reads a file under the root, refusing one that a symlink leads outside it.
 func (r sourceRoot) readFile(rel string) ([]byte, error) {
-	abs := r.abs(rel)
-	if err := r.inside(abs); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(abs)
+	return repofile.ReadFile(r.dir, rel, r.budget)
 }

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // Format is how a notification is written.
@@ -126,7 +128,7 @@ func SendAll(ctx context.Context, sinks []Sink, r Report, timeout time.Duration)
 	if len(sinks) == 0 {
 		return nil
 	}
-	c := &http.Client{Timeout: timeout}
+	c := &http.Client{Transport: netguard.Transport(), Timeout: timeout}
 	errs := make([]error, len(sinks))
 	done := make(chan struct{})
 	for i, s := range sinks {

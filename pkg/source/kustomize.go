@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
@@ -39,7 +41,7 @@ func kustomizeFiles(root string, paths []string) ([]string, error) {
 				if abs != start && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if isFile(filepath.Join(abs, "Chart.yaml")) || declaresGenerators(filepath.Join(abs, ".gitops.yaml")) {
+				if isFile(filepath.Join(abs, "Chart.yaml")) || declaresGenerators(root, path.Join(rel, ".gitops.yaml")) {
 					return filepath.SkipDir
 				}
 				parent := path.Dir(rel)
@@ -79,9 +81,10 @@ func isFile(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// declaresGenerators reports whether a .gitops.yaml has a generators: key.
-func declaresGenerators(file string) bool {
-	data, err := os.ReadFile(file)
+// declaresGenerators reports whether the .gitops.yaml at rel (under root) has a
+// generators: key.
+func declaresGenerators(root, rel string) bool {
+	data, err := repofile.ReadFile(root, rel, nil)
 	if err != nil {
 		return false
 	}

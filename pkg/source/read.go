@@ -1,11 +1,8 @@
 package source
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // ReadFiles reads the YAML files the image commands scan and rewrite: the plain files
@@ -31,9 +28,9 @@ func (s *Source) ReadFiles() ([]string, map[string][]byte, error) {
 	}
 	data := make(map[string][]byte, len(names))
 	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(s.Root, filepath.FromSlash(n)))
+		b, err := repofile.ReadFile(s.Root, n, nil)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", n, err)
+			return nil, nil, err
 		}
 		data[n] = b
 	}

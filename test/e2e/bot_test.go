@@ -28,6 +28,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 )
 
@@ -376,7 +377,9 @@ notify:
 	// A pull request from a fork: offline only, not one request to the cluster.
 	forkRoot := t.TempDir()
 	forkBare := filepath.Join(forkRoot, "fleet.git")
-	if out, err := exec.Command("git", "clone", "-q", "--bare", bare, forkBare).CombinedOutput(); err != nil {
+	clone := exec.Command("git", "clone", "-q", "--bare", bare, forkBare)
+	clone.Env = netguard.Environ()
+	if out, err := clone.CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
 	forkSrv := gitServer(t, forkRoot)

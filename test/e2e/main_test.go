@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 var cluster *testcluster.Cluster
@@ -127,6 +128,7 @@ func (r *repo) git(args ...string) string {
 	r.t.Helper()
 	c := exec.Command("git", args...)
 	c.Dir = r.dir
+	c.Env = netguard.Environ() // the protocols Kustomize builds may not use, tests may
 	out, err := c.CombinedOutput()
 	if err != nil {
 		r.t.Fatalf("git %v: %v\n%s", args, err, out)

@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 
@@ -37,7 +36,7 @@ func (o *GitHubOptions) Client() (*github.Client, error) {
 	if api == "" {
 		api = os.Getenv("GITHUB_API_URL")
 	}
-	return githubapp.NewClient(http.DefaultClient, os.Getenv(EnvGitHubToken), api)
+	return githubapp.NewClient(nil, os.Getenv(EnvGitHubToken), api)
 }
 
 // Repository is --github-repo, else $GITHUB_REPOSITORY.

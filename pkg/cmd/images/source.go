@@ -3,6 +3,7 @@ package images
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -36,11 +38,17 @@ func (o *SourceOptions) Rules(s *source.Source) (*images.Rules, error) {
 	if !explicit {
 		path = filepath.Join(s.Root, images.ConfigFile)
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && !explicit {
+	var data []byte
+	var err error
+	if explicit {
+		// A file the user names is theirs to name: read it as it is.
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+	} else if data, err = repofile.ReadFile(s.Root, images.ConfigFile, nil); errors.Is(err, fs.ErrNotExist) {
 		data = nil
 	} else if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
 	name := path
 	if abs, err := filepath.Abs(path); err == nil {

@@ -17,6 +17,7 @@ import (
 
 	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 func TestMain(m *testing.M) {
@@ -187,6 +188,7 @@ func TestReleaseCommits(t *testing.T) {
 	git := func(args ...string) string {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dir
+		cmd.Env = netguard.Environ()
 		var b bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &b, &b
 		if err := cmd.Run(); err != nil {
@@ -222,6 +224,7 @@ func TestReleaseWritesThroughSymlink(t *testing.T) {
 	git := func(args ...string) string {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dir
+		cmd.Env = netguard.Environ()
 		var b bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &b, &b
 		if err := cmd.Run(); err != nil {

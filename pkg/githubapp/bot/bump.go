@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 
@@ -16,6 +15,7 @@ import (
 	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -85,8 +85,8 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 		src.Close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}
-	data, err := os.ReadFile(filepath.Join(src.Root, githubapp.RepoConfigFile))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	data, err := repofile.ReadFile(src.Root, githubapp.RepoConfigFile, nil)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		src.Close()
 		return nil, err
 	}

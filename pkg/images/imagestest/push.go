@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // Image is a small image (no layers) built at created.
@@ -42,7 +44,7 @@ func PushTags(ctx context.Context, host, repo string, img v1.Image, tags ...stri
 		return err
 	}
 	for _, tag := range tags[1:] {
-		if err := PutManifest(ctx, http.DefaultClient, host, repo, tag, raw, string(mt)); err != nil {
+		if err := PutManifest(ctx, netguard.Client(), host, repo, tag, raw, string(mt)); err != nil {
 			return err
 		}
 	}

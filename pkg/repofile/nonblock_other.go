@@ -1,0 +1,5 @@
+//go:build !unix
+
+package repofile
+
+const nonblock = 0
