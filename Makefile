@@ -17,7 +17,7 @@ LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(shell git describe --tags --alw
 GOBUILD     := CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -trimpath -ldflags "$(LDFLAGS)"
 TEST_FLAGS  ?= -timeout 45m
 
-.PHONY: build build-bot snapshot demo test testcluster release-tools unit vet tidy-check fuzz bench clean
+.PHONY: build build-bot snapshot demo test testcluster release-tools test-tools unit vet tidy-check fuzz bench clean
 
 build:
 	$(GOBUILD) -o $(BIN) ./cmd/kubectl-gitops
@@ -37,6 +37,10 @@ testcluster:
 release-tools:
 	@for t in goreleaser krew validate-krew-manifest; do hack/release-tools.sh $$t >/dev/null; done
 
+# Debian packages the tests need (strace), installed when missing.
+test-tools:
+	@hack/test-tools.sh
+
 demo: build testcluster
 	hack/demo.sh
 
@@ -47,7 +51,7 @@ vet:
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null || { echo 'go.mod/go.sum are not tidy: run go mod tidy' >&2; $(GO) mod tidy -diff; exit 1; }
 
-test: testcluster release-tools tidy-check
+test: testcluster release-tools test-tools tidy-check
 	$(GO) vet ./...
 	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
 
