@@ -23,8 +23,10 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/version"
 )
 
@@ -45,7 +47,9 @@ type Options struct {
 	Kubeconfig        string
 	// ClusterAccess grants the kubeconfig's contexts to repositories; without it
 	// every plan is offline.
-	ClusterAccess   string
+	ClusterAccess string
+	// Limits bound each target's render (--max-objects, --max-render-bytes, ...).
+	Limits          manifest.Limits
 	Workers         int
 	QueueSize       int
 	MaxCommentPages int
@@ -99,6 +103,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
 	fs.BoolVar(&o.GitReadOnly, "git-readonly", false, "image-bump pull requests: compute and report them (logs, metrics) but never push a branch or open, edit or close a pull request")
 	fs.StringVar(&o.NotifyConfig, "notify-config", "", "YAML file of notification destinations by name (name: slack+https://…), for repositories' .gitops.yaml notify:; generic ones are signed with GITOPS_NOTIFY_SECRET")
+	source.AddLimitFlags(fs, &o.Limits)
 	o.AutomationOptions.addFlags(fs)
 }
 
@@ -245,7 +250,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Log: o.log}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {

@@ -50,7 +50,7 @@ func (o *Options) Open(ctx context.Context, log *slog.Logger) (*Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", src, err)
 		}
-		return &Source{Root: abs, Paths: paths, URL: abs, generation: o.ManifestGeneration, redactor: o.Redactor}, nil
+		return &Source{Root: abs, Paths: paths, URL: abs, generation: o.ManifestGeneration, limits: o.Limits, redactor: o.Redactor}, nil
 	}
 	dir, err := filepath.Rel(top, real)
 	if err != nil {
@@ -97,7 +97,7 @@ func (o *Options) openRemote(ctx context.Context, src string, log *slog.Logger) 
 }
 
 func (o *Options) opened(repo *gitrepo.Repo, paths []string) *Source {
-	return &Source{Root: repo.Dir(), Paths: paths, Revision: repo.Revision(), URL: repo.URL(), Repo: repo, generation: o.ManifestGeneration, redactor: o.Redactor}
+	return &Source{Root: repo.Dir(), Paths: paths, Revision: repo.Revision(), URL: repo.URL(), Repo: repo, generation: o.ManifestGeneration, limits: o.Limits, redactor: o.Redactor}
 }
 
 func exists(p string) bool {

@@ -30,6 +30,7 @@ type Source struct {
 	Clone bool
 
 	generation bool
+	limits     manifest.Limits
 	redactor   *redact.Redactor
 }
 
@@ -45,6 +46,7 @@ func (s *Source) Load(ctx context.Context, log *slog.Logger) ([]manifest.Object,
 	return manifest.Load(ctx, s.Root,
 		manifest.WithPaths(s.Paths...),
 		manifest.WithManifestGeneration(s.generation),
+		manifest.WithLimits(s.limits),
 		manifest.WithLogger(log),
 		manifest.WithRedactor(s.redactor))
 }

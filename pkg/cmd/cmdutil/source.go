@@ -7,7 +7,7 @@ import (
 )
 
 // SourceOptions are the source flags of plan and apply: pkg/source's --ref and --path,
-// and --manifest-generation.
+// --manifest-generation, and the render limits.
 type SourceOptions struct {
 	source.Options
 }
@@ -16,6 +16,7 @@ type SourceOptions struct {
 func (o *SourceOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Options.AddFlags(fs)
 	o.Options.AddManifestGenerationFlag(fs)
+	source.AddLimitFlags(fs, &o.Limits)
 }
 
 // Source is an opened source (see pkg/source).

@@ -54,6 +54,8 @@ type Planner struct {
 	// 0 means githubapp.DefaultMaxCommentPages).
 	MaxCommentPages int
 	Log             *slog.Logger
+	// Limits bound each target's render (the bot's --max-objects and friends).
+	Limits manifest.Limits
 	// MaxCloneBytes bounds each clone of a pull request's head and base
 	// (--max-clone-bytes; 0: no bound).
 	MaxCloneBytes int64
@@ -332,7 +334,7 @@ func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment
 // planTarget plans one target: live against its cluster, or offline.
 func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live bool, headDir string, baseDir func() (string, error), auth *githttp.BasicAuth, log *slog.Logger) (*plan.Plan, error) {
 	red := redact.New()
-	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth}
+	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 	src, err := so.Open(ctx, log)
 	if err != nil {
 		return nil, err
@@ -349,7 +351,7 @@ func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live bool,
 		if err != nil {
 			return nil, err
 		}
-		base := source.Options{Source: dir, Paths: []string{t.Path}, Redactor: red, Auth: auth}
+		base := source.Options{Source: dir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 		pl, err := cmdutil.BuildOffline(ctx, src, base, &to, po, log)
 		if err != nil {
 			return nil, errors.New(red.String(err.Error()))
