@@ -28,6 +28,10 @@ type Options struct {
 	FieldManager     string   // default DefaultFieldManager
 	DefaultNamespace string   // for namespaced objects without one
 	AllowNamespaces  []string // when set, objects elsewhere are problems
+	// NamespacedOnly makes cluster-scoped objects problems too (Namespaces whose names
+	// AllowNamespaces allows excepted): for a grant of some namespaces of a cluster,
+	// which does not reach what belongs to the whole cluster.
+	NamespacedOnly bool
 	Prune            bool     // plan deletions of members no longer in git
 	// AllowEmpty allows pruning when the desired set is empty.
 	AllowEmpty bool
@@ -324,6 +328,9 @@ func pruneProblem(id object.ID, parent inventory.Parent, o Options) string {
 	ns := id.Namespace
 	if isNamespace {
 		ns = id.Name
+	}
+	if ns == "" && o.NamespacedOnly {
+		return fmt.Sprintf("cluster-scoped objects are not allowed (only namespaces %v are): not pruning it", o.AllowNamespaces)
 	}
 	if len(o.AllowNamespaces) > 0 && ns != "" && !NamespaceAllowed(o.AllowNamespaces, ns) {
 		return fmt.Sprintf("namespace %q is not allowed (allowed: %v): not pruning it; allow the namespace to delete it, or pass --prune=false", ns, o.AllowNamespaces)

@@ -107,6 +107,32 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// TestPrepareNamespacedOnly: under a grant of some namespaces, a cluster-scoped object is
+// a problem, and a Namespace the grant allows is not.
+func TestPrepareNamespacedOnly(t *testing.T) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	mapper.Add(schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, meta.RESTScopeRoot)
+	mapper.Add(schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}, meta.RESTScopeRoot)
+	var objs []manifest.Object
+	for file, y := range map[string]string{
+		"ns.yaml":   "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+		"role.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin-copy\n",
+	} {
+		o, err := manifest.Parse(file, []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, o...)
+	}
+	ds, problems := prepare(objs, mapper, nil, Options{DefaultNamespace: "shop", AllowNamespaces: []string{"shop"}, NamespacedOnly: true})
+	if len(ds) != 1 || ds[0].id.Kind != "Namespace" {
+		t.Fatalf("desired %v", ds)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].String(), "ClusterRole.rbac.authorization.k8s.io admin-copy: cluster-scoped objects are not allowed") {
+		t.Fatalf("problems %v", problems)
+	}
+}
+
 func TestHashIsStable(t *testing.T) {
 	u := live("")
 	a, _ := hashObject(u, Options{FieldManager: "m"})
@@ -158,6 +184,7 @@ func TestPrunesRefusals(t *testing.T) {
 		name    string
 		member  *unstructured.Unstructured
 		allow   []string
+		nsOnly  bool   // a grant of some namespaces only
 		action  Action // "" when the delete is a problem
 		problem string
 	}{
@@ -168,6 +195,9 @@ func TestPrunesRefusals(t *testing.T) {
 		{name: "namespace outside allow-namespace", member: member("Namespace", "", "nd"), allow: []string{"nc"},
 			problem: `Namespace nd: namespace "nd" is not allowed`},
 		{name: "cluster-scoped with allow-namespace", member: member("ClusterRole", "", "r"), allow: []string{"nc"}, action: Delete},
+		{name: "cluster-scoped, namespaced only", member: member("ClusterRole", "", "r"), allow: []string{"nc"}, nsOnly: true,
+			problem: "ClusterRole r: cluster-scoped objects are not allowed (only namespaces [nc] are): not pruning it"},
+		{name: "allowed namespace, namespaced only", member: member("Namespace", "", "nc"), allow: []string{"nc"}, nsOnly: true, action: Delete},
 		{name: "parent namespace", member: member("Namespace", "", "home"),
 			problem: "Namespace home: refusing to delete the namespace of this set's ApplySet parent (Secret home/set)"},
 		{name: "other namespace", member: member("Namespace", "", "away"), action: Delete},
@@ -176,7 +206,7 @@ func TestPrunesRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &Plan{}
 			out := prunes(nil, []*unstructured.Unstructured{tt.member}, 1, parent,
-				Options{Prune: true, MaxDeletes: -1, AllowNamespaces: tt.allow, FieldManager: DefaultFieldManager}, p)
+				Options{Prune: true, MaxDeletes: -1, AllowNamespaces: tt.allow, NamespacedOnly: tt.nsOnly, FieldManager: DefaultFieldManager}, p)
 			if tt.problem != "" {
 				if len(out) != 0 || len(p.Problems) != 1 || !strings.HasPrefix(p.Problems[0].String(), tt.problem) {
 					t.Fatalf("changes %v, problems %v; want the problem %q", out, p.Problems, tt.problem)

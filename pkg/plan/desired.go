@@ -90,10 +90,14 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 			d.obj.SetNamespace("") // as kubectl does for cluster-scoped kinds
 		}
 		d.id = object.IDOf(d.obj)
-		if len(o.AllowNamespaces) > 0 {
+		if len(o.AllowNamespaces) > 0 || o.NamespacedOnly {
 			ns := d.obj.GetNamespace()
 			if d.id.Group == "" && d.id.Kind == "Namespace" {
 				ns = d.id.Name
+			}
+			if ns == "" && o.NamespacedOnly {
+				problem(d, "cluster-scoped objects are not allowed: only namespaces %v are", o.AllowNamespaces)
+				continue
 			}
 			if ns != "" && !NamespaceAllowed(o.AllowNamespaces, ns) {
 				problem(d, "namespace %q is not allowed (allowed: %v)", ns, o.AllowNamespaces)

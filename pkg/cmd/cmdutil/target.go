@@ -23,6 +23,9 @@ type TargetOptions struct {
 	ApplySetNamespace string
 	DefaultNamespace  string
 	AllowNamespaces   []string
+	// NamespacedOnly refuses cluster-scoped objects (plan.Options.NamespacedOnly); the
+	// bot sets it for a grant of some namespaces only.
+	NamespacedOnly bool
 	FieldManager      string
 	Concurrency       int
 	QPS               float32
@@ -148,6 +151,7 @@ func Build(ctx context.Context, s *Source, t *TargetOptions, po PlanOptions, log
 		FieldManager:     t.FieldManager,
 		DefaultNamespace: t.DefaultNamespace,
 		AllowNamespaces:  t.AllowNamespaces,
+		NamespacedOnly:   t.NamespacedOnly,
 		// A file that did not load would look deleted: no prune until every file loads.
 		Prune:          po.Prune && loadErr == nil,
 		AllowEmpty:     po.AllowEmpty,

@@ -49,7 +49,10 @@ type ClusterGrant struct {
 type TargetAccess struct {
 	Live            bool
 	AllowNamespaces []string
-	Reason          string
+	// NamespacedOnly: the grant names some namespaces, not the whole cluster, so
+	// cluster-scoped objects are refused.
+	NamespacedOnly bool
+	Reason         string
 }
 
 // ReadClusterAccess reads and checks the file; contexts are the kubeconfig's, and a
@@ -209,7 +212,7 @@ func (a *ClusterAccess) Resolve(repo, cluster string, allowNamespaces []string) 
 	if len(allowNamespaces) > 0 && len(ns) == 0 {
 		return TargetAccess{Reason: fmt.Sprintf("none of allowNamespaces %v is granted to %s on cluster %s", allowNamespaces, repo, cluster)}
 	}
-	return TargetAccess{Live: true, AllowNamespaces: ns}
+	return TargetAccess{Live: true, AllowNamespaces: ns, NamespacedOnly: !slices.Contains(g.Namespaces, "*")}
 }
 
 // intersectNamespaces is what both the target's list and the grant's allow (nil: every

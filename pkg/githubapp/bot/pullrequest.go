@@ -264,7 +264,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		if live {
 			t.AllowNamespaces = access.AllowNamespaces
 		}
-		pl, err := p.planTarget(ctx, t, live, headRepo.Dir(), baseDir, auth, log)
+		pl, err := p.planTarget(ctx, t, live, access.NamespacedOnly, headRepo.Dir(), baseDir, auth, log)
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s", pr.GetHead().GetRepo().GetFullName(), t.Path)
 			if !live {
@@ -332,7 +332,7 @@ func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment
 }
 
 // planTarget plans one target: live against its cluster, or offline.
-func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live bool, headDir string, baseDir func() (string, error), auth *githttp.BasicAuth, log *slog.Logger) (*plan.Plan, error) {
+func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth *githttp.BasicAuth, log *slog.Logger) (*plan.Plan, error) {
 	red := redact.New()
 	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 	src, err := so.Open(ctx, log)
@@ -341,7 +341,8 @@ func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live bool,
 	}
 	defer src.Close()
 	to := cmdutil.TargetOptions{ApplySet: t.ApplySet, ApplySetNamespace: t.ApplySetNamespace,
-		DefaultNamespace: t.DefaultNamespace, AllowNamespaces: t.AllowNamespaces, Concurrency: 16, QPS: -1, Burst: 200}
+		DefaultNamespace: t.DefaultNamespace, AllowNamespaces: t.AllowNamespaces, NamespacedOnly: namespacedOnly,
+		Concurrency: 16, QPS: -1, Burst: 200}
 	if to.ApplySet == "" {
 		to.ApplySet = "gitops"
 	}
