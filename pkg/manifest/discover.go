@@ -168,14 +168,23 @@ func (d *discoverer) dir(rel string) {
 		d.log.Debug("skipping Helm chart directory", "dir", rel)
 		return
 	}
-	if e, ok := names[GeneratorFile]; ok && !e.IsDir() && declaresGenerators(d.root, path.Join(rel, GeneratorFile)) {
+	if e, ok := names[GeneratorFile]; ok && !e.IsDir() {
 		file := path.Join(rel, GeneratorFile)
-		if !d.gen {
-			d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errGenerationOff}})
+		gen, err := declaresGenerators(d.root, file)
+		if err != nil {
+			// Unreadable (a link out of the repository, a pipe, too large): the
+			// directory is not read, and the file says why.
+			d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: err}})
 			return
 		}
-		d.add(unit{kind: unitGenerator, path: rel})
-		return
+		if gen {
+			if !d.gen {
+				d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errGenerationOff}})
+				return
+			}
+			d.add(unit{kind: unitGenerator, path: rel})
+			return
+		}
 	}
 	if e, ok := names[fluxV1File]; ok && !e.IsDir() {
 		file := path.Join(rel, fluxV1File)
@@ -211,10 +220,10 @@ func (d *discoverer) dir(rel string) {
 			case fi.IsDir():
 				d.log.Debug("not following symlinked directory", "dir", child)
 				continue
-			case !fi.Mode().IsRegular():
+			case !isYAMLName(name):
 				continue
-			}
-			if !isYAMLName(name) {
+			case !fi.Mode().IsRegular():
+				d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("a symbolic link to %s: only regular files are read", fileKind(fi.Mode()))}})
 				continue
 			}
 			if err := d.root.inside(d.root.abs(child)); err != nil {
@@ -228,6 +237,9 @@ func (d *discoverer) dir(rel string) {
 			d.dir(child)
 		case typ.IsRegular() && isYAMLName(name):
 			d.add(unit{kind: unitFile, path: child})
+		case isYAMLName(name):
+			// A named pipe, a socket or a device named like a manifest: said, not read.
+			d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("%s: only regular files are read", fileKind(typ))}})
 		}
 	}
 }
@@ -251,4 +263,19 @@ func (d *discoverer) isComponent(file string) bool {
 func isYAMLName(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".yaml" || ext == ".yml"
+}
+
+// fileKind names a file type for people: "a named pipe (FIFO)", "a character device".
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a file that is not regular (" + m.String() + ")"
 }

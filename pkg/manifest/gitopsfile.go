@@ -21,27 +21,27 @@ var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is no
 var otherOwnersKeys = []string{"images", "targets", "comments", "forks", "notify", "imagePullRequests"}
 
 // declaresGenerators reports whether the .gitops.yaml at file (relative to root) has a
-// generators key (or cannot be read as a mapping, so that its errors are reported where
+// generators key (or cannot be parsed as a mapping, so that its errors are reported where
 // it is parsed). One holding only image policies or the bot's settings leaves its
-// directory to be read as plain YAML.
-func declaresGenerators(root sourceRoot, file string) bool {
+// directory to be read as plain YAML. A file that cannot be read is the error.
+func declaresGenerators(root sourceRoot, file string) (bool, error) {
 	data, err := root.readFile(file)
 	if err != nil {
-		return true
+		return false, err
 	}
 	var top map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &top); err != nil {
-		return true
+		return true, nil
 	}
 	if _, gen := top["generators"]; gen {
-		return true
+		return true, nil
 	}
 	for _, k := range otherOwnersKeys {
 		if _, ok := top[k]; ok {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
 // generatorConfig is a parsed .gitops.yaml:

@@ -332,3 +332,34 @@ func TestBumpBody(t *testing.T) {
 		}
 	}
 }
+
+// TestBumpHostileDefaultBranch: a default branch whose .gitops.yaml or manifest is a
+// link to /dev/zero or /dev/urandom (git stores links) is an error naming the file, or a
+// file left unread, never a bumper that reads without end.
+func TestBumpHostileDefaultBranch(t *testing.T) {
+	for _, tc := range []struct{ file, target, want string }{
+		{".gitops.yaml", "/dev/zero", "read .gitops.yaml: it leads outside the repository"},
+		{"apps/zero.yaml", "/dev/urandom", ""}, // not read: the other image is still bumped
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			f := newBumpFixture(t, map[string]string{"apps/web.yaml": workload("web", "ghcr.io/acme/web:1.0.0")})
+			f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0")
+			if err := os.Symlink(tc.target, filepath.Join(f.work, tc.file)); err != nil {
+				t.Fatal(err)
+			}
+			f.git(f.work, "add", "-A")
+			f.git(f.work, "commit", "-q", "-m", "hostile link")
+			f.git(f.work, "push", "-q", "origin", "HEAD:main")
+			res, err := f.bumper().Bump(context.Background(), fixtureRepo, nil, f)
+			if tc.want == "" {
+				if err != nil || len(res.Opened) != 1 {
+					t.Fatalf("bump: %+v, %v; want the other image's pull request", res, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("bump: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
