@@ -117,3 +117,22 @@ func TestRenderLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestKustomizeInvalidOpenAPIIsAnError: Kustomize panics on an invalid openapi: schema;
+// that is an error of the kustomization, not a crash of the process, and the next
+// build uses the default schema again.
+func TestKustomizeInvalidOpenAPIIsAnError(t *testing.T) {
+	bad := writeTree(t, map[string]string{
+		"kustomization.yaml": "resources: [cm.yaml]\nopenapi:\n  path: schema.json\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: x}\n    data: {a: b}\n",
+		"schema.json":        `{"definitions": 7}`,
+		"cm.yaml":            cm("x"),
+	})
+	_, err := Load(context.Background(), bad)
+	if err == nil || !strings.Contains(err.Error(), "kustomization.yaml") {
+		t.Fatalf("error %v, want one naming kustomization.yaml", err)
+	}
+	good := writeTree(t, map[string]string{"kustomization.yaml": "resources: [cm.yaml]\n", "cm.yaml": cm("y")})
+	if objs, err := Load(context.Background(), good); err != nil || len(objs) != 1 {
+		t.Fatalf("the next build: %d objects, %v", len(objs), err)
+	}
+}
