@@ -32,7 +32,7 @@ type Options struct {
 	// AllowNamespaces allows excepted): for a grant of some namespaces of a cluster,
 	// which does not reach what belongs to the whole cluster.
 	NamespacedOnly bool
-	Prune            bool     // plan deletions of members no longer in git
+	Prune          bool // plan deletions of members no longer in git
 	// AllowEmpty allows pruning when the desired set is empty.
 	AllowEmpty bool
 	// MaxDeletes refuses plans that delete more objects; negative means no limit.

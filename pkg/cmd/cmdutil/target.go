@@ -26,10 +26,10 @@ type TargetOptions struct {
 	// NamespacedOnly refuses cluster-scoped objects (plan.Options.NamespacedOnly); the
 	// bot sets it for a grant of some namespaces only.
 	NamespacedOnly bool
-	FieldManager      string
-	Concurrency       int
-	QPS               float32
-	Burst             int
+	FieldManager   string
+	Concurrency    int
+	QPS            float32
+	Burst          int
 
 	Cluster   plan.Cluster
 	Store     *inventory.Store
