@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 const queueTestSecret = "queue-test-secret"
@@ -144,11 +145,18 @@ type gitRemote struct {
 
 func newGitRemote(t *testing.T, root, name string) gitRemote {
 	t.Helper()
+	return newGitRemoteWith(t, root, name, map[string]string{
+		"deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: green\n"})
+}
+
+// newGitRemoteWith is newGitRemote whose feature branch writes files.
+func newGitRemoteWith(t *testing.T, root, name string, feature map[string]string) gitRemote {
+	t.Helper()
 	g := func(dir string, args ...string) string {
 		t.Helper()
 		c := exec.Command("git", args...)
 		c.Dir = dir
-		c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
@@ -171,8 +179,11 @@ func newGitRemote(t *testing.T, root, name string) gitRemote {
 	g(work, "commit", "-q", "-m", "initial")
 	r.main = g(work, "rev-parse", "HEAD")
 	g(work, "checkout", "-q", "-b", "feature")
-	write(work, "deploy/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: green\n")
-	g(work, "commit", "-q", "-am", "green")
+	for file, body := range feature {
+		write(work, file, body)
+	}
+	g(work, "add", "-A")
+	g(work, "commit", "-q", "-m", "feature")
 	r.feature = g(work, "rev-parse", "HEAD")
 	g(work, "push", "-q", "origin", "main", "feature")
 	return r
@@ -255,5 +266,73 @@ func TestPlanRunsOutOfTime(t *testing.T) {
 	if !strings.Contains(comment, "took longer than its limit of "+limit.String()) || !strings.Contains(comment, "--job-timeout") ||
 		!strings.Contains(comment, slow.feature[:7]) {
 		t.Errorf("acme/slow comment:\n%s\nwant it to say the plan of %s ran out of its %s (--job-timeout)", comment, slow.feature[:7], limit)
+	}
+}
+
+// TestPlanOfRenderBombStops: a pull request of 38 small kustomization files that double
+// their objects at each of 12 layers (half a minute or more of Kustomize) ends at
+// --job-timeout with its pull request told so, and another installation's plan in the
+// same bot completes meanwhile: the build neither ignores its deadline nor holds up
+// the other build.
+func TestPlanOfRenderBombStops(t *testing.T) {
+	const limit = 5 * time.Second
+	gh, app := twoInstallations(t)
+	root := t.TempDir()
+	bomb := map[string]string{
+		"deploy/kustomization.yaml": "resources: [../l12]\n",
+		"l0/kustomization.yaml":     "resources: [cm.yaml]\n",
+		"l0/cm.yaml":                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+	}
+	for i := 1; i <= 12; i++ {
+		for _, side := range []string{"a", "b"} {
+			bomb[fmt.Sprintf("l%d/%s/kustomization.yaml", i, side)] = fmt.Sprintf("namePrefix: %s-\nresources: [../../l%d]\n", side, i-1)
+		}
+		bomb[fmt.Sprintf("l%d/kustomization.yaml", i)] = "resources: [a, b]\n"
+	}
+	slow, fleet := newGitRemoteWith(t, root, "slow", bomb), newGitRemote(t, root, "fleet")
+	git, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(git.Close)
+	gh.AddRepo(&githubtest.Repo{FullName: "acme/slow", GitDir: slow.bare, CloneURL: git.URL + "/slow.git"})
+	gh.AddRepo(&githubtest.Repo{FullName: "other/fleet", GitDir: fleet.bare, CloneURL: git.URL + "/fleet.git"})
+	gh.SetPullRequest("acme/slow", githubtest.PullRequest{Number: 1, User: "mallory", HeadSHA: slow.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: slow.main})
+	gh.SetPullRequest("other/fleet", githubtest.PullRequest{Number: 1, User: "bob", HeadSHA: fleet.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: fleet.main})
+
+	planner := &Planner{App: app, Log: slog.New(slog.DiscardHandler)}
+	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Handlers: DefaultHandlers(planner, slog.New(slog.DiscardHandler))})
+	if code, err := gh.SendPullRequestEvent("acme/slow", 1, "opened"); err != nil || code != http.StatusAccepted {
+		t.Fatalf("opened acme/slow: %d %v", code, err)
+	}
+	// The other repository's pull request comes once the bomb's render has started.
+	waitFor(t, "the slow plan to start", func() bool {
+		st := gh.Statuses("acme/slow", slow.feature)
+		return len(st) > 0
+	})
+	if code, err := gh.SendPullRequestEvent("other/fleet", 1, "opened"); err != nil || code != http.StatusAccepted {
+		t.Fatalf("opened other/fleet: %d %v", code, err)
+	}
+	var fast, cut githubtest.Status
+	var order []string
+	waitFor(t, "both plans to end", func() bool {
+		if _, ok := finalStatus(gh, "other/fleet", fleet.feature); ok && fast.State == "" {
+			fast, _ = finalStatus(gh, "other/fleet", fleet.feature)
+			order = append(order, "other/fleet planned")
+		}
+		if _, ok := finalStatus(gh, "acme/slow", slow.feature); ok && cut.State == "" {
+			cut, _ = finalStatus(gh, "acme/slow", slow.feature)
+			order = append(order, "acme/slow cut")
+		}
+		return fast.State != "" && cut.State != ""
+	})
+	if want := []string{"other/fleet planned", "acme/slow cut"}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("order %v, want %v: the other installation's plan completes while the bomb renders", order, want)
+	}
+	if fast.State != "success" {
+		t.Errorf("other/fleet status %+v, want success", fast)
+	}
+	if cut.State != "error" || !strings.Contains(cut.Description, "--job-timeout") {
+		t.Errorf("acme/slow status %+v: want error naming --job-timeout", cut)
 	}
 }
