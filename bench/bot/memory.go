@@ -175,7 +175,7 @@ func feedInstallations(ctx context.Context, url string, installs map[int64][]str
 			}
 		}
 	}
-	client := &http.Client{Timeout: time.Minute}
+	client := &http.Client{Transport: netguard.Transport(), Timeout: time.Minute}
 	work := make(chan delivery)
 	var mu sync.Mutex
 	var firstErr error

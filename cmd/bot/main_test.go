@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 type syncBuffer struct {
@@ -131,7 +132,7 @@ func TestServe(t *testing.T) {
 		if sig != "" {
 			req.Header.Set("X-Hub-Signature-256", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := netguard.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +172,7 @@ func TestServe(t *testing.T) {
 		"/readyz":  "ok",
 		"/metrics": `gitops_bot_webhook_deliveries_total{event="other",outcome="unauthorized"} 2`, // never a sender's event name
 	} {
-		resp, err := http.Get(base + path)
+		resp, err := netguard.Client().Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +199,7 @@ func TestServe(t *testing.T) {
 func waitFor(t *testing.T, url string) {
 	t.Helper()
 	for i := 0; i < 200; i++ {
-		resp, err := http.Get(url)
+		resp, err := netguard.Client().Get(url)
 		if err == nil {
 			resp.Body.Close()
 			return

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	applycmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/apply"
@@ -22,7 +21,7 @@ import (
 
 // NewRoot returns the root command with every subcommand, writing to streams.
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
-	flags := genericclioptions.NewConfigFlags(true)
+	flags := cmdutil.NewConfigFlags(true)
 	var verbose bool
 	// One redactor per run: it learns the secret values of the render while loading,
 	// and every log line and every error is redacted with it.

@@ -130,7 +130,7 @@ func (e *botEnv) send(event, delivery, body string) int {
 	m := hmac.New(sha256.New, []byte(botSecret))
 	m.Write([]byte(body))
 	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := netguard.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // TestTheLoop is the loop users buy the product for, with every part real but GitHub:
@@ -278,7 +279,7 @@ func startBot(t *testing.T, ctx context.Context, dir string, env []string) *sync
 	for _, e := range env {
 		if addr, ok := strings.CutPrefix(e, "GITOPS_BOT_LISTEN="); ok {
 			eventually(t, time.Minute, "the bot's /healthz", func() (bool, error) {
-				resp, err := http.Get("http://" + addr + "/healthz")
+				resp, err := netguard.Client().Get("http://" + addr + "/healthz")
 				if err != nil {
 					return false, nil
 				}
@@ -292,7 +293,7 @@ func startBot(t *testing.T, ctx context.Context, dir string, env []string) *sync
 
 func metricsOf(t *testing.T, addr string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
+	resp, err := netguard.Client().Get("http://" + addr + "/metrics")
 	if err != nil {
 		return ""
 	}

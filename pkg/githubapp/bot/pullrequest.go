@@ -13,7 +13,6 @@ import (
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/google/go-github/v60/github"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
@@ -359,7 +358,7 @@ func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, name
 		}
 		return pl, nil
 	}
-	flags := genericclioptions.NewConfigFlags(false)
+	flags := cmdutil.NewConfigFlags(false)
 	*flags.KubeConfig, *flags.Context = p.Kubeconfig, t.Cluster
 	if p.CacheDir != "" {
 		*flags.CacheDir = p.CacheDir

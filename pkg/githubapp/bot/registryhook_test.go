@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
@@ -72,7 +73,7 @@ func send(t *testing.T, method, url string, header map[string]string, body strin
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := netguard.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 func TestSpecChecked(t *testing.T) {
@@ -25,7 +27,7 @@ func TestSpecChecked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, s.URL+tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := netguard.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
