@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // Names that change how a directory is read.
@@ -223,7 +225,7 @@ func (d *discoverer) dir(rel string) {
 			case !isYAMLName(name):
 				continue
 			case !fi.Mode().IsRegular():
-				d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("a symbolic link to %s: only regular files are read", fileKind(fi.Mode()))}})
+				d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("a symbolic link to %s: only regular files are read", repofile.Kind(fi.Mode()))}})
 				continue
 			}
 			if err := d.root.inside(d.root.abs(child)); err != nil {
@@ -239,7 +241,7 @@ func (d *discoverer) dir(rel string) {
 			d.add(unit{kind: unitFile, path: child})
 		case isYAMLName(name):
 			// A named pipe, a socket or a device named like a manifest: said, not read.
-			d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("%s: only regular files are read", fileKind(typ))}})
+			d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("%s: only regular files are read", repofile.Kind(typ))}})
 		}
 	}
 }
@@ -263,19 +265,4 @@ func (d *discoverer) isComponent(file string) bool {
 func isYAMLName(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".yaml" || ext == ".yml"
-}
-
-// fileKind names a file type for people: "a named pipe (FIFO)", "a character device".
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a file that is not regular (" + m.String() + ")"
 }

@@ -150,7 +150,7 @@ func (b *Budget) take(n int64) error {
 // regular refuses what is not a regular file of at most the file limit.
 func regular(fi fs.FileInfo, l Limits) error {
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: it is %s", ErrNotRegular, kind(fi.Mode()))
+		return fmt.Errorf("%w: it is %s", ErrNotRegular, Kind(fi.Mode()))
 	}
 	if l.MaxFileBytes >= 0 && fi.Size() > l.MaxFileBytes {
 		return fmt.Errorf("%w: %s, more than %s", ErrTooLarge, Size(fi.Size()), Size(l.MaxFileBytes))
@@ -158,7 +158,8 @@ func regular(fi fs.FileInfo, l Limits) error {
 	return nil
 }
 
-func kind(m fs.FileMode) string {
+// Kind names a file's type for people: "a named pipe (FIFO)", "a character device".
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"

@@ -237,19 +237,7 @@ func TestPlanRunsOutOfTime(t *testing.T) {
 			t.Fatalf("opened %s: %d %v", repo, code, err)
 		}
 	}
-	var fast, cut githubtest.Status
-	var order []string
-	waitFor(t, "both plans to end", func() bool {
-		if _, ok := finalStatus(gh, "other/fleet", fleet.feature); ok && fast.State == "" {
-			fast, _ = finalStatus(gh, "other/fleet", fleet.feature)
-			order = append(order, "other/fleet planned")
-		}
-		if _, ok := finalStatus(gh, "acme/slow", slow.feature); ok && cut.State == "" {
-			cut, _ = finalStatus(gh, "acme/slow", slow.feature)
-			order = append(order, "acme/slow cut")
-		}
-		return fast.State != "" && cut.State != ""
-	})
+	fast, cut, order := bothPlans(t, gh, fleet.feature, slow.feature)
 	if want := []string{"other/fleet planned", "acme/slow cut"}; fmt.Sprint(order) != fmt.Sprint(want) {
 		t.Errorf("order %v, want %v: the other installation's plan completes while the slow one runs", order, want)
 	}
@@ -313,19 +301,7 @@ func TestPlanOfRenderBombStops(t *testing.T) {
 	if code, err := gh.SendPullRequestEvent("other/fleet", 1, "opened"); err != nil || code != http.StatusAccepted {
 		t.Fatalf("opened other/fleet: %d %v", code, err)
 	}
-	var fast, cut githubtest.Status
-	var order []string
-	waitFor(t, "both plans to end", func() bool {
-		if _, ok := finalStatus(gh, "other/fleet", fleet.feature); ok && fast.State == "" {
-			fast, _ = finalStatus(gh, "other/fleet", fleet.feature)
-			order = append(order, "other/fleet planned")
-		}
-		if _, ok := finalStatus(gh, "acme/slow", slow.feature); ok && cut.State == "" {
-			cut, _ = finalStatus(gh, "acme/slow", slow.feature)
-			order = append(order, "acme/slow cut")
-		}
-		return fast.State != "" && cut.State != ""
-	})
+	fast, cut, order := bothPlans(t, gh, fleet.feature, slow.feature)
 	if want := []string{"other/fleet planned", "acme/slow cut"}; fmt.Sprint(order) != fmt.Sprint(want) {
 		t.Errorf("order %v, want %v: the other installation's plan completes while the bomb renders", order, want)
 	}
@@ -335,4 +311,22 @@ func TestPlanOfRenderBombStops(t *testing.T) {
 	if cut.State != "error" || !strings.Contains(cut.Description, "--job-timeout") {
 		t.Errorf("acme/slow status %+v: want error naming --job-timeout", cut)
 	}
+}
+
+// bothPlans waits for the final statuses of other/fleet's and acme/slow's pull requests,
+// and says in which order they came.
+func bothPlans(t *testing.T, gh *githubtest.Server, fleetHead, slowHead string) (fast, cut githubtest.Status, order []string) {
+	t.Helper()
+	waitFor(t, "both plans to end", func() bool {
+		if _, ok := finalStatus(gh, "other/fleet", fleetHead); ok && fast.State == "" {
+			fast, _ = finalStatus(gh, "other/fleet", fleetHead)
+			order = append(order, "other/fleet planned")
+		}
+		if _, ok := finalStatus(gh, "acme/slow", slowHead); ok && cut.State == "" {
+			cut, _ = finalStatus(gh, "acme/slow", slowHead)
+			order = append(order, "acme/slow cut")
+		}
+		return fast.State != "" && cut.State != ""
+	})
+	return fast, cut, order
 }
