@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // countingWriter counts the bytes of the responses to git-upload-pack requests: the
@@ -39,6 +42,7 @@ type bigFixture struct {
 	big, bomb    string // tips of branches big and bomb
 	pull, middle string // refs/pull/7/head; a commit on main that no ref names
 	tip          string // main
+	treeBomb     string // branch treebomb: a tiny tree of 65,536 empty files
 }
 
 const (
@@ -80,6 +84,24 @@ func newBigFixture(t *testing.T) *bigFixture {
 	runGit(t, w, "add", "-A")
 	runGit(t, w, "commit", "-q", "-m", "bomb")
 	f.bomb = runGit(t, w, "rev-parse", "HEAD")
+	// A tree bomb: a few kilobytes naming 16^4 empty files.
+	tree := runGit(t, w, "hash-object", "-w", "/dev/null")
+	mode := "100644 blob"
+	for range 4 {
+		var b strings.Builder
+		for i := range 16 {
+			fmt.Fprintf(&b, "%s %s\tf%d\n", mode, tree, i)
+		}
+		mk := exec.Command("git", "mktree")
+		mk.Dir, mk.Env, mk.Stdin = w, netguard.Environ(), strings.NewReader(b.String())
+		out, err := mk.Output()
+		if err != nil {
+			t.Fatalf("git mktree: %v", err)
+		}
+		tree, mode = strings.TrimSpace(string(out)), "040000 tree"
+	}
+	f.treeBomb = runGit(t, w, "commit-tree", "-m", "tree bomb", tree)
+	runGit(t, w, "branch", "treebomb", f.treeBomb)
 	runGit(t, w, "checkout", "-q", "-b", "pr", "main")
 	writeFile(t, filepath.Join(w, "version"), "pr\n")
 	runGit(t, w, "commit", "-q", "-am", "pull request")
@@ -159,6 +181,7 @@ func TestOpenMaxBytes(t *testing.T) {
 		{name: "a commit with a blob over the limit", ref: func() string { return f.big }, wantErr: "its fetch exceeds the limit of 1 MiB"},
 		{name: "a branch with a blob over the limit", ref: func() string { return "big" }, wantErr: "its fetch exceeds the limit of 1 MiB"},
 		{name: "a small pack whose files inflate over the limit", ref: func() string { return f.bomb }, wantErr: "its fetch with its files at " + f.bomb[:12] + " exceeds the limit of 1 MiB"},
+		{name: "a tree of a few kilobytes naming 65,536 empty files", ref: func() string { return f.treeBomb }, wantErr: "its fetch with its files at " + f.treeBomb[:12] + " exceeds the limit of 1 MiB"},
 		{name: "an abbreviated commit: every branch is fetched, within the limit no more", ref: func() string { return f.middle[:10] }, wantErr: "its fetch exceeds the limit of 1 MiB"},
 	}
 	for _, tt := range tests {

@@ -97,8 +97,12 @@ func (w *cappedWriter) Close() error {
 	return err
 }
 
+// entryBytes is what each file or directory of a checkout is counted at on top of its
+// contents: a file system block.
+const entryBytes = 4096
+
 // checkTreeSize fails when the files of commit c, with the pack fetched, take more
-// than max bytes, before they are checked out: a pack within the limit may hold a
+// than max bytes (each entry counted at entryBytes more), before they are checked out: a pack within the limit may hold a
 // blob that inflates to far more (a file of zeros compresses a thousandfold).
 func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string) error {
 	if max <= 0 {
@@ -122,6 +126,11 @@ func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string)
 		}
 		if err != nil {
 			return fmt.Errorf("read the tree of %s in %s: %w", c, url, err)
+		}
+		// Every entry takes a block and an inode on disk, whatever its size: a tree of
+		// a few kilobytes can name millions of empty files (a "git bomb").
+		if total += entryBytes; total > max {
+			return &tooLargeError{url: url, what: "its fetch with its files at " + c.String()[:12], limit: max}
 		}
 		if !e.Mode.IsFile() {
 			continue // directories, submodules
