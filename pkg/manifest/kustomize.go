@@ -64,6 +64,7 @@ func buildKustomization(ctx context.Context, root sourceRoot, dir, kustFile stri
 	opts.AddManagedbyLabel = false
 
 	fs := newRootFS(ctx, root, absDir, rewrite)
+	fs.openAPI = checked.openAPI
 	reads := fileReads{}
 	fs.read = func(p string, data []byte) { reads[p] = data }
 	stopped := func() []*Error {
@@ -103,6 +104,9 @@ func buildKustomization(ctx context.Context, root sourceRoot, dir, kustFile stri
 	// Before any error is reported: it may quote a Secret or a generator input it read.
 	addKustomizeInputs(o.redactor, root, reads)
 	if err := res.err; err != nil {
+		if fs.refused != nil {
+			return nil, []*Error{{Source: Source{File: kfile}, Err: fmt.Errorf("kustomize build: %w", fs.refused)}}, 0
+		}
 		if errs := refusedFetches(root, reads, err.Error()); len(errs) > 0 {
 			return nil, errs, 0
 		}

@@ -190,22 +190,20 @@ func (k *kustFile) ref(n *yaml.Node, where, value string, dirs bool) {
 		p = filepath.Join(k.dir, filepath.FromSlash(p))
 	}
 	p = filepath.Clean(p)
+	// Containment first, and one message whatever lies outside: a link out of the
+	// repository must not tell whether its target exists on the host.
+	if !k.c.root.contains(p) || k.c.root.inside(p) != nil {
+		k.fail(n, "%s: %q leads outside the source root", where, value)
+		return
+	}
 	fi, statErr := os.Stat(p)
-	localFile := statErr == nil && fi.Mode().IsRegular() && k.c.root.contains(p)
+	localFile := statErr == nil && fi.Mode().IsRegular()
 	if isRemote(value, localFile) {
 		k.fail(n, "%s: remote reference %q is not allowed: kustomize builds read only files inside the source root (no git clones, no HTTP downloads); vendor it into the repository", where, value)
 		return
 	}
-	if !k.c.root.contains(p) {
-		k.fail(n, "%s: %q resolves outside the source root", where, value)
-		return
-	}
 	if statErr != nil {
 		return // missing: Kustomize reports it in its own words
-	}
-	if err := k.c.root.inside(p); err != nil {
-		k.fail(n, "%s: %q: %v", where, value, err)
-		return
 	}
 	if dirs && fi.IsDir() {
 		k.c.dir(p)

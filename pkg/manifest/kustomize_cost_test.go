@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 )
 
 // layeredTree is the render-cost attack: each layer includes the one below twice under
@@ -134,5 +136,35 @@ func TestKustomizeInvalidOpenAPIIsAnError(t *testing.T) {
 	good := writeTree(t, map[string]string{"kustomization.yaml": "resources: [cm.yaml]\n", "cm.yaml": cm("y")})
 	if objs, err := Load(context.Background(), good); err != nil || len(objs) != 1 {
 		t.Fatalf("the next build: %d objects, %v", len(objs), err)
+	}
+}
+
+// TestKustomizeOpenAPIHiddenFromTheCheck: a kustomization may set openapi: where the
+// check before the build does not look (a YAML merge key, a key in upper case, a base
+// reached through a symbolic link). Kustomize would keep that schema for every build
+// of the process; the build is refused instead, and later builds use the default.
+func TestKustomizeOpenAPIHiddenFromTheCheck(t *testing.T) {
+	schema := `{"definitions": {}}`
+	for name, files := range map[string]map[string]string{
+		"merge key":  {"kustomization.yaml": "<<: {openapi: {path: schema.json}}\nresources: [cm.yaml]\n", "schema.json": schema, "cm.yaml": cm("x")},
+		"upper case": {"kustomization.yaml": "OpenAPI: {path: schema.json}\nresources: [cm.yaml]\n", "schema.json": schema, "cm.yaml": cm("x")},
+		"through a link": {
+			"kustomization.yaml":           "resources: [sub]\n",
+			"sub":                          symlinkPrefix + "deep/x",
+			"deep/x/kustomization.yaml":    "resources: [../evil]\n",
+			"deep/evil/kustomization.yaml": "openapi: {path: schema.json}\nresources: [cm.yaml]\n",
+			"deep/evil/schema.json":        schema,
+			"deep/evil/cm.yaml":            cm("x"),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(context.Background(), writeTree(t, files))
+			if err == nil || !strings.Contains(err.Error(), "openapi: is set in a way the check before the build did not see") {
+				t.Fatalf("error %v, want the build refused", err)
+			}
+			if v := openapi.GetSchemaVersion(); strings.Contains(strings.ToLower(v), "custom") {
+				t.Fatalf("schema after the build: %q", v)
+			}
+		})
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
@@ -30,6 +32,12 @@ type rootFS struct {
 	top     map[string]bool // absolute paths of the top-level kustomization file names
 	rewrite func([]byte) []byte
 	read    func(abs string, data []byte) // called with every file read, as on disk; may be nil
+	// openAPI is set when the build runs alone, as one whose tree sets openapi: must
+	// (kustomizeBuilds); otherwise a kustomization that sets it is refused as it is read.
+	openAPI bool
+	// refused is the refusal of a hidden openapi:, kept because Kustomize reports a
+	// kustomization file it cannot read as one it did not find.
+	refused error
 }
 
 var _ filesys.FileSystem = (*rootFS)(nil)
@@ -137,6 +145,18 @@ func (f *rootFS) ReadFile(p string) ([]byte, error) {
 	}
 	if f.read != nil {
 		f.read(abs, data)
+	}
+	if !f.openAPI && slices.Contains(kustomizationFiles, filepath.Base(abs)) {
+		// Read as Kustomize reads it (merge keys, keys in any case), whatever the check
+		// before the build made of it: its schema would stay in the process, for every
+		// build that runs beside this one and after it.
+		var k types.Kustomization
+		if k.Unmarshal(data) == nil && len(k.OpenAPI) > 0 {
+			f.refused = fmt.Errorf("%s: openapi: is set in a way the check before the build did not see "+
+				"(a merge key, a key not in lower case, or a kustomization reached through a symbolic link); "+
+				"write it as a plain openapi: key of a kustomization the tree reaches by its own path", f.root.rel(abs))
+			return nil, f.refused
+		}
 	}
 	if f.top[abs] && f.rewrite != nil {
 		data = f.rewrite(data)

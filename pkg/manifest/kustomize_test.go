@@ -198,13 +198,13 @@ func TestKustomizeRefused(t *testing.T) {
 			name:     "base outside the root",
 			files:    map[string]string{"k/kustomization.yaml": "resources:\n- ../../" + filepath.Base(outside) + "/base\n"},
 			wantFile: "k/kustomization.yaml", wantLine: 2,
-			wantMsg: "resolves outside the source root",
+			wantMsg: "leads outside the source root",
 		},
 		{
 			name:     "absolute path",
 			files:    map[string]string{"k/kustomization.yaml": "resources:\n- " + filepath.Join(outside, "base") + "\n"},
 			wantFile: "k/kustomization.yaml", wantLine: 2,
-			wantMsg: "resolves outside the source root",
+			wantMsg: "leads outside the source root",
 		},
 		{
 			name:     "generator file outside the root",

@@ -135,7 +135,7 @@ func TestSourceEscapingRepositoryRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	want := `deploy/overlays/dev/kustomization.yaml:3: resources[1]: "../../../../outside-` + ns + `" resolves outside the source root`
+	want := `deploy/overlays/dev/kustomization.yaml:3: resources[1]: "../../../../outside-` + ns + `" leads outside the source root`
 	for _, args := range [][]string{
 		{"plan", filepath.Join(r.dir, "deploy/overlays/dev"), "--applyset", set},
 		{"apply", filepath.Join(r.dir, "deploy/overlays/dev"), "--applyset", set, "--progress", "none"},
