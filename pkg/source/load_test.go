@@ -51,7 +51,7 @@ func TestLoadRefusesEscapeFromRepository(t *testing.T) {
 	}
 	defer s.Close()
 	_, err = s.Load(context.Background(), nil)
-	want := `deploy/overlays/dev/kustomization.yaml:3: resources[1]: "../../../../outside" resolves outside the source root`
+	want := `deploy/overlays/dev/kustomization.yaml:3: resources[1]: "../../../../outside" leads outside the source root`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
 	}
