@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/spf13/pflag"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
@@ -94,7 +95,7 @@ func TestAutomationRegistryHosts(t *testing.T) {
 			reg.conns.Store(0)
 			reg.requests.Store(0)
 			f := newAutomationFixture(t, host+"/shop/web:1.0.0")
-			logs := &syncBuffer{}
+			logs := &botproc.Logs{}
 			dockerConfig := filepath.Join(t.TempDir(), "config.json")
 			if err := os.WriteFile(dockerConfig, []byte("{}"), 0o600); err != nil {
 				t.Fatal(err)

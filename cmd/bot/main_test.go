@@ -16,25 +16,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestValidate(t *testing.T) {
 	dir := t.TempDir()
@@ -108,7 +96,7 @@ func TestServe(t *testing.T) {
 	addr := freeAddr(t)
 	env := map[string]string{"GITOPS_BOT_APP_ID": "99", "GITOPS_BOT_APP_PRIVATE_KEY_FILE": keyFile,
 		"GITOPS_BOT_WEBHOOK_SECRET_FILE": secretFile, "GITOPS_BOT_GITHUB_API_URL": gh.URL, "GITOPS_BOT_LOG_FORMAT": "json"}
-	var logs syncBuffer
+	var logs botproc.Logs
 	cmd := NewCommand(io.Discard, &logs, func(k string) string { return env[k] })
 	cmd.SetArgs([]string{"--listen", addr, "--max-body", "4096"})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -14,17 +14,16 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 )
 
@@ -34,7 +33,7 @@ var testClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16
 // botProcess is the real bot binary, built from this package and serving on addr.
 type botProcess struct {
 	addr string
-	logs *syncBuffer
+	logs *botproc.Logs
 	gh   *githubtest.Server
 }
 
@@ -44,11 +43,7 @@ type botProcess struct {
 func startBotBinary(t *testing.T) *botProcess {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "kubectl-gitops-bot")
-	build := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/bot: %v\n%s", err, out)
-	}
+	bin := botproc.Build(t, dir)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -65,33 +60,11 @@ func startBotBinary(t *testing.T) *botProcess {
 			t.Fatal(err)
 		}
 	}
-	p := &botProcess{addr: freeAddr(t), logs: &syncBuffer{}, gh: gh}
-	cmd := exec.Command(bin, "--listen", p.addr, "--automation-interval", "0", "--leader-elect=false")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GOGC=10",
-		"GITOPS_BOT_APP_ID=99", "GITOPS_BOT_APP_PRIVATE_KEY_FILE=" + keyFile, "GITOPS_BOT_WEBHOOK_SECRET_FILE=" + secretFile,
-		"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE=" + regFile, "GITOPS_BOT_GITHUB_API_URL=" + gh.URL, "GITOPS_BOT_LOG_FORMAT=json"}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the bot exited with %v after SIGTERM", err)
-			}
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
-			t.Error("the bot did not stop within a minute of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("bot logs (tail):\n%s", tail(p.logs.String(), 4000))
-		}
-	})
+	p := &botProcess{addr: freeAddr(t), gh: gh}
+	p.logs = botproc.Start(t, bin, []string{"--listen", p.addr, "--automation-interval", "0", "--leader-elect=false"},
+		[]string{"HOME=" + dir, "GOGC=10",
+			"GITOPS_BOT_APP_ID=99", "GITOPS_BOT_APP_PRIVATE_KEY_FILE=" + keyFile, "GITOPS_BOT_WEBHOOK_SECRET_FILE=" + secretFile,
+			"GITOPS_BOT_REGISTRY_WEBHOOK_SECRET_FILE=" + regFile, "GITOPS_BOT_GITHUB_API_URL=" + gh.URL, "GITOPS_BOT_LOG_FORMAT=json"})
 	for i := 0; ; i++ {
 		resp, err := testClient.Get("http://" + p.addr + "/healthz")
 		if err == nil {

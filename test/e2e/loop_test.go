@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -15,13 +14,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
@@ -239,43 +237,9 @@ func TestTheLoop(t *testing.T) {
 
 // startBot builds cmd/bot and runs it with env until the test ends (SIGTERM, then the
 // graceful shutdown is waited for); its logs are returned.
-func startBot(t *testing.T, ctx context.Context, dir string, env []string) *syncBuffer {
+func startBot(t *testing.T, ctx context.Context, dir string, env []string) *botproc.Logs {
 	t.Helper()
-	root, err := imagestest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "kubectl-gitops-bot")
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, "./cmd/bot")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/bot: %v\n%s", err, out)
-	}
-	logs := &syncBuffer{}
-	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the bot exited with %v after SIGTERM", err)
-			}
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
-			t.Error("the bot did not stop within a minute of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("bot logs:\n%s", logs.String())
-		}
-	})
+	logs := botproc.Start(t, botproc.Build(t, dir), nil, env)
 	for _, e := range env {
 		if addr, ok := strings.CutPrefix(e, "GITOPS_BOT_LISTEN="); ok {
 			eventually(t, time.Minute, "the bot's /healthz", func() (bool, error) {
@@ -311,22 +275,4 @@ func freeLoopbackAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and the test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
