@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -452,33 +451,7 @@ spec:
 // does, without minting a token).
 func botKubeconfig(t *testing.T) string {
 	t.Helper()
-	var groups strings.Builder
-	for _, g := range botGroups {
-		fmt.Fprintf(&groups, "\n    - %s", g)
-	}
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: %s
-    insecure-skip-tls-verify: true
-users:
-- name: bot
-  user:
-    token: %s
-    as: %s
-    as-groups:%s
-contexts:
-- name: bot
-  context: {cluster: c, user: bot, namespace: default}
-current-context: bot
-`, cluster.Config.Host, cluster.Config.BearerToken, botUser, groups.String())
-	p := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(p, []byte(kc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeKubeconfigAs(t, cluster.Config.Host, cluster.Config.BearerToken, "bot", botUser, botGroups...)
 }
 
 // TestBotAccountRoleNamesKinds: the bot's ClusterRole names kinds, never "*" nor a

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
@@ -73,24 +74,20 @@ func writeKubeconfig(t *testing.T, server, token string) string {
 // (the current one) is named context, to a temp file.
 func writeKubeconfigContext(t *testing.T, server, token, context string) string {
 	t.Helper()
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: %s
-    insecure-skip-tls-verify: true
-users:
-- name: u
-  user:
-    token: %s
-contexts:
-- name: %[3]s
-  context: {cluster: c, user: u, namespace: default}
-current-context: %[3]s
-`, server, token, context)
+	return writeKubeconfigAs(t, server, token, context, "")
+}
+
+// writeKubeconfigAs is writeKubeconfigContext whose user impersonates as (with groups),
+// unless as is "".
+func writeKubeconfigAs(t *testing.T, server, token, context, as string, groups ...string) string {
+	t.Helper()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: server, InsecureSkipTLSVerify: true}
+	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{Token: token, Impersonate: as, ImpersonateGroups: groups}
+	kc.Contexts[context] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u", Namespace: "default"}
+	kc.CurrentContext = context
 	p := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(p, []byte(kc), 0o600); err != nil {
+	if err := clientcmd.WriteToFile(*kc, p); err != nil {
 		t.Fatal(err)
 	}
 	return p
