@@ -1,0 +1,38 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+)
+
+// notify sends each target's plan to the destinations the repository names.
+func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment *githubapp.PlanComment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
+	var sinks []notify.Sink
+	for _, n := range cfg.Notify {
+		s, ok := p.Notify[n.Name]
+		if !ok {
+			log.Warn("the repository names a notification the bot does not have", "name", n.Name)
+			continue
+		}
+		if n.On == "always" || failed {
+			sinks = append(sinks, s)
+		}
+	}
+	for _, sec := range comment.Sections {
+		pl := plans[sec.Name]
+		if pl == nil {
+			pl = &plan.Plan{Problems: []plan.Problem{{Message: sec.Error}}}
+		}
+		r := notify.ReportOf("plan", pl, sec.Name, pr.GetHTMLURL())
+		if err := notify.SendAll(ctx, sinks, r, 10*time.Second); err != nil {
+			log.Warn("notification failed", "target", sec.Name, "error", err)
+		}
+	}
+}

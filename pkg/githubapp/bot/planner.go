@@ -1,0 +1,148 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
+)
+
+// commentKey names the plan's sticky comment.
+const commentKey = "plan"
+
+// Planner plans pull requests: for each target of the repository's .gitops.yaml, a
+// live plan (server-side dry-run) when the operator granted the repository the
+// target's cluster (Access), otherwise an
+// offline plan (the base's render against the head's); the result goes to one sticky
+// comment and the gitops/plan commit status of the head.
+type Planner struct {
+	App *githubapp.App
+	// Kubeconfig holds one context per cluster that repositories target; "" means
+	// offline plans only.
+	Kubeconfig string
+	// Access grants the contexts of Kubeconfig to repositories, with the namespaces
+	// they may see (--cluster-access); nil grants nothing: offline plans only.
+	Access *ClusterAccess
+	// CacheDir holds the API discovery cache (default: a temporary directory).
+	CacheDir string
+	// Notify are the notification destinations the operator configured, by the name
+	// repositories use in .gitops.yaml notify: (the URLs are secrets: never in git).
+	Notify map[string]notify.Sink
+	// BotLogin is the login the App comments as ("<slug>[bot]"); "" means asking
+	// GitHub for the App's slug on first use.
+	BotLogin string
+	// MaxCommentPages bounds the comments a plan takes (githubapp.PlanComment.MaxPages;
+	// 0 means githubapp.DefaultMaxCommentPages).
+	MaxCommentPages int
+	Log             *slog.Logger
+	// Limits bound each target's render (the bot's --max-objects and friends).
+	Limits manifest.Limits
+	// MaxCloneBytes bounds each clone of a pull request's head and base
+	// (--max-clone-bytes; 0: no bound).
+	MaxCloneBytes int64
+
+	loginMu sync.Mutex
+}
+
+// Plan plans one pull request at its current head. It is idempotent: a replay edits
+// the same comment to the same text and posts the same status.
+func (p *Planner) Plan(ctx context.Context, j prJob) error {
+	log := p.log().With("pr", j.key(), "trigger", j.trigger)
+	gh := p.App.Installation(j.inst)
+	if j.commentID != 0 {
+		allowed, err := p.mayPlan(ctx, gh, j)
+		if err != nil || !allowed {
+			return err
+		}
+	}
+	pr, _, err := gh.PullRequests.Get(ctx, j.owner, j.repo, j.number)
+	if err != nil {
+		return fmt.Errorf("read pull request %s: %w", j.key(), err)
+	}
+	if pr.GetState() != "open" {
+		return nil
+	}
+	head := pr.GetHead().GetSHA()
+	status := githubapp.NewStatusReporter(gh, githubapp.StatusTarget{Owner: j.owner, Repo: j.repo, SHA: head},
+		githubapp.PlanStatusContext, githubapp.WithStatusLogger(log))
+	if err := status.Pending(ctx, "planning"); err != nil {
+		return err
+	}
+	comment, failed, err := p.render(ctx, gh, j, pr, log)
+	if err != nil {
+		_ = status.Error(ctx, err.Error())
+		return err
+	}
+	// The newest head wins: a push during the plan queued a job that will write.
+	if cur, _, err := gh.PullRequests.Get(ctx, j.owner, j.repo, j.number); err == nil && cur.GetHead().GetSHA() != head {
+		log.Info("the pull request moved on during the plan; leaving the comment to the newer head", "planned", head, "now", cur.GetHead().GetSHA())
+		return nil
+	}
+	comment.MaxPages = p.MaxCommentPages
+	if !comment.Silent {
+		login, err := p.login(ctx)
+		if err != nil {
+			_ = status.Error(ctx, "the App's identity could not be read")
+			return err
+		}
+		sticky := githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
+			githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(log))
+		if _, err := sticky.Sync(ctx, head, comment.Pages(0)); err != nil {
+			_ = status.Error(ctx, "the plan comment could not be written")
+			return err
+		}
+	}
+	desc := comment.Summary()
+	if failed {
+		return status.Failure(ctx, desc)
+	}
+	return status.Success(ctx, desc)
+}
+
+// login is the App's comment author, "<slug>[bot]": only its comments are taken
+// over as the sticky comment.
+func (p *Planner) login(ctx context.Context) (string, error) {
+	p.loginMu.Lock()
+	defer p.loginMu.Unlock()
+	if p.BotLogin == "" {
+		slug, err := p.App.Check(ctx)
+		if err != nil {
+			return "", err
+		}
+		p.BotLogin = slug + "[bot]"
+	}
+	return p.BotLogin, nil
+}
+
+// hasContext reports whether the bot's kubeconfig has a context named name.
+func (p *Planner) hasContext(name string) bool {
+	if p.Kubeconfig == "" {
+		return false
+	}
+	cfg, err := clientcmd.LoadFromFile(p.Kubeconfig)
+	if err != nil {
+		return false
+	}
+	_, ok := cfg.Contexts[name]
+	return ok
+}
+
+func (p *Planner) log() *slog.Logger {
+	if p.Log == nil {
+		return slog.Default()
+	}
+	return p.Log
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
