@@ -74,7 +74,7 @@ fuzz:
 # pkg/cmd's TestCommandDocs fails when one is out of date.
 .PHONY: docs
 docs:
-	$(GO) run ./hack/docs
+	$(GO) run ./cmd/kubectl-gitops/docs
 
 clean:
 	rm -rf bin dist .demo
