@@ -5,4 +5,5 @@
 // pruned, and the inventory is narrowed and stamped with the applied revision last.
 //
 // One failing object does not stop the others; its error is recorded on its Change.
+// It never renders manifests or talks to GitHub: it takes a Plan and a cluster.
 package apply

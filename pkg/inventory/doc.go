@@ -8,4 +8,6 @@
 // additional-namespaces annotation lists them and members are listed cluster-wide.
 // Crash safety follows the KEP: the parent's group-kinds and namespaces are widened
 // before members are created, and narrowed only after pruned members are deleted.
+//
+// It never plans, applies or prunes: pkg/plan and pkg/apply drive it.
 package inventory

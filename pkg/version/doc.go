@@ -3,4 +3,5 @@
 // set with -ldflags -X, with the Go toolchain and platform. A plain `go build` or
 // `go install` falls back to what the Go toolchain recorded (module version, vcs
 // revision and time), then to "dev" and "unknown".
+// It never does I/O.
 package version
