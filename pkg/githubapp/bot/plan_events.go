@@ -22,9 +22,10 @@ type prJob struct {
 
 func (j prJob) key() string { return fmt.Sprintf("%s/%s#%d", j.owner, j.repo, j.number) }
 
-// Handlers are the webhook handlers of pull request events and /gitops plan comments.
-func (p *Planner) Handlers() map[string]Handler {
-	return map[string]Handler{
+// addHandlers registers the webhook handlers of pull request events and /gitops
+// plan comments in hs.
+func (p *Planner) addHandlers(hs Handlers) error {
+	for event, h := range map[string]Handler{
 		"pull_request": func(ev githubapp.WebhookEvent) (Job, bool) {
 			e, ok := ev.Payload.(*githubapp.PullRequestEvent)
 			if !ok {
@@ -55,7 +56,12 @@ func (p *Planner) Handlers() map[string]Handler {
 				commentBy: e.Comment.User.Login}
 			return p.job(j), true
 		},
+	} {
+		if err := hs.Add(event, h); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // isPlanCommand reports whether a comment asks for a plan: a line "/gitops plan".
