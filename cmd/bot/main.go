@@ -264,11 +264,10 @@ func (o *Options) Run(ctx context.Context) error {
 	cfg := bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
-		Log: o.log, Metrics: metrics, Handlers: bot.DefaultHandlers(planner, o.log),
+		Log: o.log, Metrics: metrics, Handlers: bot.NewHandlers(planner, auto, o.log),
 		RegistryWebhookSecret: o.registrySecret,
 	}
 	if auto != nil {
-		cfg.Handlers = auto.Handlers(cfg.Handlers)
 		cfg.ImagesPushed = auto.ImagesPushed
 	}
 	srv, err = bot.NewServer(jobCtx, cfg)

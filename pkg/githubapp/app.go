@@ -119,12 +119,14 @@ func (a *App) Forget(id int64) {
 // Check asks GitHub who the App is: it fails when the key or id is wrong. It
 // returns the App's slug, whose "[bot]" login writes the App's comments.
 func (a *App) Check(ctx context.Context) (string, error) {
-	app, _, err := a.AppClient().Apps.Get(ctx, "")
+	var app *github.App
+	err := callAPI(ctx, fmt.Sprintf("GitHub App %d", a.id), appHints(), func(ctx context.Context) error {
+		var err error
+		app, _, err = a.AppClient().Apps.Get(ctx, "")
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("GitHub App %d: %w", a.id, explainError(err, map[int]string{
-			http.StatusUnauthorized: "the App id or private key is wrong, or the machine's clock is off (the JWT is time-bound)",
-			http.StatusNotFound:     "no App with this id",
-		}))
+		return "", err
 	}
 	return app.GetSlug(), nil
 }

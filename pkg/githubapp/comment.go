@@ -74,20 +74,12 @@ type Existing struct {
 func (s *StickyComment) Find(ctx context.Context) (Existing, []*github.IssueComment, error) {
 	ex := Existing{Parts: map[int]*github.IssueComment{}}
 	var extra []*github.IssueComment
-	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
-	for {
-		var (
-			page []*github.IssueComment
-			resp *github.Response
-		)
-		err := s.retry.do(ctx, s.what("list comments"), func(ctx context.Context) error {
-			var err error
-			page, resp, err = s.client.Issues.ListComments(ctx, s.owner, s.repo, s.number, opts)
-			return explainError(err, s.hints())
-		})
-		if err != nil {
-			return ex, nil, fmt.Errorf("%s: %w", s.what("list comments"), err)
-		}
+	opts := github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	list := listing{what: s.what("list comments"), hints: s.hints(), retry: &s.retry}
+	err := paginate(ctx, list, func(ctx context.Context, page int) ([]*github.IssueComment, *github.Response, error) {
+		opts.Page = page
+		return s.client.Issues.ListComments(ctx, s.owner, s.repo, s.number, &opts)
+	}, func(page []*github.IssueComment) error {
 		for _, c := range page {
 			if s.author != "" && !strings.EqualFold(c.GetUser().GetLogin(), s.author) {
 				continue
@@ -109,10 +101,10 @@ func (s *StickyComment) Find(ctx context.Context) (Existing, []*github.IssueComm
 				ex.Head = m[3]
 			}
 		}
-		if resp == nil || resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
+		return nil
+	})
+	if err != nil {
+		return ex, nil, err
 	}
 	return ex, extra, nil
 }

@@ -115,13 +115,12 @@ func (r *StatusReporter) post(ctx context.Context, state, description string) er
 	if r.targetURL != "" {
 		status.TargetURL = github.String(r.targetURL)
 	}
-	hints := r.hints()
-	err := r.retry.do(ctx, what, func(ctx context.Context) error {
+	err := r.retry.call(ctx, what, r.hints(), func(ctx context.Context) error {
 		_, _, err := r.client.Repositories.CreateStatus(ctx, r.target.Owner, r.target.Repo, r.target.SHA, status)
-		return explainError(err, hints)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return err
 	}
 	if r.retry.log != nil {
 		r.retry.log.DebugContext(ctx, "posted commit status", "context", r.context,

@@ -300,10 +300,10 @@ func TestAutomatorHandlers(t *testing.T) {
 	q := &jobList{}
 	a := newTestAutomator(t, fa, &countingRegistry{}, q)
 	var baseRan []string
-	base := map[string]Handler{"installation_repositories": func(ev githubapp.WebhookEvent) (Job, bool) {
+	h := Handlers{"installation_repositories": func(ev githubapp.WebhookEvent) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(context.Context) error { baseRan = append(baseRan, ev.Delivery); return nil }}, true
 	}}
-	h := a.Handlers(base)
+	must(t, a.addHandlers(h))
 	run := func(name string, payload any) bool {
 		t.Helper()
 		j, ok := h[name](githubapp.WebhookEvent{Delivery: "d-" + name, Name: name, Payload: payload, Installation: 1})
@@ -387,7 +387,9 @@ func TestBumpOnPush(t *testing.T) {
 	must(t, err)
 	ev := githubapp.WebhookEvent{Delivery: "1", Name: "push", Installation: 1, Payload: &github.PushEvent{Ref: github.String("refs/heads/main"),
 		Repo: &github.PushEventRepository{FullName: github.String("acme/a"), DefaultBranch: github.String("main")}}}
-	j, ok := a.Handlers(nil)["push"](ev)
+	h := Handlers{}
+	must(t, a.addHandlers(h))
+	j, ok := h["push"](ev)
 	if !ok {
 		t.Fatal("a push to the default branch was ignored")
 	}

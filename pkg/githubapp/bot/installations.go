@@ -74,13 +74,13 @@ func (t *Installations) drop(id int64) {
 	}
 }
 
-// Handlers are the webhook handlers of installation events; they change only
-// memory, so they run in the job at once.
-func (t *Installations) Handlers() map[string]Handler {
+// addHandlers registers the webhook handlers of installation events in hs; they
+// change only memory, so they run in the job at once.
+func (t *Installations) addHandlers(hs Handlers) error {
 	job := func(ev githubapp.WebhookEvent, run func()) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(context.Context) error { run(); return nil }}, true
 	}
-	return map[string]Handler{
+	for event, h := range map[string]Handler{
 		"installation": func(ev githubapp.WebhookEvent) (Job, bool) {
 			e, ok := ev.Payload.(*github.InstallationEvent)
 			if !ok {
@@ -109,15 +109,10 @@ func (t *Installations) Handlers() map[string]Handler {
 				t.log.Info("installation repositories", "installation", id, "added", len(e.RepositoriesAdded), "removed", len(e.RepositoriesRemoved))
 			})
 		},
+	} {
+		if err := hs.Add(event, h); err != nil {
+			return err
+		}
 	}
-}
-
-// DefaultHandlers are the bot's handlers of every event it serves.
-func DefaultHandlers(p *Planner, log *slog.Logger) map[string]Handler {
-	h := NewInstallations(p.App, log).Handlers()
-	for name, f := range p.Handlers() {
-		h[name] = f
-	}
-	h["ping"] = func(githubapp.WebhookEvent) (Job, bool) { return Job{}, false }
-	return h
+	return nil
 }

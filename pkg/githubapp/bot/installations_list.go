@@ -18,41 +18,18 @@ func ListInstalledRepos(ctx context.Context, app *githubapp.App) ([]RepoRef, err
 		out  []RepoRef
 		errs []error
 	)
-	iopts := &github.ListOptions{PerPage: 100}
-	for {
-		insts, resp, err := app.AppClient().Apps.ListInstallations(ctx, iopts)
+	err := githubapp.EachInstallation(ctx, app.AppClient(), func(inst *github.Installation) error {
+		repos, err := githubapp.ListInstallationRepos(ctx, app.Installation(inst.GetID()))
+		for _, r := range repos {
+			out = append(out, RepoRef{Installation: inst.GetID(), Owner: r.GetOwner().GetLogin(), Name: r.GetName()})
+		}
 		if err != nil {
-			return out, fmt.Errorf("list installations: %w", err)
+			errs = append(errs, fmt.Errorf("installation %d: %w", inst.GetID(), err))
 		}
-		for _, inst := range insts {
-			repos, err := listInstallationRepos(ctx, app, inst.GetID())
-			out = append(out, repos...)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("installation %d: %w", inst.GetID(), err))
-			}
-		}
-		if resp.NextPage == 0 {
-			return out, errors.Join(errs...)
-		}
-		iopts.Page = resp.NextPage
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
-}
-
-func listInstallationRepos(ctx context.Context, app *githubapp.App, inst int64) ([]RepoRef, error) {
-	gh := app.Installation(inst)
-	var out []RepoRef
-	ropts := &github.ListOptions{PerPage: 100}
-	for {
-		repos, resp, err := gh.Apps.ListRepos(ctx, ropts)
-		if err != nil {
-			return out, fmt.Errorf("list repositories: %w", err)
-		}
-		for _, r := range repos.Repositories {
-			out = append(out, RepoRef{Installation: inst, Owner: r.GetOwner().GetLogin(), Name: r.GetName()})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		ropts.Page = resp.NextPage
-	}
+	return out, errors.Join(errs...)
 }

@@ -22,9 +22,10 @@ type prJob struct {
 
 func (j prJob) key() string { return fmt.Sprintf("%s/%s#%d", j.owner, j.repo, j.number) }
 
-// Handlers are the webhook handlers of pull request events and /gitops plan comments.
-func (p *Planner) Handlers() map[string]Handler {
-	return map[string]Handler{
+// addHandlers registers the webhook handlers of pull request events and /gitops
+// plan comments in hs.
+func (p *Planner) addHandlers(hs Handlers) error {
+	for event, h := range map[string]Handler{
 		"pull_request": func(ev githubapp.WebhookEvent) (Job, bool) {
 			e, ok := ev.Payload.(*githubapp.PullRequestEvent)
 			if !ok {
@@ -55,7 +56,12 @@ func (p *Planner) Handlers() map[string]Handler {
 				commentBy: e.Comment.User.Login}
 			return p.job(j), true
 		},
+	} {
+		if err := hs.Add(event, h); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // isPlanCommand reports whether a comment asks for a plan: a line "/gitops plan".
@@ -75,17 +81,17 @@ func (p *Planner) job(j prJob) Job {
 // mayPlan checks that the author of a /gitops plan comment may write to the
 // repository; others get a thumbs-down reaction and no plan.
 func (p *Planner) mayPlan(ctx context.Context, gh *github.Client, j prJob) (bool, error) {
-	perm, _, err := gh.Repositories.GetPermissionLevel(ctx, j.owner, j.repo, j.commentBy)
+	perm, err := githubapp.GetPermissionLevel(ctx, gh, j.owner, j.repo, j.commentBy)
 	if err != nil {
-		return false, fmt.Errorf("permission of %s on %s/%s: %w", j.commentBy, j.owner, j.repo, err)
+		return false, err
 	}
-	allowed := perm.GetPermission() == "admin" || perm.GetPermission() == "write"
+	allowed := perm == "admin" || perm == "write"
 	reaction := "eyes"
 	if !allowed {
 		reaction = "-1"
-		p.log().Info("/gitops plan from a user without write access: ignored", "pr", j.key(), "user", j.commentBy, "permission", perm.GetPermission())
+		p.log().Info("/gitops plan from a user without write access: ignored", "pr", j.key(), "user", j.commentBy, "permission", perm)
 	}
-	if _, _, err := gh.Reactions.CreateIssueCommentReaction(ctx, j.owner, j.repo, j.commentID, reaction); err != nil {
+	if err := githubapp.AddCommentReaction(ctx, gh, j.owner, j.repo, j.commentID, reaction); err != nil {
 		p.log().Warn("could not react to the comment", "pr", j.key(), "error", err)
 	}
 	return allowed, nil

@@ -49,9 +49,9 @@ func timeoutMessage(limit time.Duration) (status, comment string) {
 func (p *Planner) reportTimeout(ctx context.Context, j prJob, limit time.Duration) error {
 	log := p.log().With("pr", j.key(), "trigger", j.trigger)
 	gh := p.App.Installation(j.inst)
-	pr, _, err := gh.PullRequests.Get(ctx, j.owner, j.repo, j.number)
+	pr, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number)
 	if err != nil {
-		return fmt.Errorf("read pull request %s: %w", j.key(), err)
+		return err
 	}
 	if pr.GetState() != "open" {
 		return nil

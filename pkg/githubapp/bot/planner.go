@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 
@@ -61,9 +60,9 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 			return err
 		}
 	}
-	pr, _, err := gh.PullRequests.Get(ctx, j.owner, j.repo, j.number)
+	pr, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number)
 	if err != nil {
-		return fmt.Errorf("read pull request %s: %w", j.key(), err)
+		return err
 	}
 	if pr.GetState() != "open" {
 		return nil
@@ -80,7 +79,7 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 		return err
 	}
 	// The newest head wins: a push during the plan queued a job that will write.
-	if cur, _, err := gh.PullRequests.Get(ctx, j.owner, j.repo, j.number); err == nil && cur.GetHead().GetSHA() != head {
+	if cur, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number); err == nil && cur.GetHead().GetSHA() != head {
 		log.Info("the pull request moved on during the plan; leaving the comment to the newer head", "planned", head, "now", cur.GetHead().GetSHA())
 		return nil
 	}

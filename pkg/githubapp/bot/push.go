@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"maps"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -10,42 +9,18 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 )
 
-// Handlers returns h with image automation's handlers: "push" (a push to a default
-// branch re-reads that repository's images into the index, and bumps it when
-// BumpOnPush is set), and h's "installation" and "installation_repositories"
-// handlers wrapped so that the index follows repositories added and removed.
-func (a *Automator) Handlers(h map[string]Handler) map[string]Handler {
-	out := maps.Clone(h)
-	if out == nil {
-		out = map[string]Handler{}
+// addHandlers registers image automation's handlers in hs: "push" (a push to a
+// default branch re-reads that repository's images into the index, and bumps it
+// when BumpOnPush is set), and, chained after hs's own, "installation" and
+// "installation_repositories" so that the index follows repositories added and
+// removed.
+func (a *Automator) addHandlers(hs Handlers) error {
+	if err := hs.Add("push", a.pushHandler); err != nil {
+		return err
 	}
-	out["push"] = a.pushHandler
-	out["installation"] = chain(h["installation"], a.installationHandler)
-	out["installation_repositories"] = chain(h["installation_repositories"], a.installationReposHandler)
-	return out
-}
-
-// chain runs first's job, then then's, as one job (first's key when it has one).
-func chain(first, then Handler) Handler {
-	if first == nil {
-		return then
-	}
-	return func(ev githubapp.WebhookEvent) (Job, bool) {
-		j1, ok1 := first(ev)
-		j2, ok2 := then(ev)
-		switch {
-		case !ok1:
-			return j2, ok2
-		case !ok2:
-			return j1, ok1
-		}
-		return Job{Key: j1.Key, Kind: j1.Kind, Installation: j1.Installation, Run: func(ctx context.Context) error {
-			if err := j1.Run(ctx); err != nil {
-				return err
-			}
-			return j2.Run(ctx)
-		}}, true
-	}
+	hs.Chain("installation", a.installationHandler)
+	hs.Chain("installation_repositories", a.installationReposHandler)
+	return nil
 }
 
 func (a *Automator) pushHandler(ev githubapp.WebhookEvent) (Job, bool) {

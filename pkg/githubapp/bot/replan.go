@@ -38,29 +38,20 @@ func (p *Planner) ReplanStale(ctx context.Context, push func(Job) error) (int, e
 func (p *Planner) replanRepo(ctx context.Context, r RepoRef, login string, push func(Job) error) (int, error) {
 	gh := p.App.Installation(r.Installation)
 	queued := 0
-	popts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: 100}}
-	for {
-		prs, presp, err := gh.PullRequests.List(ctx, r.Owner, r.Name, popts)
+	err := githubapp.EachPullRequest(ctx, gh, r.Owner, r.Name, func(pr *github.PullRequest) error {
+		ex, _, err := githubapp.NewStickyComment(gh, r.Owner, r.Name, pr.GetNumber(), commentKey, githubapp.WithCommentAuthor(login)).Find(ctx)
 		if err != nil {
-			return queued, fmt.Errorf("list pull requests of %s: %w", r.FullName(), err)
+			return err
 		}
-		for _, pr := range prs {
-			ex, _, err := githubapp.NewStickyComment(gh, r.Owner, r.Name, pr.GetNumber(), commentKey, githubapp.WithCommentAuthor(login)).Find(ctx)
-			if err != nil {
-				return queued, err
-			}
-			if ex.Head == pr.GetHead().GetSHA() {
-				continue
-			}
-			j := prJob{inst: r.Installation, owner: r.Owner, repo: r.Name, number: pr.GetNumber(), trigger: "re-plan at start"}
-			if err := push(p.job(j)); err != nil {
-				return queued, fmt.Errorf("queue a re-plan of %s: %w", j.key(), err)
-			}
-			queued++
+		if ex.Head == pr.GetHead().GetSHA() {
+			return nil
 		}
-		if presp.NextPage == 0 {
-			return queued, nil
+		j := prJob{inst: r.Installation, owner: r.Owner, repo: r.Name, number: pr.GetNumber(), trigger: "re-plan at start"}
+		if err := push(p.job(j)); err != nil {
+			return fmt.Errorf("queue a re-plan of %s: %w", j.key(), err)
 		}
-		popts.Page = presp.NextPage
-	}
+		queued++
+		return nil
+	})
+	return queued, err
 }

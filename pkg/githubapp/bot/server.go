@@ -15,10 +15,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
-// Handler turns one event into a job; ok is false when the event needs no work
-// (an action the bot ignores, a ping). It must be quick: the work goes in the job.
-type Handler func(ev githubapp.WebhookEvent) (job Job, ok bool)
-
 // Config is what a Server needs.
 type Config struct {
 	App           *githubapp.App
@@ -29,8 +25,9 @@ type Config struct {
 	QueueSize int
 	Log       *slog.Logger
 	Metrics   *Metrics
-	// Handlers by event name; events without one are acknowledged and ignored.
-	Handlers map[string]Handler
+	// Handlers by event name (NewHandlers); events without one are acknowledged and
+	// ignored.
+	Handlers Handlers
 	// ImagesPushed receives the images that registries (POST /hooks/registry) and GHCR
 	// (package events) report pushed. It must be quick: it queues the work. An error
 	// wrapping ErrQueueFull is answered 503.
@@ -84,12 +81,8 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = s.cfg // with the package event handlers
-	events := make([]string, 0, len(cfg.Handlers))
-	for name := range cfg.Handlers {
-		events = append(events, name)
-	}
 	opts := []githubapp.WebhookOption{
-		githubapp.WithWebhookEvents(events...),
+		githubapp.WithWebhookEvents(cfg.Handlers.Events()...),
 		githubapp.WithWebhookLogger(cfg.Log),
 		githubapp.WithWebhookObserver(cfg.Metrics.Delivery),
 	}
@@ -135,14 +128,7 @@ func (s *Server) addImageTriggers() error {
 		}
 		return nil
 	}
-	handlers := make(map[string]Handler, len(s.cfg.Handlers)+2)
-	for name, h := range PackageHandlers(s.cfg.ImagesPushed, s.cfg.Log) {
-		handlers[name] = h
-	}
-	for name, h := range s.cfg.Handlers {
-		handlers[name] = h
-	}
-	s.cfg.Handlers = handlers
+	s.cfg.Handlers = s.cfg.Handlers.withImagesPushed(s.cfg.ImagesPushed, s.cfg.Log)
 	if len(s.cfg.RegistryWebhookSecret) == 0 {
 		return nil
 	}
