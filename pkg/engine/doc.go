@@ -4,6 +4,7 @@
 // source against the cluster and PlanOffline against the render of a base ref;
 // ManifestProblems turns render errors into problems of the plan.
 //
-// It never reads flags, the environment or GitHub, never writes to a cluster and never
-// prints: parsing options is pkg/cmd's, applying is pkg/apply's, reporting is its callers'.
+// It never parses flags, never talks to GitHub, never writes to a cluster and never
+// prints: options are pkg/cmd's and the bot's, applying is pkg/apply's, reporting is
+// its callers'.
 package engine
