@@ -12,8 +12,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 )
@@ -97,7 +97,7 @@ func (o *Options) elector() bot.Elector {
 		o.log.Warn("image automation: no cluster for leader election (not in a pod, no --kubeconfig): this replica runs the periodic scan; run one replica only, or give the bot a cluster", "error", err)
 		return bot.AlwaysLeader{}
 	}
-	client, err := kubernetes.NewForConfig(cmdutil.OwnTransport(cfg))
+	client, err := kubernetes.NewForConfig(engine.OwnTransport(cfg))
 	if err != nil {
 		o.log.Warn("image automation: no client for leader election: this replica runs the periodic scan", "error", err)
 		return bot.AlwaysLeader{}

@@ -15,13 +15,14 @@ import (
 	releasecmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/release"
 	statuscmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/status"
 	versioncmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/version"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // NewRoot returns the root command with every subcommand, writing to streams.
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
-	flags := cmdutil.NewConfigFlags(true)
+	flags := engine.NewConfigFlags(true)
 	var verbose bool
 	// One redactor per run: it learns the secret values of the render while loading,
 	// and every log line and every error is redacted with it.

@@ -78,7 +78,7 @@ func AuthFromEnv() transport.AuthMethod {
 func tokenFromEnv() transport.AuthMethod {
 	for _, name := range []string{"GIT_TOKEN", "GITHUB_TOKEN"} {
 		if tok := os.Getenv(name); tok != "" {
-			return &githttp.BasicAuth{Username: "x-access-token", Password: tok}
+			return TokenAuth(tok)
 		}
 	}
 	return nil

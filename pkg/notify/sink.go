@@ -122,6 +122,10 @@ func (s Sink) Send(ctx context.Context, c *http.Client, r Report) error {
 	return nil
 }
 
+// DefaultTimeout is how long one notification may take by default: the plugin's
+// --notify-timeout, and the bot's.
+const DefaultTimeout = 10 * time.Second
+
 // SendAll posts r to every sink in parallel, each bounded by timeout, and returns
 // the failures joined (to log: a failed notification never fails an apply).
 func SendAll(ctx context.Context, sinks []Sink, r Report, timeout time.Duration) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/apply"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
@@ -132,7 +133,7 @@ func (o *Options) Validate() error {
 
 // Run applies once, or keeps syncing with --interval.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Target.Reachable(ctx, o.flags); err != nil {
+	if err := o.Target.Reachable(ctx); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	src, err := o.Source.Open(ctx, o.Log)
@@ -193,12 +194,12 @@ func (o *Options) loop(ctx context.Context, src *cmdutil.Source) error {
 // once runs one plan and apply of the source under the set's lock.
 func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	// Kinds may have appeared or gone since the last round (CRDs installed by others).
-	o.Target.Cluster.Mapper.Reset()
+	o.Target.Conn.Cluster.Mapper.Reset()
 	if !o.DryRun {
 		if err := o.createParentNamespace(ctx, src); err != nil {
 			return err
 		}
-		locked, unlock, err := o.Target.Store.Lock(ctx, holderID(), o.LockTTL)
+		locked, unlock, err := o.Target.Conn.Store.Lock(ctx, holderID(), o.LockTTL)
 		if err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, err)
 		}
@@ -211,7 +212,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	// Whatever happens below, the status must not stay pending because ctx ended.
 	statusCtx := context.WithoutCancel(ctx)
 	o.Status.Pending(ctx, "applying", o.Log)
-	p, inv, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
+	p, inv, err := engine.PlanLive(ctx, o.Target.Conn, o.Target.Engine(o.Plan), src, o.Log)
 	if err != nil {
 		o.Status.Report(statusCtx, nil, err, o.Log)
 		o.Notify.Report(statusCtx, nil, err, o.Log)
@@ -238,7 +239,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 			return err
 		}
 	}
-	err = apply.Execute(ctx, o.Target.Cluster, o.Target.Store, inv, p, apply.Options{
+	err = apply.Execute(ctx, o.Target.Conn.Cluster, o.Target.Conn.Store, inv, p, apply.Options{
 		FieldManager:   o.Target.FieldManager,
 		ForceConflicts: o.Plan.ForceConflicts,
 		Concurrency:    o.Target.Concurrency,

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
@@ -21,12 +22,12 @@ var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespa
 // server-side applied), and only when the whole plan is clean: a plan with problems is
 // printed and nothing is written. The apply then plans again, under the lock.
 func (o *Options) createParentNamespace(ctx context.Context, src *cmdutil.Source) error {
-	parent := o.Target.Store.Parent()
-	_, err := o.Target.Cluster.Client.Resource(namespaceGVR).Get(ctx, parent.Namespace, metav1.GetOptions{})
+	parent := o.Target.Conn.Store.Parent()
+	_, err := o.Target.Conn.Cluster.Client.Resource(namespaceGVR).Get(ctx, parent.Namespace, metav1.GetOptions{})
 	if !apierrors.IsNotFound(err) {
 		return nil // it exists, or taking the lock reports why it cannot be read
 	}
-	p, _, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
+	p, _, err := engine.PlanLive(ctx, o.Target.Conn, o.Target.Engine(o.Plan), src, o.Log)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
@@ -45,9 +46,9 @@ func (o *Options) createParentNamespace(ctx context.Context, src *cmdutil.Source
 		if c.ID.Group != "" || c.ID.Kind != "Namespace" || c.ID.Name != parent.Namespace || c.Action != plan.Create {
 			continue
 		}
-		m, err := o.Target.Cluster.Mapper.RESTMapping(c.ID.GroupKind(), "v1")
+		m, err := o.Target.Conn.Cluster.Mapper.RESTMapping(c.ID.GroupKind(), "v1")
 		if err == nil {
-			_, err = plan.ServerSideApply(ctx, o.Target.Cluster.Client, m, c.Desired, o.Target.FieldManager, o.Plan.ForceConflicts, false)
+			_, err = plan.ServerSideApply(ctx, o.Target.Conn.Cluster.Client, m, c.Desired, o.Target.FieldManager, o.Plan.ForceConflicts, false)
 		}
 		if err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("create namespace %s of the ApplySet parent %s: %w", parent.Namespace, parent, err))

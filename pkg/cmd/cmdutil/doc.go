@@ -1,4 +1,5 @@
-// Package cmdutil owns what the plan, apply and status commands share: reading the
-// source (a directory or a git ref), connecting to the cluster, naming the ApplySet,
-// building a Plan, posting commit statuses, and exit codes.
+// Package cmdutil owns the flags the plan, apply and status commands share, and what
+// they do with them in the shell: reading the source (a directory or a git ref), the
+// target flags that convert into an engine.Target (pkg/engine connects and plans),
+// posting commit statuses and comments, notifying, and exit codes.
 package cmdutil

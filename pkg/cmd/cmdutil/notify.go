@@ -43,7 +43,7 @@ type NotifyOptions struct {
 func (o *NotifyOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.URLs, "notify", nil, "send the result to this webhook (repeatable): slack+https://…, teams+https://…, or https://… for signed JSON ("+EnvNotifySecret+"); "+EnvNotify+" adds more, one per line, off the command line")
 	fs.StringVar(&o.On, "notify-on", "always", "when to notify: always or failure")
-	fs.DurationVar(&o.Timeout, "notify-timeout", 10*time.Second, "how long one notification may take")
+	fs.DurationVar(&o.Timeout, "notify-timeout", notify.DefaultTimeout, "how long one notification may take")
 }
 
 // Complete parses the destinations; target names where the apply goes, runURL links

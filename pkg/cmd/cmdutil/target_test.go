@@ -1,19 +1,51 @@
 package cmdutil
 
 import (
-	"errors"
+	"reflect"
 	"testing"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
+	"github.com/spf13/pflag"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 )
 
-func TestManifestProblems(t *testing.T) {
-	err := errors.Join(
-		&manifest.Error{Source: manifest.Source{File: "a.yaml", Line: 3}, Err: errors.New("mapping values are not allowed")},
-		&manifest.Error{Source: manifest.Source{File: "b.yaml"}, Object: "ConfigMap shop/x", Err: errors.New("bad")},
-	)
-	ps := ManifestProblems(err)
-	if len(ps) != 2 || ps[0].String() != "a.yaml:3: mapping values are not allowed" || ps[1].String() != "b.yaml: ConfigMap shop/x: bad" {
-		t.Fatalf("problems: %v", ps)
+// TestTargetFlags: the flags convert into an engine.Target; unset, they are
+// engine.DefaultTarget.
+func TestTargetFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want func(*engine.Target)
+	}{
+		{"no flags: the defaults", nil, func(*engine.Target) {}},
+		{"every flag", []string{
+			"--applyset=configmap/shop", "--applyset-namespace=infra", "--default-namespace=shop",
+			"--allow-namespace=shop", "--allow-namespace=shop-*", "--field-manager=me",
+			"--concurrency=4", "--qps=5", "--burst=10",
+			"--prune=false", "--allow-empty", "--max-deletes=3", "--force-conflicts", "--full-dry-run",
+		}, func(t *engine.Target) {
+			*t = engine.Target{ApplySet: "configmap/shop", ApplySetNamespace: "infra", DefaultNamespace: "shop",
+				AllowNamespaces: []string{"shop", "shop-*"}, FieldManager: "me", Concurrency: 4, QPS: 5, Burst: 10,
+				Prune: false, AllowEmpty: true, MaxDeletes: 3, ForceConflicts: true, FullDryRun: true}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				to TargetOptions
+				po PlanOptions
+			)
+			fs := pflag.NewFlagSet("plan", pflag.ContinueOnError)
+			to.AddFlags(fs)
+			po.AddFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			want := engine.DefaultTarget()
+			tt.want(&want)
+			if got := to.Engine(po); !reflect.DeepEqual(got, want) {
+				t.Errorf("Engine() = %+v, want %+v", got, want)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 )
 
 // runOffline plans SOURCE against the render of --base, without a cluster.
@@ -19,6 +20,6 @@ func (o *Options) runOffline(ctx context.Context) error {
 	o.Status.Pending(ctx, "planning offline against "+o.Base, o.Log)
 	base := o.Source.Options
 	base.Ref = o.Base
-	p, err := cmdutil.BuildOffline(ctx, head, base, &o.Target, o.Plan, o.Log)
+	p, err := engine.PlanOffline(ctx, o.Target.Engine(o.Plan), head, base, o.Log)
 	return o.finish(ctx, p, err, "kubectl gitops plan (offline: against "+o.Base+")")
 }

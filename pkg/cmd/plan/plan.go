@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
@@ -111,7 +112,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Base != "" {
 		return o.runOffline(ctx)
 	}
-	if err := o.Target.Reachable(ctx, o.flags); err != nil {
+	if err := o.Target.Reachable(ctx); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	src, err := o.Source.Open(ctx, o.Log)
@@ -123,7 +124,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	o.Status.Pending(ctx, "planning", o.Log)
-	p, _, err := cmdutil.Build(ctx, src, &o.Target, o.Plan, o.Log)
+	p, _, err := engine.PlanLive(ctx, o.Target.Conn, o.Target.Engine(o.Plan), src, o.Log)
 	return o.finish(ctx, p, err, "kubectl gitops plan")
 }
 

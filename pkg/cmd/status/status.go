@@ -69,10 +69,10 @@ type Report struct {
 
 // Run prints the status.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Target.Reachable(ctx, o.flags); err != nil {
+	if err := o.Target.Reachable(ctx); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
-	store := o.Target.Store
+	store := o.Target.Conn.Store
 	inv, err := store.Get(ctx)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
@@ -82,7 +82,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if !inv.AppliedAt.IsZero() {
 		r.AppliedAt = &inv.AppliedAt
 	}
-	members, _, err := store.Members(ctx, inv, o.Target.Cluster.Mapper, nil)
+	members, _, err := store.Members(ctx, inv, o.Target.Conn.Cluster.Mapper, nil)
 	if err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}

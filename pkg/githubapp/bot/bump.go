@@ -9,11 +9,11 @@ import (
 	"sort"
 	"sync"
 
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/google/go-github/v60/github"
 
 	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
@@ -75,7 +75,7 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 		return nil, err
 	}
 	so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(),
-		Auth: &githttp.BasicAuth{Username: "x-access-token", Password: token}, MaxCloneBytes: b.MaxCloneBytes}
+		Auth: gitrepo.TokenAuth(token), MaxCloneBytes: b.MaxCloneBytes}
 	src, err := so.Open(ctx, log.With("component", "git"))
 	if err != nil {
 		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), cloneError(err))

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -31,7 +30,7 @@ func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment
 			pl = &plan.Plan{Problems: []plan.Problem{{Message: sec.Error}}}
 		}
 		r := notify.ReportOf("plan", pl, sec.Name, pr.GetHTMLURL())
-		if err := notify.SendAll(ctx, sinks, r, 10*time.Second); err != nil {
+		if err := notify.SendAll(ctx, sinks, r, notify.DefaultTimeout); err != nil {
 			log.Warn("notification failed", "target", sec.Name, "error", err)
 		}
 	}

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/google/go-github/v60/github"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
@@ -38,39 +37,13 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	if err != nil {
 		return nil, true, err
 	}
-	auth := &githttp.BasicAuth{Username: "x-access-token", Password: token}
-	work, err := os.MkdirTemp("", "kubectl-gitops-bot-")
+	auth := gitrepo.TokenAuth(token)
+	co, err := p.checkout(ctx, j, pr, auth, log)
 	if err != nil {
 		return nil, true, err
 	}
-	defer os.RemoveAll(work)
-	gitLog := log.With("component", "git")
-	// The head commit alone (depth 1), within --max-clone-bytes.
-	headRepo, err := gitrepo.Open(ctx, pr.GetHead().GetRepo().GetCloneURL(), head,
-		gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/head"), gitrepo.WithLogger(gitLog), gitrepo.WithMaxBytes(p.MaxCloneBytes))
-	if err != nil {
-		return nil, true, fmt.Errorf("clone the head of %s: %w", j.key(), cloneError(err))
-	}
-	defer headRepo.Close()
+	defer co.Close()
 	fork := !strings.EqualFold(pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName())
-
-	var baseRepo *gitrepo.Repo // cloned once, when an offline plan needs it
-	baseDir := func() (string, error) {
-		if baseRepo == nil {
-			r, err := gitrepo.Open(ctx, pr.GetBase().GetRepo().GetCloneURL(), pr.GetBase().GetSHA(),
-				gitrepo.WithAuth(auth), gitrepo.WithDir(work+"/base"), gitrepo.WithLogger(gitLog), gitrepo.WithMaxBytes(p.MaxCloneBytes))
-			if err != nil {
-				return "", fmt.Errorf("clone the base of %s: %w", j.key(), cloneError(err))
-			}
-			baseRepo = r
-		}
-		return baseRepo.Dir(), nil
-	}
-	defer func() {
-		if baseRepo != nil {
-			baseRepo.Close()
-		}
-	}()
 
 	link := func(s manifest.Source) string {
 		return githubapp.BlobURL(pr.GetHead().GetRepo().GetHTMLURL(), head, s.File, s.Line)
@@ -85,7 +58,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		if live {
 			t.AllowNamespaces = access.AllowNamespaces
 		}
-		pl, err := p.planTarget(ctx, t, live, access.NamespacedOnly, headRepo.Dir(), baseDir, auth, log)
+		pl, err := p.planTarget(ctx, t, live, access.NamespacedOnly, co.headDir(), co.baseDir, auth, log)
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s", pr.GetHead().GetRepo().GetFullName(), t.Path)
 			if !live {
@@ -103,8 +76,9 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	return comment, failed, nil
 }
 
-// planTarget plans one target: live against its cluster, or offline.
-func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth *githttp.BasicAuth, log *slog.Logger) (*plan.Plan, error) {
+// planTarget plans one target: live against its cluster, or offline. Its Target is
+// engine.DefaultTarget with the repository's settings over it.
+func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth transport.AuthMethod, log *slog.Logger) (*plan.Plan, error) {
 	red := redact.New()
 	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 	src, err := so.Open(ctx, log)
@@ -112,40 +86,35 @@ func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, name
 		return nil, err
 	}
 	defer src.Close()
-	to := cmdutil.TargetOptions{ApplySet: t.ApplySet, ApplySetNamespace: t.ApplySetNamespace,
-		DefaultNamespace: t.DefaultNamespace, AllowNamespaces: t.AllowNamespaces, NamespacedOnly: namespacedOnly,
-		Concurrency: 16, QPS: -1, Burst: 200}
-	if to.ApplySet == "" {
-		to.ApplySet = "gitops"
+	target := engine.DefaultTarget()
+	if t.ApplySet != "" {
+		target.ApplySet = t.ApplySet
 	}
-	po := cmdutil.PlanOptions{Prune: true, MaxDeletes: -1}
+	target.ApplySetNamespace, target.DefaultNamespace = t.ApplySetNamespace, t.DefaultNamespace
+	target.AllowNamespaces, target.NamespacedOnly = t.AllowNamespaces, namespacedOnly
 	if !live {
 		dir, err := baseDir()
 		if err != nil {
 			return nil, err
 		}
 		base := source.Options{Source: dir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
-		pl, err := cmdutil.BuildOffline(ctx, src, base, &to, po, log)
+		pl, err := engine.PlanOffline(ctx, target, src, base, log)
 		if err != nil {
 			return nil, errors.New(red.String(err.Error()))
 		}
 		return pl, nil
 	}
-	flags := cmdutil.NewConfigFlags(false)
-	*flags.KubeConfig, *flags.Context = p.Kubeconfig, t.Cluster
-	if p.CacheDir != "" {
-		*flags.CacheDir = p.CacheDir
-	}
-	if err := to.Complete(flags); err != nil {
+	conn, err := engine.Connect(engine.ContextFlags(p.Kubeconfig, t.Cluster, p.CacheDir), &target)
+	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
 	}
-	if !plan.NamespaceAllowed(to.AllowNamespaces, to.ApplySetNamespace) {
-		return nil, fmt.Errorf("cluster %s: the ApplySet's namespace %q is not allowed (allowed: %v): set applysetNamespace", t.Cluster, to.ApplySetNamespace, to.AllowNamespaces)
+	if !plan.NamespaceAllowed(target.AllowNamespaces, target.ApplySetNamespace) {
+		return nil, fmt.Errorf("cluster %s: the ApplySet's namespace %q is not allowed (allowed: %v): set applysetNamespace", t.Cluster, target.ApplySetNamespace, target.AllowNamespaces)
 	}
-	if err := to.Reachable(ctx, flags); err != nil {
+	if err := conn.Reachable(ctx); err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
 	}
-	pl, _, err := cmdutil.Build(ctx, src, &to, po, log)
+	pl, _, err := engine.PlanLive(ctx, conn, target, src, log)
 	if err != nil {
 		return nil, errors.New(red.String(err.Error()))
 	}

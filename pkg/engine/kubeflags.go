@@ -1,4 +1,4 @@
-package cmdutil
+package engine
 
 import (
 	"net/http"
@@ -23,4 +23,16 @@ func OwnTransport(c *rest.Config) *rest.Config {
 		c.Proxy = http.ProxyFromEnvironment
 	}
 	return c
+}
+
+// ContextFlags are the connection flags of one context of a kubeconfig file, as the
+// bot connects to a cluster: nothing else of kubectl's flags is set, and discovery is
+// cached under cacheDir ("": kubectl's default cache directory).
+func ContextFlags(kubeconfig, context, cacheDir string) *genericclioptions.ConfigFlags {
+	f := NewConfigFlags(false)
+	*f.KubeConfig, *f.Context = kubeconfig, context
+	if cacheDir != "" {
+		*f.CacheDir = cacheDir
+	}
+	return f
 }

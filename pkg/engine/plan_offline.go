@@ -1,4 +1,4 @@
-package cmdutil
+package engine
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
-// BuildOffline renders the base (bo: typically the head's options at another ref)
-// and plans head against it without a cluster (plan.BuildOffline). Manifest errors of
-// the head become problems; the base must render (it is what the cluster is assumed
-// to run).
-func BuildOffline(ctx context.Context, head *Source, bo source.Options, t *TargetOptions, po PlanOptions, log *slog.Logger) (*plan.Plan, error) {
+// PlanOffline renders the base (bo: typically the head's options at another ref)
+// and plans head against it without a cluster (plan.BuildOffline), with t's
+// namespaces and Prune. Manifest errors of the head become problems; the base must
+// render (it is what the cluster is assumed to run).
+func PlanOffline(ctx context.Context, t Target, head *source.Source, bo source.Options, log *slog.Logger) (*plan.Plan, error) {
 	name := bo.Ref
 	if name == "" {
 		name = bo.Source
@@ -31,7 +31,7 @@ func BuildOffline(ctx context.Context, head *Source, bo source.Options, t *Targe
 	p := plan.BuildOffline(baseObjs, headObjs, plan.OfflineOptions{
 		DefaultNamespace: t.DefaultNamespace,
 		AllowNamespaces:  t.AllowNamespaces,
-		Prune:            po.Prune && loadErr == nil,
+		Prune:            t.Prune && loadErr == nil,
 		Revision:         head.Revision,
 		BaseRevision:     base.Revision,
 		Source:           head.Describe(),
