@@ -12,10 +12,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	imagescmd "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
 // Defaults of image automation's triggers.
@@ -34,7 +34,7 @@ type AutomationOptions struct {
 	LeaseName          string
 	// Registry says how registries are asked; the bot takes a subset of the plugin's
 	// flags (no cluster pull secrets, no on-disk cache: one scan shares its tag lists).
-	Registry imagescmd.RegistryOptions
+	Registry images.RegistrySettings
 }
 
 func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
@@ -42,16 +42,10 @@ func (o *AutomationOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "run the periodic scan only while holding a Lease (several replicas); false: this replica always scans (run one replica only)")
 	fs.StringVar(&o.LeaseNamespace, "leader-elect-resource-namespace", "", "namespace of the scan's Lease (default: the pod's namespace, else "+defaultLeaseNamespace+")")
 	fs.StringVar(&o.LeaseName, "leader-elect-resource-name", defaultLeaseName, "name of the scan's Lease")
-	o.Registry = imagescmd.NewRegistryOptions()
-	r := &o.Registry
-	fs.StringVar(&r.DockerConfig, "docker-config", "", "Docker config.json with registry credentials (default: ~/.docker/config.json and the usual places; GITHUB_TOKEN for ghcr.io)")
-	fs.StringVar(&r.PlatformCredentials, "registry-platform-credentials", r.PlatformCredentials, "credentials of the identity the bot runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
-	fs.Float64Var(&r.RPS, "registry-rps", r.RPS, "requests per second to each registry host, shared by every repository (0: unlimited)")
-	fs.IntVar(&r.Burst, "registry-burst", r.Burst, "burst of requests allowed to each registry host")
-	fs.StringSliceVar(&r.InsecureHosts, "registry-insecure-host", nil, "registry host (HOST:PORT as images name it) reached over plain HTTP (repeatable); no other host is, loopback included")
-	fs.StringSliceVar(&r.PrivateHosts, "registry-private-host", nil, "registry host (HOST, HOST:PORT) or address range (CIDR) the bot may connect to at a loopback, private, link-local or other non-public address (repeatable); every other connection to such an address is refused, whatever a repository's policy names")
-	r.PlainHTTPOnlyForInsecureHosts = true
-	fs.DurationVar(&r.Timeout, "registry-timeout", r.Timeout, "time allowed to list the tags of one image repository")
+	o.Registry = images.NewRegistrySettings()
+	o.Registry.PrivateHosts = nil                   // none unless the operator names them
+	o.Registry.PlainHTTPOnlyForInsecureHosts = true // loopback included
+	images.AddRegistryFlags(fs, &o.Registry)
 }
 
 func (o *AutomationOptions) validate() error {

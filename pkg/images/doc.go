@@ -13,5 +13,9 @@
 //
 // The flow is Scan (files → []Image) → Checker.Check (registries → []Result) →
 // Updates → Rewrite (files → new bytes). Release sets a given tag on chosen workloads.
-// The package knows nothing of git or GitHub; callers commit the rewritten files.
+// The plugin's image commands and the bot share the rest from here too: ScanSource (an
+// opened pkg/source and its rules), RegistrySettings with the flags that set them,
+// ApplyAndCommit (write, then commit and push through pkg/source's repository), and
+// the reports with their text and JSON. It never imports pkg/cmd, pkg/githubapp or
+// cmd/, and knows nothing of GitHub.
 package images

@@ -65,7 +65,7 @@ spec:
 	o.Output = "json"
 	o.Source.Source = dir
 	o.Registry.CacheTTL = 0
-	o.Registry.ClusterCredentials = ClusterCredentialsTrue
+	o.Registry.ClusterCredentials = images.ClusterCredentialsTrue
 	o.Registry.NewKubeClient = func() (kubernetes.Interface, error) { return client, nil }
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ spec:
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var rep ListReport
+	var rep images.ListReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ spec:
 	o2 := NewListOptions(nil, streams)
 	o2.Source.Source = dir
 	o2.Registry.CacheTTL = 0
-	o2.Registry.ClusterCredentials = ClusterCredentialsTrue
+	o2.Registry.ClusterCredentials = images.ClusterCredentialsTrue
 	if err := o2.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "registry credentials from the cluster") {
 		t.Fatalf("err = %v", err)
 	}
@@ -128,7 +128,7 @@ func TestListUsesPlatformCredentials(t *testing.T) {
 			o.Output = "json"
 			o.Source.Source = dir
 			o.Registry.CacheTTL = 0
-			o.Registry.ClusterCredentials = ClusterCredentialsFalse
+			o.Registry.ClusterCredentials = images.ClusterCredentialsFalse
 			o.Registry.DockerConfig = writeDockerConfig(t)
 			o.Registry.InsecureHosts = []string{host}
 			o.Registry.HTTPTransport = imagestest.RouteTransport(srv.Listener.Addr().String(), host)
@@ -139,7 +139,7 @@ func TestListUsesPlatformCredentials(t *testing.T) {
 			if err := o.Run(context.Background()); err != nil {
 				t.Fatalf("%v\n%s", err, errOut)
 			}
-			var rep ListReport
+			var rep images.ListReport
 			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 				t.Fatal(err)
 			}

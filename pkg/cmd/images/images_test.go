@@ -98,7 +98,7 @@ func TestListJSONWithoutScanning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep ListReport
+	var rep images.ListReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -134,11 +134,11 @@ func TestUpdateRewritesOnlyTags(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var rep UpdateReport
+	var rep images.UpdateReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if rep.SchemaVersion != UpdateSchemaVersion || len(rep.Updates) != 2 || strings.Join(rep.Files, ",") != "apps/jobs.yaml,apps/web.yaml" {
+	if rep.SchemaVersion != images.UpdateSchemaVersion || len(rep.Updates) != 2 || strings.Join(rep.Files, ",") != "apps/jobs.yaml,apps/web.yaml" {
 		t.Fatalf("report %+v", rep)
 	}
 	wantWeb := strings.Replace(files["apps/web.yaml"], "shop/web:1.1.0\"", "shop/web:1.1.3\"", 1)
@@ -344,7 +344,7 @@ func TestSubdirectoryOfRepository(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var rep UpdateReport
+	var rep images.UpdateReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -425,7 +425,7 @@ images:
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var rep ListReport
+	var rep images.ListReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -2,9 +2,7 @@ package images
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -12,21 +10,27 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // ListOptions are the options of `images list`.
 type ListOptions struct {
-	Source   SourceOptions
-	Registry RegistryOptions
-	Output   string
+	Source source.Options
+	// ConfigFile is --config (images.ReadRules).
+	ConfigFile string
+	Registry   images.RegistrySettings
+	Output     string
 
-	flags *genericclioptions.ConfigFlags
 	genericiooptions.IOStreams
 }
 
 // NewListOptions returns the defaults.
 func NewListOptions(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *ListOptions {
-	return &ListOptions{Registry: NewRegistryOptions(), Output: "table", flags: f, IOStreams: streams}
+	o := &ListOptions{Registry: images.NewRegistrySettings(), Output: "table", IOStreams: streams}
+	if f != nil {
+		o.Registry.Cluster = f
+	}
+	return o
 }
 
 // NewCmdList returns `kubectl gitops images list [SOURCE]`.
@@ -43,9 +47,12 @@ func NewCmdList(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 		Args: cobra.MaximumNArgs(1),
 		RunE: cmdutil.RunE(o),
 	}
-	o.Source.AddFlags(cmd)
-	o.Registry.AddFlags(cmd)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json")
+	fs := cmd.Flags()
+	o.Source.AddFlags(fs)
+	images.AddConfigFlag(fs, &o.ConfigFile)
+	images.AddRegistryFlags(fs, &o.Registry)
+	images.AddRegistryScanFlags(fs, &o.Registry)
+	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json")
 	return cmd
 }
 
@@ -65,34 +72,27 @@ func (o *ListOptions) Validate() error {
 	return o.Registry.Validate()
 }
 
-// ListReport is the JSON form of `images list`.
-type ListReport struct {
-	Images   []images.Result    `json:"images"`
-	Problems []images.Problem   `json:"problems,omitempty"`
-	Requests []images.HostStats `json:"requests,omitempty"`
-}
-
 // Run scans, checks and prints.
 func (o *ListOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	logger := NewLogger(o.ErrOut)
+	logger := cmdutil.NewErrorLogger(o.ErrOut)
 	src, err := o.Source.Open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	sc, err := ScanSource(&o.Source, src)
+	sc, err := images.ScanSource(src, o.ConfigFile)
 	if err != nil {
 		return err
 	}
-	checker, reg, err := o.Registry.Checker(ctx, o.flags, sc.Rules, sc.Images, logger)
+	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, logger)
 	if err != nil {
 		return err
 	}
 	results := checker.Check(ctx, sc.Images)
-	rep := ListReport{Images: results, Problems: images.Problems(sc.Errs, results)}
+	rep := images.ListReport{Images: results, Problems: images.Problems(sc.Errs, results)}
 	if reg != nil {
 		rep.Requests = reg.Stats()
 	}
@@ -100,49 +100,8 @@ func (o *ListOptions) Run(ctx context.Context) error {
 		rep.Images = []images.Result{}
 	}
 	if o.Output == "json" {
-		enc := json.NewEncoder(o.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return rep.WriteJSON(o.Out)
 	}
-	o.printTable(results)
-	printProblems(o.ErrOut, rep.Problems)
+	rep.WriteText(o.Out, o.ErrOut)
 	return nil
-}
-
-func (o *ListOptions) printTable(results []images.Result) {
-	if len(results) == 0 {
-		fmt.Fprintln(o.Out, "No images found.")
-		return
-	}
-	w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SOURCE\tOBJECT\tCONTAINER\tIMAGE\tPOLICY\tLATEST\tSTATUS")
-	for _, r := range results {
-		obj := "-"
-		if r.Object != nil {
-			obj = r.Object.String()
-		}
-		fmt.Fprintf(w, "%s:%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.File, r.Line, obj, dash(r.Container), r.Value,
-			dash(policyColumn(r)), dash(r.Latest), r.Status)
-	}
-	w.Flush()
-}
-
-func policyColumn(r images.Result) string {
-	p := r.Policy
-	if p == "" {
-		return ""
-	}
-	if r.Locked {
-		p += " (locked)"
-	} else if !r.Automated && r.Field != images.FieldName {
-		p += " (not automated)"
-	}
-	return p
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

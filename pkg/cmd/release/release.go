@@ -12,15 +12,17 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
-	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // Options are the options of `release`.
 type Options struct {
-	Source   cmdimages.SourceOptions
-	Registry cmdimages.RegistryOptions
-	Git      cmdimages.GitOptions
+	Source source.Options
+	// ConfigFile is --config (images.ReadRules).
+	ConfigFile string
+	Registry   images.RegistrySettings
+	Git        images.CommitSettings
 
 	Workloads   []string
 	All         bool
@@ -41,7 +43,11 @@ type Options struct {
 
 // NewOptions returns the defaults.
 func NewOptions(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *Options {
-	return &Options{Registry: cmdimages.NewRegistryOptions(), Verify: true, Output: "text", flags: f, IOStreams: streams}
+	o := &Options{Registry: images.NewRegistrySettings(), Verify: true, Output: "text", flags: f, IOStreams: streams}
+	if f != nil {
+		o.Registry.Cluster = f
+	}
+	return o
 }
 
 // NewCmdRelease returns `kubectl gitops release [SOURCE]`.
@@ -65,10 +71,12 @@ Locked workloads (fluxcd.io/locked: "true") are refused when named and skipped w
 		Args: cobra.MaximumNArgs(1),
 		RunE: cmdutil.RunE(o),
 	}
-	o.Source.AddFlags(cmd)
-	o.Registry.AddFlags(cmd)
-	o.Git.AddFlags(cmd)
 	fs := cmd.Flags()
+	o.Source.AddFlags(fs)
+	images.AddConfigFlag(fs, &o.ConfigFile)
+	images.AddRegistryFlags(fs, &o.Registry)
+	images.AddRegistryScanFlags(fs, &o.Registry)
+	images.AddCommitFlags(fs, &o.Git)
 	fs.StringSliceVar(&o.Workloads, "workload", o.Workloads, "Workload to release to, as kind/name or namespace:kind/name (repeatable)")
 	fs.BoolVar(&o.All, "all", o.All, "Release to every workload using the image's repository")
 	fs.StringVar(&o.UpdateImage, "update-image", o.UpdateImage, "Image to set: repository:tag, repository@digest or repository:tag@digest")
@@ -134,7 +142,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	logger := cmdimages.NewLogger(o.ErrOut)
+	logger := cmdutil.NewErrorLogger(o.ErrOut)
 	src, err := o.Source.Open(ctx, logger)
 	if err != nil {
 		return err
@@ -143,7 +151,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.Git.CheckOpened(src, o.DryRun); err != nil {
 		return err
 	}
-	sc, err := cmdimages.ScanSource(&o.Source, src)
+	sc, err := images.ScanSource(src, o.ConfigFile)
 	if err != nil {
 		return err
 	}
@@ -151,22 +159,22 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rep := &cmdimages.UpdateReport{SchemaVersion: cmdimages.UpdateSchemaVersion, DryRun: o.DryRun, Updates: res.Updates, Skipped: res.Skipped}
+	rep := &images.UpdateReport{SchemaVersion: images.UpdateSchemaVersion, DryRun: o.DryRun, Updates: res.Updates, Skipped: res.Skipped}
 	if o.Verify && o.spec.Image.Tag != "" && !o.Registry.DisableScanning && len(res.Updates) > 0 {
 		if err := o.verify(ctx, sc); err != nil {
 			return err
 		}
 	}
-	err = cmdimages.ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, o.message(res.Updates))
-	if perr := cmdimages.PrintReport(o.IOStreams, o.Output, rep); perr != nil && err == nil {
+	err = images.ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, o.message(res.Updates))
+	if perr := rep.Write(o.Out, o.ErrOut, o.Output); perr != nil && err == nil {
 		err = perr
 	}
 	return err
 }
 
 // verify checks that the tag exists in its registry (one tag-list read, cached).
-func (o *Options) verify(ctx context.Context, sc *cmdimages.Scanned) error {
-	checker, _, err := o.Registry.Checker(ctx, o.flags, sc.Rules, sc.Images, cmdimages.NewLogger(o.ErrOut))
+func (o *Options) verify(ctx context.Context, sc *images.Scanned) error {
+	checker, _, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, cmdutil.NewErrorLogger(o.ErrOut))
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
@@ -137,7 +137,7 @@ func TestReleaseAllJSONSkipsLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep cmdimages.UpdateReport
+	var rep images.UpdateReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

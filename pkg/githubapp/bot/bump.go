@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	cmdimages "github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
@@ -57,7 +56,7 @@ type bumpWork struct {
 	info   *github.Repository
 	src    *source.Source
 	base   string // the default branch's commit
-	scan   *cmdimages.Scanned
+	scan   *images.Scanned
 	config *githubapp.RepoConfig
 	log    *slog.Logger
 }
@@ -81,7 +80,7 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), cloneError(err))
 	}
 	w := &bumpWork{repo: repo, gh: gh, info: info, src: src, base: src.Revision, log: log.With("base", short(src.Revision))}
-	if w.scan, err = cmdimages.ScanSource(&cmdimages.SourceOptions{}, src); err != nil {
+	if w.scan, err = images.ScanSource(src, ""); err != nil {
 		src.Close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}
