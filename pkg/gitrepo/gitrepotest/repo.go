@@ -80,5 +80,6 @@ func (r *Repo) Bare(t testing.TB, path string) string {
 	r.Git(t, "remote", "add", "origin", path)
 	r.Git(t, "push", "-q", "-u", "origin", "--all")
 	r.Git(t, "push", "-q", "origin", "--tags")
+	r.Git(t, "remote", "set-head", "origin", "--auto")
 	return path
 }
