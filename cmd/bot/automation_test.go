@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -154,26 +153,8 @@ type automationFixture struct {
 func newAutomationFixture(t *testing.T, image string) *automationFixture {
 	t.Helper()
 	root := t.TempDir()
-	bare, work := filepath.Join(root, "fleet.git"), filepath.Join(root, "work")
-	git := func(dir string, args ...string) {
-		t.Helper()
-		c := exec.Command("git", args...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git(root, "init", "-q", "--bare", "-b", "main", bare)
-	git(bare, "config", "http.receivepack", "true")
-	git(root, "clone", "-q", bare, work)
 	manifest := fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: %s\n", image)
-	if err := os.WriteFile(filepath.Join(work, "web.yaml"), []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	git(work, "add", "-A")
-	git(work, "commit", "-q", "-m", "initial")
-	git(work, "push", "-q", "origin", "HEAD:main")
+	bare := gitrepotest.NewRepo(t, map[string]string{"web.yaml": manifest}).Bare(t, filepath.Join(root, "fleet.git"))
 	srv, err := gitrepotest.NewHTTPServer(root)
 	if err != nil {
 		t.Fatal(err)

@@ -5,37 +5,22 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
-// bareRepo makes a bare repository with branches main and feature (one commit ahead).
+// bareRepo makes a bare repository with branches main and gitops/image/app (one commit ahead).
 func bareRepo(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bare := filepath.Join(dir, "r.git")
-	run := func(d string, args ...string) {
-		t.Helper()
-		c := exec.Command("git", args...)
-		c.Dir = d
-		c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@e", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@e")
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
-	run(dir, "init", "-q", "--bare", "-b", "main", bare)
-	work := filepath.Join(dir, "w")
-	run(dir, "clone", "-q", bare, work)
-	run(work, "commit", "-q", "--allow-empty", "-m", "one")
-	run(work, "push", "-q", "origin", "HEAD:main")
-	run(work, "commit", "-q", "--allow-empty", "-m", "two")
-	run(work, "push", "-q", "origin", "HEAD:refs/heads/gitops/image/app")
+	r := gitrepotest.NewRepo(t, nil)
+	bare := r.Bare(t, filepath.Join(t.TempDir(), "r.git"))
+	r.Commit(t, "two", nil)
+	r.Git(t, "push", "-q", "origin", "HEAD:refs/heads/gitops/image/app")
 	return bare
 }
 

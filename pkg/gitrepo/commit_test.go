@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
@@ -77,11 +79,11 @@ func TestCommitAndPush(t *testing.T) {
 		{"%P", parent},
 	}
 	for _, c := range checks {
-		if got := runGit(t, f.bare, "log", "-1", "--format="+c.format, "main"); got != c.want {
+		if got := gitrepotest.Git(t, f.bare, "log", "-1", "--format="+c.format, "main"); got != c.want {
 			t.Errorf("git log --format=%s = %q, want %q", c.format, got, c.want)
 		}
 	}
-	if got := runGit(t, f.bare, "ls-tree", "-r", "--name-only", "main"); got != "deploy/new.yaml\nversion" {
+	if got := gitrepotest.Git(t, f.bare, "ls-tree", "-r", "--name-only", "main"); got != "deploy/new.yaml\nversion" {
 		t.Errorf("pushed tree = %q, want deploy/new.yaml and version", got)
 	}
 
@@ -157,7 +159,7 @@ func TestCommitPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runGit(t, r.Dir(), "show", "--name-only", "--format=", sha)
+	got := gitrepotest.Git(t, r.Dir(), "show", "--name-only", "--format=", sha)
 	if got != "deploy/app.yaml\ndeploy/extra/x.yaml" {
 		t.Errorf("committed files = %q, want the deploy files only", got)
 	}
@@ -218,7 +220,7 @@ func TestSetTag(t *testing.T) {
 			if got := f.bareRev(t, "refs/tags/"+s.tag); got != want {
 				t.Errorf("remote tag %s = %s, want %s", s.tag, got, want)
 			}
-			if typ := runGit(t, f.bare, "cat-file", "-t", "refs/tags/"+s.tag); typ != "commit" {
+			if typ := gitrepotest.Git(t, f.bare, "cat-file", "-t", "refs/tags/"+s.tag); typ != "commit" {
 				t.Errorf("tag %s points at a %s, want a lightweight tag", s.tag, typ)
 			}
 		})

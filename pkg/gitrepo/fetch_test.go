@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // countingWriter counts the bytes of the responses to git-upload-pack requests: the
@@ -66,51 +65,41 @@ func newBigFixture(t *testing.T) *bigFixture {
 		_, _ = rand.Read(b)
 		return fmt.Sprintf("%x", b)[:size]
 	}
-	w := f.work
+	w := f.repo
 	for i := range 20 {
-		runGit(t, w, "checkout", "-q", "-b", fmt.Sprintf("feature-%d", i), "main")
-		writeFile(t, filepath.Join(w, "feature.txt"), random(32<<10))
-		runGit(t, w, "add", "-A")
-		runGit(t, w, "commit", "-q", "-m", fmt.Sprintf("feature %d", i))
-		runGit(t, w, "tag", fmt.Sprintf("release-%d", i))
+		w.Git(t, "checkout", "-q", "-b", fmt.Sprintf("feature-%d", i), "main")
+		w.Commit(t, fmt.Sprintf("feature %d", i), map[string]string{"feature.txt": random(32 << 10)})
+		w.Git(t, "tag", fmt.Sprintf("release-%d", i))
 	}
-	runGit(t, w, "checkout", "-q", "-b", "big", "main")
-	writeFile(t, filepath.Join(w, "blob.bin"), random(bigBlob))
-	runGit(t, w, "add", "-A")
-	runGit(t, w, "commit", "-q", "-m", "big")
-	f.big = runGit(t, w, "rev-parse", "HEAD")
-	runGit(t, w, "checkout", "-q", "-b", "bomb", "main")
-	writeFile(t, filepath.Join(w, "zeros"), strings.Repeat("0", bombSize))
-	runGit(t, w, "add", "-A")
-	runGit(t, w, "commit", "-q", "-m", "bomb")
-	f.bomb = runGit(t, w, "rev-parse", "HEAD")
+	w.Git(t, "checkout", "-q", "-b", "big", "main")
+	f.big = w.Commit(t, "big", map[string]string{"blob.bin": random(bigBlob)})
+	w.Git(t, "checkout", "-q", "-b", "bomb", "main")
+	f.bomb = w.Commit(t, "bomb", map[string]string{"zeros": strings.Repeat("0", bombSize)})
 	// A tree bomb: a few kilobytes naming 16^4 empty files.
-	tree := runGit(t, w, "hash-object", "-w", "/dev/null")
+	tree := w.Git(t, "hash-object", "-w", "/dev/null")
 	mode := "100644 blob"
 	for range 4 {
 		var b strings.Builder
 		for i := range 16 {
 			fmt.Fprintf(&b, "%s %s\tf%d\n", mode, tree, i)
 		}
-		mk := exec.Command("git", "mktree")
-		mk.Dir, mk.Env, mk.Stdin = w, netguard.Environ(), strings.NewReader(b.String())
+		mk := gitrepotest.Command(w.Dir, "mktree")
+		mk.Stdin = strings.NewReader(b.String())
 		out, err := mk.Output()
 		if err != nil {
 			t.Fatalf("git mktree: %v", err)
 		}
 		tree, mode = strings.TrimSpace(string(out)), "040000 tree"
 	}
-	f.treeBomb = runGit(t, w, "commit-tree", "-m", "tree bomb", tree)
-	runGit(t, w, "branch", "treebomb", f.treeBomb)
-	runGit(t, w, "checkout", "-q", "-b", "pr", "main")
-	writeFile(t, filepath.Join(w, "version"), "pr\n")
-	runGit(t, w, "commit", "-q", "-am", "pull request")
-	f.pull = runGit(t, w, "rev-parse", "HEAD")
-	runGit(t, w, "push", "-q", "origin", "--all")
-	runGit(t, w, "push", "-q", "origin", "--tags")
-	runGit(t, w, "push", "-q", "origin", "pr:refs/pull/7/head", ":pr")
+	f.treeBomb = w.Git(t, "commit-tree", "-m", "tree bomb", tree)
+	w.Git(t, "branch", "treebomb", f.treeBomb)
+	w.Git(t, "checkout", "-q", "-b", "pr", "main")
+	f.pull = w.Commit(t, "pull request", map[string]string{"version": "pr\n"})
+	w.Git(t, "push", "-q", "origin", "--all")
+	w.Git(t, "push", "-q", "origin", "--tags")
+	w.Git(t, "push", "-q", "origin", "pr:refs/pull/7/head", ":pr")
+	w.Git(t, "checkout", "-q", "main")
 	// main: first → second → middle → tip, middle named by no ref.
-	runGit(t, w, "checkout", "-q", "main")
 	f.middle = f.commit(t, "main", "version", "middle\n")
 	f.tip = f.commit(t, "main", "version", "tip\n")
 	return f
@@ -131,7 +120,7 @@ func TestOpenCommitFetchesOnlyIt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			runGit(t, f.bare, "config", "uploadpack.allowReachableSHA1InWant", fmt.Sprint(tt.reachSHA))
+			gitrepotest.Git(t, f.bare, "config", "uploadpack.allowReachableSHA1InWant", fmt.Sprint(tt.reachSHA))
 			f.fetched.Store(0)
 			r, err := Open(ctx, f.url, tt.ref())
 			if err != nil {

@@ -1,18 +1,15 @@
 package gitrepo
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 const gitHTTPBackend = "/usr/lib/git-core/git-http-backend"
@@ -37,19 +34,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// git runs the git CLI in dir and returns its trimmed output.
-func runGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = netguard.Environ()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -72,10 +56,11 @@ func readFile(t *testing.T, path string) string {
 // fixture is a bare repository served over HTTP by git-http-backend, and a CLI clone
 // of it ("work") for making commits behind the code under test's back.
 type fixture struct {
-	root string // GIT_PROJECT_ROOT
-	bare string // root/repo.git
-	work string // CLI work tree, origin = bare
-	url  string // http URL of the bare repository
+	root string            // GIT_PROJECT_ROOT
+	bare string            // root/repo.git
+	repo *gitrepotest.Repo // CLI work tree, origin = bare
+	work string            // repo.Dir
+	url  string            // http URL of the bare repository
 	srv  *httptest.Server
 
 	first, second string // commits on main: v1 (lightweight tag), v2 (annotated) / main
@@ -106,30 +91,19 @@ func newFixture(t *testing.T, opts ...fixtureOpt) *fixture {
 		o(&cfg)
 	}
 	f := &fixture{root: t.TempDir()}
-	f.bare = filepath.Join(f.root, "repo.git")
-	runGit(t, f.root, "init", "--bare", "-b", "main", f.bare)
-	if !cfg.readOnly {
-		runGit(t, f.bare, "config", "http.receivepack", "true")
+	f.repo = gitrepotest.NewRepo(t, map[string]string{"version": "1\n", "deploy/app.yaml": "kind: ConfigMap\n"})
+	f.work = f.repo.Dir
+	f.repo.Git(t, "tag", "v1")
+	f.first = f.repo.Head(t)
+	f.second = f.repo.Commit(t, "second", map[string]string{"version": "2\n"})
+	f.repo.Git(t, "tag", "-a", "v2", "-m", "release 2")
+	f.repo.Git(t, "checkout", "-q", "-b", "dev")
+	f.dev = f.repo.Commit(t, "dev", map[string]string{"version": "dev\n"})
+	f.repo.Git(t, "checkout", "-q", "main")
+	f.bare = f.repo.Bare(t, filepath.Join(f.root, "repo.git"))
+	if cfg.readOnly {
+		gitrepotest.Git(t, f.bare, "config", "--unset", "http.receivepack")
 	}
-
-	f.work = filepath.Join(t.TempDir(), "work")
-	runGit(t, f.root, "clone", "-q", f.bare, f.work)
-	writeFile(t, filepath.Join(f.work, "version"), "1\n")
-	writeFile(t, filepath.Join(f.work, "deploy", "app.yaml"), "kind: ConfigMap\n")
-	runGit(t, f.work, "add", "-A")
-	runGit(t, f.work, "commit", "-q", "-m", "first")
-	runGit(t, f.work, "tag", "v1")
-	f.first = runGit(t, f.work, "rev-parse", "HEAD")
-	writeFile(t, filepath.Join(f.work, "version"), "2\n")
-	runGit(t, f.work, "commit", "-q", "-am", "second")
-	runGit(t, f.work, "tag", "-a", "v2", "-m", "release 2")
-	f.second = runGit(t, f.work, "rev-parse", "HEAD")
-	runGit(t, f.work, "checkout", "-q", "-b", "dev")
-	writeFile(t, filepath.Join(f.work, "version"), "dev\n")
-	runGit(t, f.work, "commit", "-q", "-am", "dev")
-	f.dev = runGit(t, f.work, "rev-parse", "HEAD")
-	runGit(t, f.work, "checkout", "-q", "main")
-	runGit(t, f.work, "push", "-q", "origin", "main", "dev", "--tags")
 
 	var h http.Handler = &cgi.Handler{
 		Path:   gitHTTPBackend,
@@ -148,17 +122,15 @@ func newFixture(t *testing.T, opts ...fixtureOpt) *fixture {
 // commit makes a commit in the CLI work tree on branch and pushes it.
 func (f *fixture) commit(t *testing.T, branch, file, content string) string {
 	t.Helper()
-	runGit(t, f.work, "checkout", "-q", branch)
-	runGit(t, f.work, "pull", "-q", "--ff-only", "origin", branch)
-	writeFile(t, filepath.Join(f.work, file), content)
-	runGit(t, f.work, "add", "-A")
-	runGit(t, f.work, "commit", "-q", "-m", fmt.Sprintf("update %s", file))
-	runGit(t, f.work, "push", "-q", "origin", branch)
-	return runGit(t, f.work, "rev-parse", "HEAD")
+	f.repo.Git(t, "checkout", "-q", branch)
+	f.repo.Git(t, "pull", "-q", "--ff-only", "origin", branch)
+	sha := f.repo.Commit(t, "update "+file, map[string]string{file: content})
+	f.repo.Git(t, "push", "-q", "origin", branch)
+	return sha
 }
 
 // bareRev is the commit a ref names in the bare repository.
 func (f *fixture) bareRev(t *testing.T, ref string) string {
 	t.Helper()
-	return runGit(t, f.bare, "rev-parse", ref+"^{commit}")
+	return gitrepotest.Git(t, f.bare, "rev-parse", ref+"^{commit}")
 }

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 func TestLocalWorkTree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
-	head := runGit(t, f.work, "rev-parse", "HEAD")
+	head := f.repo.Git(t, "rev-parse", "HEAD")
 
 	tests := []struct {
 		name, src, ref string
@@ -48,7 +50,7 @@ func TestLocalWorkTree(t *testing.T) {
 			if _, err := os.Stat(dir); tt.inPlace && err != nil {
 				t.Errorf("Close removed the work tree: %v", err)
 			}
-			if got := runGit(t, f.work, "rev-parse", "HEAD"); got != head {
+			if got := f.repo.Git(t, "rev-parse", "HEAD"); got != head {
 				t.Errorf("work tree HEAD moved to %s", got)
 			}
 		})
@@ -65,13 +67,11 @@ func TestLocalWorkTreeDirtyCommitUpdate(t *testing.T) {
 	}
 	defer r.Close()
 
-	writeFile(t, filepath.Join(f.work, ".gitignore"), "*.tmp\n")
-	runGit(t, f.work, "add", ".gitignore")
-	runGit(t, f.work, "commit", "-q", "-m", "ignore tmp")
+	f.repo.Commit(t, "ignore tmp", map[string]string{".gitignore": "*.tmp\n"})
 	if changed, err := r.Update(ctx); err != nil || !changed {
 		t.Fatalf("Update after a CLI commit = %v, %v; want true", changed, err)
 	}
-	if want := runGit(t, f.work, "rev-parse", "HEAD"); r.Revision() != want {
+	if want := f.repo.Git(t, "rev-parse", "HEAD"); r.Revision() != want {
 		t.Fatalf("Revision() = %s, want %s", r.Revision(), want)
 	}
 
@@ -87,8 +87,8 @@ func TestLocalWorkTreeDirtyCommitUpdate(t *testing.T) {
 			os.Remove(filepath.Join(f.work, "new.yaml"))
 			writeFile(t, filepath.Join(f.work, "version"), "local\n")
 		}, dirty: true},
-		{name: "staged only", do: func() { runGit(t, f.work, "add", "version") }, dirty: true},
-		{name: "reverted", do: func() { runGit(t, f.work, "checkout", "-q", "HEAD", "--", "version") }, dirty: false},
+		{name: "staged only", do: func() { f.repo.Git(t, "add", "version") }, dirty: true},
+		{name: "reverted", do: func() { f.repo.Git(t, "checkout", "-q", "HEAD", "--", "version") }, dirty: false},
 	}
 	for _, s := range steps {
 		s.do()
@@ -106,13 +106,13 @@ func TestLocalWorkTreeDirtyCommitUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := runGit(t, f.work, "rev-parse", "HEAD"); got != sha {
+	if got := f.repo.Git(t, "rev-parse", "HEAD"); got != sha {
 		t.Errorf("work tree HEAD = %s after Commit, want %s", got, sha)
 	}
-	if got := runGit(t, f.work, "log", "-1", "--format=%an <%ae>%n%B"); got != "Test <test@example.com>\nlocal change\n\n[ci skip]" {
+	if got := f.repo.Git(t, "log", "-1", "--format=%an <%ae>%n%B"); got != "Test <test@example.com>\nlocal change\n\n[ci skip]" {
 		t.Errorf("commit = %q, want the git config author and a [ci skip] line", got)
 	}
-	if got := runGit(t, f.work, "status", "--porcelain"); got != "" {
+	if got := f.repo.Git(t, "status", "--porcelain"); got != "" {
 		t.Errorf("git status after Commit = %q, want clean (ignored x.tmp not committed)", got)
 	}
 	if changed, err := r.Update(ctx); err != nil || changed {
@@ -137,14 +137,14 @@ func TestLocalWorkTreeWithoutOrigin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	runGit(t, dir, "init", "-q")
-	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+	g := &gitrepotest.Repo{Dir: dir}
+	g.Git(t, "init", "-q")
+	g.Write(t, map[string]string{"a.yaml": "a: 1\n"})
 
 	if _, err := Open(ctx, dir, ""); err == nil || !contains(err.Error(), "no commits") {
 		t.Fatalf("Open of a repository without commits: %v, want 'no commits'", err)
 	}
-	runGit(t, dir, "add", "-A")
-	runGit(t, dir, "commit", "-q", "-m", "one")
+	g.Commit(t, "one", nil)
 	r, err := Open(ctx, dir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -161,18 +161,14 @@ func TestLocalDetachedCheckout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	runGit(t, dir, "init", "-q", "-b", "feature")
-	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
-	runGit(t, dir, "add", "-A")
-	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base")
-	base := runGit(t, dir, "rev-parse", "HEAD")
-	runGit(t, dir, "update-ref", "refs/remotes/origin/main", base)
-	writeFile(t, filepath.Join(dir, "a.yaml"), "a: 2\n")
-	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-am", "head")
-	head := runGit(t, dir, "rev-parse", "HEAD")
-	runGit(t, dir, "checkout", "-q", "--detach", base)
-	runGit(t, dir, "-c", "user.name=t", "-c", "user.email=t@e", "merge", "-q", "--no-ff", "-m", "merge", head)
-	runGit(t, dir, "branch", "-q", "-D", "feature")
+	g := &gitrepotest.Repo{Dir: dir}
+	g.Git(t, "init", "-q", "-b", "feature")
+	base := g.Commit(t, "base", map[string]string{"a.yaml": "a: 1\n"})
+	g.Git(t, "update-ref", "refs/remotes/origin/main", base)
+	head := g.Commit(t, "head", map[string]string{"a.yaml": "a: 2\n"})
+	g.Git(t, "checkout", "-q", "--detach", base)
+	g.Git(t, "merge", "-q", "--no-ff", "-m", "merge", head)
+	g.Git(t, "branch", "-q", "-D", "feature")
 
 	for _, ref := range []string{base, head, base[:10], "origin/main"} {
 		r, err := Open(ctx, dir, ref)

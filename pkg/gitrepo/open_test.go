@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 func TestOpenRemoteRefs(t *testing.T) {
@@ -61,7 +63,7 @@ func TestOpenErrors(t *testing.T) {
 	closed.Close()
 
 	emptyBare := filepath.Join(f.root, "empty.git")
-	runGit(t, f.root, "init", "-q", "--bare", emptyBare)
+	gitrepotest.Git(t, f.root, "init", "-q", "--bare", emptyBare)
 	notRepo := t.TempDir()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // TestRebuildBranches covers what a caller that owns branches does: list and fetch
@@ -85,7 +87,7 @@ func TestRebuildBranches(t *testing.T) {
 	}
 
 	// A branch deleted on the remote is not listed any more.
-	runGit(t, f.bare, "update-ref", "-d", "refs/heads/bump/b")
+	gitrepotest.Git(t, f.bare, "update-ref", "-d", "refs/heads/bump/b")
 	got, err = r.FetchBranches(ctx, "bump/")
 	if err != nil || len(got) != 1 || got["bump/a"] == "" {
 		t.Fatalf("after a delete: %v %v", got, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 func TestUpdate(t *testing.T) {
@@ -36,8 +38,8 @@ func TestUpdate(t *testing.T) {
 			name: "tag sees the tag moved",
 			ref:  func(*fixture) string { return "v1" },
 			move: func(t *testing.T, f *fixture) string {
-				runGit(t, f.work, "tag", "-f", "v1", f.dev)
-				runGit(t, f.work, "push", "-q", "-f", "origin", "v1")
+				f.repo.Git(t, "tag", "-f", "v1", f.dev)
+				f.repo.Git(t, "push", "-q", "-f", "origin", "v1")
 				return f.dev
 			},
 		},
@@ -75,7 +77,7 @@ func TestUpdate(t *testing.T) {
 			if !changed || r.Revision() != want {
 				t.Fatalf("Update = %v, revision %s; want true, %s", changed, r.Revision(), want)
 			}
-			want = runGit(t, f.bare, "show", want+":version")
+			want = gitrepotest.Git(t, f.bare, "show", want+":version")
 			if got := readFile(t, filepath.Join(r.Dir(), "version")); got != want+"\n" {
 				t.Errorf("work tree not updated: version = %q, want %q", got, want+"\n")
 			}
@@ -105,7 +107,7 @@ func TestUpdateErrors(t *testing.T) {
 		t.Errorf("fetch with a cancelled context: %v, want context.Canceled", err)
 	}
 
-	runGit(t, f.bare, "branch", "-D", "dev")
+	gitrepotest.Git(t, f.bare, "branch", "-D", "dev")
 	_, err = r.Update(ctx)
 	if !errors.Is(err, ErrRefNotFound) {
 		t.Fatalf("Update after the branch was deleted: %v, want ErrRefNotFound", err)

@@ -2,12 +2,10 @@ package source
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // Kustomize layout of the fixtures: an overlay reaching its base with ../../.
@@ -42,18 +40,6 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func runGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(netguard.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // gitFixture is a work tree with two commits (the second adds deploy/overlays/staging)
 // and a bare clone of it.
 type gitFixture struct {
@@ -63,17 +49,10 @@ type gitFixture struct {
 
 func newGitFixture(t *testing.T) *gitFixture {
 	t.Helper()
-	f := &gitFixture{top: t.TempDir()}
-	runGit(t, f.top, "init", "-q", "-b", "main")
-	writeFiles(t, f.top, layout)
-	runGit(t, f.top, "add", "-A")
-	runGit(t, f.top, "commit", "-q", "-m", "first")
-	f.first = runGit(t, f.top, "rev-parse", "HEAD")
-	writeFiles(t, f.top, map[string]string{"deploy/overlays/staging/kustomization.yaml": "resources: [../../bases/backend]\n"})
-	runGit(t, f.top, "add", "-A")
-	runGit(t, f.top, "commit", "-q", "-m", "second")
-	f.second = runGit(t, f.top, "rev-parse", "HEAD")
+	r := gitrepotest.NewRepo(t, layout)
+	f := &gitFixture{top: r.Dir, first: r.Head(t)}
+	f.second = r.Commit(t, "second", map[string]string{"deploy/overlays/staging/kustomization.yaml": "resources: [../../bases/backend]\n"})
 	f.bare = filepath.Join(t.TempDir(), "fleet.git")
-	runGit(t, f.top, "clone", "-q", "--bare", f.top, f.bare)
+	gitrepotest.Git(t, f.top, "clone", "-q", "--bare", f.top, f.bare)
 	return f
 }

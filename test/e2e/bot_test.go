@@ -18,7 +18,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 )
@@ -377,11 +377,7 @@ notify:
 	// A pull request from a fork: offline only, not one request to the cluster.
 	forkRoot := t.TempDir()
 	forkBare := filepath.Join(forkRoot, "fleet.git")
-	clone := exec.Command("git", "clone", "-q", "--bare", bare, forkBare)
-	clone.Env = netguard.Environ()
-	if out, err := clone.CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	gitrepotest.Git(t, forkRoot, "clone", "-q", "--bare", bare, forkBare)
 	forkSrv := gitServer(t, forkRoot)
 	fork := &githubtest.Repo{FullName: "mallory/fleet", GitDir: forkBare, CloneURL: forkSrv.URL + "/fleet.git"}
 	e.gh.AddRepo(fork)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
@@ -129,19 +129,10 @@ func (b *bumpEnv) bump(bumper *bot.Bumper) *bot.BumpResult {
 	return res
 }
 
-// gitBare runs git in the remote's bare repository.
-func (b *bumpEnv) gitBare(args ...string) (string, error) {
-	out, err := exec.Command("git", append([]string{"--git-dir", b.bare}, args...)...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
+// mustBare runs git in the remote's bare repository.
 func (b *bumpEnv) mustBare(args ...string) string {
 	b.t.Helper()
-	out, err := b.gitBare(args...)
-	if err != nil {
-		b.t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return out
+	return gitrepotest.Git(b.t, b.bare, args...)
 }
 
 // requireOneCommitBump checks that branch is one commit on top of main that changes
@@ -321,7 +312,7 @@ func TestBumpPullRequests(t *testing.T) {
 	if c := b.gh.Comments("acme/fleet", pr.Number); !strings.Contains(c[len(c)-1].Body, "already has `"+b.image+":1.3.0`") {
 		t.Fatalf("closing comment: %+v", c[len(c)-1])
 	}
-	if _, err := b.gitBare("rev-parse", "--verify", "-q", branch); err == nil {
+	if err := gitrepotest.Command(b.bare, "rev-parse", "--verify", "-q", branch).Run(); err == nil {
 		t.Fatal("the branch of the closed pull request is still there")
 	}
 	b.noSecretsSent()

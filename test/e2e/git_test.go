@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -34,16 +33,8 @@ func gitServer(t *testing.T, root string) *httptest.Server {
 func remoteRepo(t *testing.T, files map[string]string) (*repo, string, string) {
 	t.Helper()
 	root := t.TempDir()
-	bare := filepath.Join(root, "fleet.git")
-	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", bare).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
-	if out, err := exec.Command("git", "-C", bare, "config", "http.receivepack", "true").CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
 	r := newRepo(t, files)
-	r.git("remote", "add", "origin", bare)
-	r.git("push", "-q", "origin", "main")
+	bare := r.g.Bare(t, filepath.Join(root, "fleet.git"))
 	srv := gitServer(t, root)
 	return r, srv.URL + "/fleet.git", bare
 }
@@ -66,7 +57,7 @@ func TestGitURLSourceAndSyncTag(t *testing.T) {
 	if _, err := kube(t).CoreV1().ConfigMaps(ns).Get(context.Background(), "dev-only", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("--path clusters/prod applied clusters/dev too: %v", err)
 	}
-	tag, err := exec.Command("git", "-C", bare, "rev-parse", "deployed").Output()
+	tag, err := gitrepotest.Command(bare, "rev-parse", "deployed").Output()
 	if err != nil || strings.TrimSpace(string(tag)) != head {
 		t.Fatalf("sync tag = %q (%v), want %s", tag, err, head)
 	}

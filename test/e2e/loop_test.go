@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
@@ -149,13 +149,7 @@ func TestTheLoop(t *testing.T) {
 	if pr.HeadRef != branch || pr.BaseRef != "main" {
 		t.Fatalf("pull request %s → %s, want %s → main", pr.HeadRef, pr.BaseRef, branch)
 	}
-	git := func(args ...string) string {
-		out, err := exec.Command("git", append([]string{"--git-dir", bare}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := func(args ...string) string { return gitrepotest.Git(t, bare, args...) }
 	if got, want := git("show", branch+":deploy/web.yaml"), strings.TrimSpace(bumpWeb(ns, image, "1.0.1")); got != want {
 		t.Fatalf("the bump branch's deploy/web.yaml:\n%s\nwant only the tag changed:\n%s", got, want)
 	}
@@ -210,7 +204,7 @@ func TestTheLoop(t *testing.T) {
 
 	// GitHub sent the push of main: the bot deletes the merged branch, nothing else.
 	eventually(t, 2*time.Minute, "the merged bump branch deleted", func() (bool, error) {
-		_, err := exec.Command("git", "--git-dir", bare, "rev-parse", "--verify", "-q", "refs/heads/"+branch).Output()
+		_, err := gitrepotest.Command(bare, "rev-parse", "--verify", "-q", "refs/heads/"+branch).Output()
 		return err != nil, nil
 	})
 	if prs := gh.PullRequests("acme/fleet"); len(prs) != 1 {

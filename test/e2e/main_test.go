@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,7 +18,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 var cluster *testcluster.Cluster
@@ -85,53 +84,32 @@ func kube(t *testing.T) kubernetes.Interface {
 	return c
 }
 
-// repo is a git work tree in a temp dir.
+// repo is a gitrepotest.Repo bound to its test, the short form the e2e tests use.
 type repo struct {
 	t   *testing.T
 	dir string
+	g   *gitrepotest.Repo
 }
 
 func newRepo(t *testing.T, files map[string]string) *repo {
 	t.Helper()
-	r := &repo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
-	r.write(files)
-	r.commit("initial")
-	return r
+	g := gitrepotest.NewRepo(t, files)
+	return &repo{t: t, dir: g.Dir, g: g}
 }
 
+// write writes files into the work tree; an empty content removes the file.
 func (r *repo) write(files map[string]string) {
 	r.t.Helper()
-	for name, body := range files {
-		p := filepath.Join(r.dir, name)
-		if body == "" {
-			_ = os.Remove(p)
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-	}
+	r.g.Write(r.t, files)
 }
 
+// commit commits every change of the work tree and returns the commit's sha.
 func (r *repo) commit(msg string) string {
 	r.t.Helper()
-	r.git("add", "-A")
-	r.git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "--allow-empty", "-m", msg)
-	return strings.TrimSpace(r.git("rev-parse", "HEAD"))
+	return r.g.Commit(r.t, msg, nil)
 }
 
 func (r *repo) git(args ...string) string {
 	r.t.Helper()
-	c := exec.Command("git", args...)
-	c.Dir = r.dir
-	c.Env = netguard.Environ() // the protocols Kustomize builds may not use, tests may
-	out, err := c.CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
+	return r.g.Git(r.t, args...)
 }

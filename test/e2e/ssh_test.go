@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,13 +31,7 @@ type sshRemote struct {
 func newSSHRemote(t *testing.T, files map[string]string) *sshRemote {
 	t.Helper()
 	root := t.TempDir()
-	bare := filepath.Join(root, "fleet.git")
-	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", bare).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
-	r := newRepo(t, files)
-	r.git("remote", "add", "origin", bare)
-	r.git("push", "-q", "origin", "main")
+	bare := gitrepotest.NewRepo(t, files).Bare(t, filepath.Join(root, "fleet.git"))
 
 	key, err := gitrepotest.NewKey(deployKeyPassphrase)
 	if err != nil {
@@ -90,8 +83,8 @@ func TestSSHDeployKey(t *testing.T) {
 
 	mustGitops(t, 0, append([]string{"apply", s.url, "--applyset", set, "--git-sync-tag", "deployed"}, s.flags()...)...)
 	requireExists(t, gvrConfigMap, ns, "over-ssh")
-	head, _ := exec.Command("git", "-C", s.bare, "rev-parse", "main").Output()
-	tag, err := exec.Command("git", "-C", s.bare, "rev-parse", "deployed").Output()
+	head, _ := gitrepotest.Command(s.bare, "rev-parse", "main").Output()
+	tag, err := gitrepotest.Command(s.bare, "rev-parse", "deployed").Output()
 	if err != nil || string(tag) != string(head) {
 		t.Fatalf("sync tag pushed over SSH = %q (%v), want %q", tag, err, head)
 	}
@@ -187,7 +180,7 @@ spec:
 	res := mustGitops(t, 0, append([]string{"images", "update", s.url, "--push", "--git-user=bot", "--git-email=bot@example.com",
 		"--cluster-credentials=false", "--registry-cache-dir=" + t.TempDir()}, s.flags()...)...)
 	requireContainsAll(t, res.out, "Pushed to main.")
-	web, err := exec.Command("git", "-C", s.bare, "show", "main:web.yaml").CombinedOutput()
+	web, err := gitrepotest.Command(s.bare, "show", "main:web.yaml").CombinedOutput()
 	if err != nil || !strings.Contains(string(web), reg.Host()+"/shop/web:1.1.3") {
 		t.Fatalf("web.yaml on the remote after the push (%v):\n%s", err, web)
 	}

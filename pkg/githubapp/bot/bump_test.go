@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,7 +24,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // bumpFixture is a repository on a real git remote, the spec-checked fake GitHub as
@@ -35,7 +33,7 @@ type bumpFixture struct {
 	gh   *githubtest.Server
 	app  *githubapp.App
 	bare string
-	work string
+	repo *gitrepotest.Repo // the work tree, origin = bare
 	mu   sync.Mutex
 	tags map[string][]string // repository name → tags
 }
@@ -50,12 +48,8 @@ func newBumpFixture(t *testing.T, files map[string]string) *bumpFixture {
 	t.Helper()
 	f := &bumpFixture{t: t, tags: map[string][]string{}}
 	root := t.TempDir()
-	f.bare = filepath.Join(root, "fleet.git")
-	f.work = filepath.Join(root, "work")
-	f.git(root, "init", "-q", "--bare", "-b", "main", f.bare)
-	f.git(f.bare, "config", "http.receivepack", "true")
-	f.git(root, "clone", "-q", f.bare, f.work)
-	f.commit(files, "initial")
+	f.repo = gitrepotest.NewRepo(t, files)
+	f.bare = f.repo.Bare(t, filepath.Join(root, "fleet.git"))
 	srv, err := gitrepotest.NewHTTPServer(root)
 	if err != nil {
 		t.Fatal(err)
@@ -77,33 +71,11 @@ func newBumpFixture(t *testing.T, files map[string]string) *bumpFixture {
 	return f
 }
 
-func (f *bumpFixture) git(dir string, args ...string) string {
-	f.t.Helper()
-	c := exec.Command("git", args...)
-	c.Dir = dir
-	c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-	out, err := c.CombinedOutput()
-	if err != nil {
-		f.t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // commit writes files on main and pushes them.
 func (f *bumpFixture) commit(files map[string]string, msg string) {
 	f.t.Helper()
-	for n, body := range files {
-		p := filepath.Join(f.work, n)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			f.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	f.git(f.work, "add", "-A")
-	f.git(f.work, "commit", "-q", "-m", msg)
-	f.git(f.work, "push", "-q", "origin", "HEAD:main")
+	f.repo.Commit(f.t, msg, files)
+	f.repo.Git(f.t, "push", "-q", "origin", "HEAD:main")
 }
 
 func (f *bumpFixture) setTags(repo string, tags ...string) {
@@ -148,7 +120,7 @@ func (f *bumpFixture) open() []string {
 }
 
 func (f *bumpFixture) branches() string {
-	return f.git(f.bare, "for-each-ref", "--format=%(refname:short)", "refs/heads/gitops/")
+	return gitrepotest.Git(f.t, f.bare, "for-each-ref", "--format=%(refname:short)", "refs/heads/gitops/")
 }
 
 // TestBumpGroups: one pull request per image, then a group takes two of them (their
@@ -193,10 +165,10 @@ func TestBumpGroups(t *testing.T) {
 	if b := f.branches(); b != "gitops/image/ghcr\ngitops/image/quay.io/acme/worker" {
 		t.Fatalf("branches:\n%s", b)
 	}
-	if n := f.git(f.bare, "rev-list", "--count", "main..gitops/image/ghcr"); n != "1" {
+	if n := gitrepotest.Git(t, f.bare, "rev-list", "--count", "main..gitops/image/ghcr"); n != "1" {
 		t.Fatalf("the group's branch is %s commits ahead", n)
 	}
-	if files := f.git(f.bare, "diff", "--name-only", "main", "gitops/image/ghcr"); files != "apps/api.yaml\napps/web.yaml" {
+	if files := gitrepotest.Git(t, f.bare, "diff", "--name-only", "main", "gitops/image/ghcr"); files != "apps/api.yaml\napps/web.yaml" {
 		t.Fatalf("the group's commit changes %q", files)
 	}
 	for _, pr := range f.gh.PullRequests("acme/fleet") {
@@ -344,12 +316,10 @@ func TestBumpHostileDefaultBranch(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			f := newBumpFixture(t, map[string]string{"apps/web.yaml": workload("web", "ghcr.io/acme/web:1.0.0")})
 			f.setTags("ghcr.io/acme/web", "1.0.0", "1.1.0")
-			if err := os.Symlink(tc.target, filepath.Join(f.work, tc.file)); err != nil {
+			if err := os.Symlink(tc.target, filepath.Join(f.repo.Dir, tc.file)); err != nil {
 				t.Fatal(err)
 			}
-			f.git(f.work, "add", "-A")
-			f.git(f.work, "commit", "-q", "-m", "hostile link")
-			f.git(f.work, "push", "-q", "origin", "HEAD:main")
+			f.commit(nil, "hostile link")
 			res, err := f.bumper().Bump(context.Background(), fixtureRepo, nil, f)
 			if tc.want == "" {
 				if err != nil || len(res.Opened) != 1 {

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +19,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 const queueTestSecret = "queue-test-secret"
@@ -152,40 +149,14 @@ func newGitRemote(t *testing.T, root, name string) gitRemote {
 // newGitRemoteWith is newGitRemote whose feature branch writes files.
 func newGitRemoteWith(t *testing.T, root, name string, feature map[string]string) gitRemote {
 	t.Helper()
-	g := func(dir string, args ...string) string {
-		t.Helper()
-		c := exec.Command("git", args...)
-		c.Dir = dir
-		c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	write := func(dir, file, body string) {
-		t.Helper()
-		p := filepath.Join(dir, file)
-		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		must(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	r := gitRemote{bare: filepath.Join(root, name+".git")}
-	work := filepath.Join(t.TempDir(), name)
-	g(root, "init", "-q", "--bare", "-b", "main", r.bare)
-	g(root, "clone", "-q", r.bare, work)
-	write(work, ".gitops.yaml", "targets:\n  - name: preview\n    path: deploy\n    defaultNamespace: shop\n")
-	write(work, "deploy/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n")
-	g(work, "add", "-A")
-	g(work, "commit", "-q", "-m", "initial")
-	r.main = g(work, "rev-parse", "HEAD")
-	g(work, "checkout", "-q", "-b", "feature")
-	for file, body := range feature {
-		write(work, file, body)
-	}
-	g(work, "add", "-A")
-	g(work, "commit", "-q", "-m", "feature")
-	r.feature = g(work, "rev-parse", "HEAD")
-	g(work, "push", "-q", "origin", "main", "feature")
+	work := gitrepotest.NewRepo(t, map[string]string{
+		".gitops.yaml":   "targets:\n  - name: preview\n    path: deploy\n    defaultNamespace: shop\n",
+		"deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n",
+	})
+	r := gitRemote{main: work.Head(t)}
+	work.Git(t, "checkout", "-q", "-b", "feature")
+	r.feature = work.Commit(t, "feature", feature)
+	r.bare = work.Bare(t, filepath.Join(root, name+".git"))
 	return r
 }
 
