@@ -104,8 +104,16 @@ func (c *fieldCheck) check(n *yaml.Node, t reflect.Type) {
 }
 
 // pairs calls f for each key and value of mapping n, checking what a merge key brings
-// in against t, as the decoder merges it.
+// in against t, as the decoder merges it. Like the decoder, it looks no further into a
+// mapping with a repeated key (that is the error).
 func (c *fieldCheck) pairs(n *yaml.Node, t reflect.Type, f func(key, val *yaml.Node)) {
+	for i := 0; i < len(n.Content); i += 2 {
+		for j := i + 2; j < len(n.Content); j += 2 {
+			if n.Content[i].Kind == n.Content[j].Kind && n.Content[i].Value == n.Content[j].Value {
+				return
+			}
+		}
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		switch {
