@@ -1,23 +1,23 @@
 package githubapp
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 // RepoConfigFile is the per-repository configuration, read from the default branch.
-const RepoConfigFile = ".gitops.yaml"
+const RepoConfigFile = gitopsfile.Name
 
 // RepoConfig is what the bot reads of a repository's .gitops.yaml: the targets to
-// plan and how the plan comment looks. Other top-level keys (images:, generators:)
-// belong to their owners (pkg/images, pkg/manifest) and are left alone here.
+// plan and how the plan comment looks. pkg/gitopsfile owns the file and its other
+// sections' owners (pkg/images, pkg/manifest) read images: and generators:.
 type RepoConfig struct {
 	Targets  []Target       `yaml:"targets"`
 	Comments CommentConfig  `yaml:"comments"`
@@ -69,56 +69,53 @@ type NotifyConfig struct {
 }
 
 // ConfigError is a problem in .gitops.yaml at a line.
-type ConfigError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ConfigError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+type ConfigError = gitopsfile.Error
 
 var (
 	targetName = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$`)
-	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	typeLine   = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
-// ParseRepoConfig reads the bot's sections of a .gitops.yaml. Unknown keys inside
-// them, bad values, and duplicate target names are errors naming file and line.
-// Without targets, the repository has one target: its top directory, planned
-// offline. data may be nil (no file).
+// ParseRepoConfig reads the bot's sections of a .gitops.yaml, parsed by pkg/gitopsfile
+// (a problem of the file, such as an unknown top-level key, is an error). Unknown keys
+// inside them, bad values, and duplicate target names are errors naming file and line.
+// Without targets, the repository has one target: its top directory, planned offline.
+// data may be nil (no file).
 func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
+	f, err := gitopsfile.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeRepoConfig(f)
+}
+
+// DecodeRepoConfig decodes and checks the bot's sections of f, as ParseRepoConfig.
+func DecodeRepoConfig(f *gitopsfile.File) (*RepoConfig, error) {
+	file := f.Path()
 	cfg := &RepoConfig{}
-	var imageSection *yaml.Node
-	if len(bytes.TrimSpace(data)) > 0 {
-		var doc struct {
-			RepoConfig `yaml:",inline"`
-			Rest       map[string]yaml.Node `yaml:",inline"` // images:, generators:, version: belong to others
+	var errs []error
+	for _, s := range []struct {
+		key string
+		v   any
+	}{
+		{gitopsfile.KeyTargets, &cfg.Targets},
+		{gitopsfile.KeyComments, &cfg.Comments},
+		{gitopsfile.KeyForks, &cfg.Forks},
+		{gitopsfile.KeyNotify, &cfg.Notify},
+		{gitopsfile.KeyImagePullRequests, &cfg.ImagePullRequests},
+	} {
+		if err := gitopsfile.Decode(f.Section(s.key), s.v); err != nil {
+			errs = append(errs, lineError(file, err))
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, lineError(file, err)
-		}
-		*cfg = doc.RepoConfig
-		// A second pass for the line of each target, so errors can point at it.
-		var root yaml.Node
-		if yaml.Unmarshal(data, &root) == nil && len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
-			top := root.Content[0]
-			imageSection = mappingValue(top, "imagePullRequests")
-			for i := 0; i+1 < len(top.Content); i += 2 {
-				if top.Content[i].Value == "targets" {
-					for j, item := range top.Content[i+1].Content {
-						if j < len(cfg.Targets) {
-							cfg.Targets[j].Line = item.Line
-						}
-					}
-				}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if targets := f.Section(gitopsfile.KeyTargets); targets != nil {
+		// The line of each target, so errors can point at it.
+		for j, item := range targets.Content {
+			if j < len(cfg.Targets) {
+				cfg.Targets[j].Line = item.Line
 			}
 		}
 	}
@@ -147,7 +144,7 @@ func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
 			return nil, &ConfigError{File: file, Msg: fmt.Sprintf("notify %q: on: %q, want failure or always", n.Name, n.On)}
 		}
 	}
-	if err := checkImagePullRequests(file, &cfg.ImagePullRequests, imageSection); err != nil {
+	if err := checkImagePullRequests(file, &cfg.ImagePullRequests, f.Section(gitopsfile.KeyImagePullRequests)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -168,11 +165,6 @@ func lineError(file string, err error) error {
 			errs = append(errs, &ConfigError{File: file, Msg: cleanTypeMsg(m)})
 		}
 		return errors.Join(errs...)
-	}
-	if g := yamlLine.FindStringSubmatch(err.Error()); g != nil {
-		var line int
-		fmt.Sscan(g[1], &line)
-		return &ConfigError{File: file, Line: line, Msg: g[2]}
 	}
 	return &ConfigError{File: file, Msg: err.Error()}
 }

@@ -6,6 +6,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -56,7 +57,7 @@ func checkImagePullRequests(file string, c *ImagePullRequestConfig, section *yam
 	line := 0
 	if section != nil {
 		line = section.Line
-		if g := mappingValue(section, "groups"); g != nil && g.Kind == yaml.SequenceNode {
+		if g := gitopsfile.MappingValue(section, "groups"); g != nil && g.Kind == yaml.SequenceNode {
 			for j, item := range g.Content {
 				if j < len(c.Groups) {
 					c.Groups[j].Line = item.Line
@@ -88,18 +89,6 @@ func checkImagePullRequests(file string, c *ImagePullRequestConfig, section *yam
 			return &ConfigError{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q: %v", g.Name, err)}
 		}
 		g.filter = f
-	}
-	return nil
-}
-
-func mappingValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
 	}
 	return nil
 }

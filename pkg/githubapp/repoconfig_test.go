@@ -36,6 +36,7 @@ comments:
 		{"bad name", "targets:\n  - name: Prod EU\n", nil, ".gitops.yaml:2: target name \"Prod EU\""},
 		{"path outside", "targets:\n  - name: a\n    path: ../other\n", nil, ".gitops.yaml:2: target \"a\": path \"../other\" must stay inside the repository"},
 		{"not YAML", "targets: [\n", nil, ".gitops.yaml:"},
+		{"unknown top-level key", "targets: []\ntarget:\n  - name: prod\n", nil, `.gitops.yaml:2: unknown key "target" (known: version, generators, images, targets,`},
 		{"wrong type", "forks:\n  livePlan: maybe\n", nil, ".gitops.yaml:2: cannot unmarshal"},
 		{"bad notify", "notify:\n  - name: slack\n    on: sometimes\n", nil, "want failure or always"},
 		{"image pull requests", "imagePullRequests:\n  labels: [dependencies]\n  reviewers: [alice]\n  ciSkip: true\n  groups:\n    - name: shop\n      images: ['ghcr.io/acme/*']\n", []Target{{Name: "default", Path: "."}}, ""},

@@ -1,10 +1,8 @@
 package images
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,14 +10,16 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
-// ConfigFile is the repository configuration file; this package reads its ConfigKey
-// section (pkg/manifest reads "generators:" from the same file).
-const ConfigFile = ".gitops.yaml"
+// ConfigFile is the repository configuration file (pkg/gitopsfile owns it); this
+// package reads its ConfigKey section.
+const ConfigFile = gitopsfile.Name
 
 // ConfigKey is the top-level key of .gitops.yaml that holds image automation settings.
-const ConfigKey = "images"
+const ConfigKey = gitopsfile.KeyImages
 
 // DefaultExclude is the exclude list used when the configuration sets none.
 var DefaultExclude = []string{"registry.k8s.io/*", "k8s.gcr.io/*"}
@@ -62,42 +62,33 @@ type PolicyConfig struct {
 	MinAge    string `yaml:"minAge,omitempty" json:"minAge,omitempty"`
 }
 
-// ParseConfig reads the images section of a .gitops.yaml (file names it in errors).
-// Other top-level keys are left to their owners; unknown keys inside images: are errors
-// with their line. Empty data or a file without the section yields an empty Config.
+// ParseConfig reads the images section of a .gitops.yaml (file names it in errors),
+// parsed by pkg/gitopsfile: a problem of the file (invalid YAML, an unknown top-level
+// key) is an error too. Empty data or a file without the section yields an empty Config.
 func ParseConfig(file string, data []byte) (*Config, map[string]int, error) {
-	lines := map[string]int{}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return &Config{}, lines, nil
+	f, err := gitopsfile.Parse(file, data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %s: %w", file, ConfigKey, err)
 	}
-	var doc struct {
-		Images *Config              `yaml:"images"`
-		Rest   map[string]yaml.Node `yaml:",inline"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-		return &Config{}, lines, nil
-	} else if err != nil {
+	return DecodeConfig(file, f.Section(ConfigKey))
+}
+
+// DecodeConfig decodes the images section (nil: absent) of the .gitops.yaml file: unknown
+// keys inside it are errors with their line. It returns the line of each policy by name,
+// for Rules' errors.
+func DecodeConfig(file string, section *yaml.Node) (*Config, map[string]int, error) {
+	cfg, lines := &Config{}, map[string]int{}
+	if err := gitopsfile.Decode(section, cfg); err != nil {
 		return nil, nil, fmt.Errorf("%s: %s: %w", file, ConfigKey, cleanYAMLError(err))
 	}
-	if doc.Images == nil {
-		return &Config{}, lines, nil
-	}
-	// Second pass for the line of each policy, so errors can point at it.
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) == 1 {
-		if imgs := mapValue(root.Content[0], ConfigKey); imgs != nil {
-			if pol := mapValue(imgs, "policies"); pol != nil && pol.Kind == yaml.SequenceNode {
-				for _, item := range pol.Content {
-					if n := mapValue(item, "name"); n != nil {
-						lines[n.Value] = item.Line
-					}
-				}
+	if pol := gitopsfile.MappingValue(section, "policies"); pol != nil && pol.Kind == yaml.SequenceNode {
+		for _, item := range pol.Content {
+			if n := gitopsfile.MappingValue(item, "name"); n != nil {
+				lines[n.Value] = item.Line
 			}
 		}
 	}
-	return doc.Images, lines, nil
+	return cfg, lines, nil
 }
 
 func cleanYAMLError(err error) error {
@@ -244,15 +235,5 @@ func parseAge(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// mapValue returns the value node of key in mapping node m, or nil.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
+// mapValue is the value of key in mapping node m, or nil.
+var mapValue = gitopsfile.MappingValue

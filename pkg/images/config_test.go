@@ -81,6 +81,7 @@ func TestConfigBadInput(t *testing.T) {
 	}{
 		{"unknown key", "images:\n  policies:\n    - name: a\n      image: nginx\n      semvr: '1'\n", []string{".gitops.yaml: images: line 5: field semvr not found in type policy"}},
 		{"syntax", "images: [\n", []string{".gitops.yaml: images:"}},
+		{"unknown top-level key", "images: {}\nimagez: {}\n", []string{`.gitops.yaml:2: unknown key "imagez" (known: version, generators, images,`}},
 		{"invalid semver range", "images:\n  policies:\n    - name: a\n      image: nginx\n      semver: '~>1.x.y.z'\n",
 			[]string{".gitops.yaml:3: images.policies[0] (a): invalid semver range"}},
 		{"regex without named group", "images:\n  policies:\n    - name: b\n      image: nginx\n      regex: '^main-[0-9]+$'\n",

@@ -11,13 +11,14 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // Names that change how a directory is read.
 const (
 	// GeneratorFile declares commands whose output is the directory's manifests.
-	GeneratorFile = ".gitops.yaml"
+	GeneratorFile = gitopsfile.Name
 	// chartFile marks a Helm chart: the directory and its subtree are skipped.
 	chartFile = "Chart.yaml"
 	// fluxV1File is Flux v1's generator file; its format differs, so it is refused
@@ -48,8 +49,8 @@ const (
 type unit struct {
 	kind unitKind
 	path string
-	file string // unitKustomize: the kustomization file's name
-	err  *Error
+	file string   // unitKustomize: the kustomization file's name
+	errs []*Error // unitError: why
 }
 
 // discoverer walks the source tree and lists units in walk order (lexical by name).
@@ -129,6 +130,11 @@ func DiscoverFiles(root string, paths ...string) ([]string, error) {
 	return files, nil
 }
 
+// refused is a unit discovery refuses: path is not read, and file says why.
+func refused(path, file string, err error) unit {
+	return unit{kind: unitError, path: path, errs: []*Error{{Source: Source{File: file}, Err: err}}}
+}
+
 func (d *discoverer) add(u unit) {
 	key := fmt.Sprintf("%d:%s", u.kind, u.path)
 	if d.seen[key] {
@@ -159,7 +165,7 @@ func (d *discoverer) start(rel string) error {
 func (d *discoverer) dir(rel string) {
 	entries, err := os.ReadDir(d.root.abs(rel))
 	if err != nil {
-		d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: rel}, Err: fmt.Errorf("read directory: %w", err)}})
+		d.add(refused(rel, rel, fmt.Errorf("read directory: %w", err)))
 		return
 	}
 	names := map[string]fs.DirEntry{}
@@ -172,16 +178,16 @@ func (d *discoverer) dir(rel string) {
 	}
 	if e, ok := names[GeneratorFile]; ok && !e.IsDir() {
 		file := path.Join(rel, GeneratorFile)
-		gen, err := declaresGenerators(d.root, file)
-		if err != nil {
-			// Unreadable (a link out of the repository, a pipe, too large): the
-			// directory is not read, and the file says why.
-			d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: err}})
+		gen, errs := declaresGenerators(d.root, file)
+		if len(errs) > 0 {
+			// Unreadable (a link out of the repository, a pipe, too large) or invalid
+			// (an unknown key): the directory is not read, and the file says why.
+			d.add(unit{kind: unitError, path: rel, errs: errs})
 			return
 		}
 		if gen {
 			if !d.gen {
-				d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errGenerationOff}})
+				d.add(refused(rel, file, errGenerationOff))
 				return
 			}
 			d.add(unit{kind: unitGenerator, path: rel})
@@ -190,7 +196,7 @@ func (d *discoverer) dir(rel string) {
 	}
 	if e, ok := names[fluxV1File]; ok && !e.IsDir() {
 		file := path.Join(rel, fluxV1File)
-		d.add(unit{kind: unitError, path: rel, err: &Error{Source: Source{File: file}, Err: errFluxV1}})
+		d.add(refused(rel, file, errFluxV1))
 		return
 	}
 	for _, name := range kustomizationFiles {
@@ -225,11 +231,11 @@ func (d *discoverer) dir(rel string) {
 			case !isYAMLName(name):
 				continue
 			case !fi.Mode().IsRegular():
-				d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("a symbolic link to %s: only regular files are read", repofile.Kind(fi.Mode()))}})
+				d.add(refused(child, child, fmt.Errorf("a symbolic link to %s: only regular files are read", repofile.Kind(fi.Mode()))))
 				continue
 			}
 			if err := d.root.inside(d.root.abs(child)); err != nil {
-				d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: err}})
+				d.add(refused(child, child, err))
 				continue
 			}
 			typ = 0
@@ -241,7 +247,7 @@ func (d *discoverer) dir(rel string) {
 			d.add(unit{kind: unitFile, path: child})
 		case isYAMLName(name):
 			// A named pipe, a socket or a device named like a manifest: said, not read.
-			d.add(unit{kind: unitError, path: child, err: &Error{Source: Source{File: child}, Err: fmt.Errorf("%s: only regular files are read", repofile.Kind(typ))}})
+			d.add(refused(child, child, fmt.Errorf("%s: only regular files are read", repofile.Kind(typ))))
 		}
 	}
 }

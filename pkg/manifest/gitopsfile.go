@@ -3,10 +3,11 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 var errGenerationOff = errors.New("this directory declares manifest generators, but manifest generation is off, so the directory is not read; " +
@@ -15,36 +16,40 @@ var errGenerationOff = errors.New("this directory declares manifest generators, 
 var errFluxV1 = errors.New("this directory has Flux v1's .flux.yaml, which is not read (nor is the directory read as plain YAML); " +
 	"convert it to .gitops.yaml (version: 1, generators: [{command: ...}]) next to it")
 
-// otherOwnersKeys are the top-level keys of .gitops.yaml that other packages own:
-// image automation policies (pkg/images) and the bot's sections (pkg/githubapp). A
-// .gitops.yaml with one of them and no generators key declares no generators.
-var otherOwnersKeys = []string{"images", "targets", "comments", "forks", "notify", "imagePullRequests"}
-
-// declaresGenerators reports whether the .gitops.yaml at file (relative to root) has a
-// generators key (or cannot be parsed as a mapping, so that its errors are reported where
-// it is parsed). One holding only image policies or the bot's settings leaves its
-// directory to be read as plain YAML. A file that cannot be read is the error.
-func declaresGenerators(root sourceRoot, file string) (bool, error) {
+// declaresGenerators reads the .gitops.yaml at file (relative to root): whether its
+// directory is rendered by generators (gitopsfile.File.DeclaresGenerators; the file's
+// own problems are then reported with the generators'), or else the errors that keep
+// the directory from being read: a file that cannot be read, invalid YAML, an unknown
+// top-level key.
+func declaresGenerators(root sourceRoot, file string) (bool, []*Error) {
 	data, err := root.readFile(file)
 	if err != nil {
-		return false, err
+		return false, []*Error{{Source: Source{File: file}, Err: err}}
 	}
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &top); err != nil {
+	f, err := gitopsfile.Parse(file, data)
+	if f != nil && f.DeclaresGenerators() {
 		return true, nil
 	}
-	if _, gen := top["generators"]; gen {
-		return true, nil
+	if err != nil {
+		return false, fileErrors(file, data, err)
 	}
-	for _, k := range otherOwnersKeys {
-		if _, ok := top[k]; ok {
-			return false, nil
-		}
-	}
-	return true, nil
+	return false, nil
 }
 
-// generatorConfig is a parsed .gitops.yaml:
+// fileErrors turns gitopsfile's errors into Errors at the lines people count.
+func fileErrors(file string, data []byte, err error) []*Error {
+	var list gitopsfile.Errors
+	if !errors.As(err, &list) {
+		return []*Error{{Source: Source{File: file}, Err: err}}
+	}
+	errs := make([]*Error, len(list))
+	for i, e := range list {
+		errs[i] = &Error{Source: Source{File: file, Line: fileLine(data, max(e.Line, 1))}, Err: errors.New(e.Msg)}
+	}
+	return errs
+}
+
+// generatorConfig is the generators section of a .gitops.yaml:
 //
 //	version: 1
 //	generators:
@@ -58,54 +63,35 @@ type generator struct {
 	line    int // line of the command in .gitops.yaml
 }
 
-// parseGeneratorConfig reads .gitops.yaml strictly: version 1, a non-empty generators
-// list of {command: ...}; any other key is an error naming its line.
+// parseGeneratorConfig reads .gitops.yaml strictly: the file's own checks (pkg/gitopsfile:
+// known keys, version 1), then version required and a non-empty generators list of
+// {command: ...}; every problem is an error naming its line.
 func parseGeneratorConfig(file string, data []byte) (generatorConfig, []*Error) {
+	f, err := gitopsfile.Parse(file, data)
 	var errs []*Error
+	if err != nil {
+		errs = fileErrors(file, data, err)
+	}
+	if f == nil {
+		return generatorConfig{}, errs
+	}
 	fail := func(yamlLine int, format string, args ...interface{}) {
 		errs = append(errs, &Error{Source: Source{File: file, Line: fileLine(data, yamlLine)}, Err: fmt.Errorf(format, args...)})
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		le := yamlLineError(err, data, 1)
-		errs = append(errs, &Error{Source: Source{File: file, Line: le.line}, Err: le.err})
-		return generatorConfig{}, errs
+	if !f.Has(gitopsfile.KeyVersion) {
+		fail(f.Line(), "missing version: %s", gitopsfile.SupportedVersion)
 	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		fail(1, "expected a mapping with version: 1 and generators")
-		return generatorConfig{}, errs
-	}
-	top := doc.Content[0]
 	var cfg generatorConfig
-	sawVersion, sawGenerators := false, false
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		key, val := top.Content[i], top.Content[i+1]
-		switch key.Value {
-		case "version":
-			sawVersion = true
-			if val.Kind != yaml.ScalarNode || val.Value != "1" {
-				fail(val.Line, "unsupported version %q: only version 1 is known", val.Value)
-			}
-		case "generators":
-			sawGenerators = true
-			cfg.generators = parseGenerators(val, fail)
-			for i := range cfg.generators {
-				cfg.generators[i].line = fileLine(data, cfg.generators[i].line)
-			}
-		default:
-			if slices.Contains(otherOwnersKeys, key.Value) {
-				continue // read by pkg/images and pkg/githubapp
-			}
-			fail(key.Line, "unknown key %q (known: version, generators, %s)", key.Value, strings.Join(otherOwnersKeys, ", "))
+	if gen := f.Section(gitopsfile.KeyGenerators); gen == nil {
+		fail(f.Line(), "missing generators")
+	} else {
+		cfg.generators = parseGenerators(gen, fail)
+		for i := range cfg.generators {
+			cfg.generators[i].line = fileLine(data, cfg.generators[i].line)
 		}
-	}
-	if !sawVersion {
-		fail(top.Line, "missing version: 1")
-	}
-	if !sawGenerators {
-		fail(top.Line, "missing generators")
-	} else if len(cfg.generators) == 0 && len(errs) == 0 {
-		fail(top.Line, "generators is empty")
+		if len(cfg.generators) == 0 && len(errs) == 0 {
+			fail(f.Line(), "generators is empty")
+		}
 	}
 	return cfg, errs
 }

@@ -23,6 +23,8 @@ func TestGitopsFileWithOnlyImagePolicies(t *testing.T) {
 		{"the bot's sections only", "targets:\n  - name: dev\nimagePullRequests:\n  labels: [x]\n", false, 1, ""},
 		{"generators and the bot's sections", "version: 1\ngenerators:\n  - command: cat cm.yaml\ntargets: []\nnotify: []\n", true, 1, ""},
 		{"unknown key", "version: 1\ngenerators:\n  - command: cat cm.yaml\nbogus: 1\n", true, 0, `unknown key "bogus"`},
+		{"unknown key beside images", "images: {}\nbogus: 1\n", false, 0, `.gitops.yaml:2: unknown key "bogus"`},
+		{"invalid YAML, generation off", "images: [\n", false, 0, ".gitops.yaml:1: invalid YAML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 // checker walks a kustomization and the local kustomizations it reaches before Kustomize
@@ -160,17 +162,8 @@ func (k *kustFile) eachMapping(where string, seq *yaml.Node, fn func(m *yaml.Nod
 	}
 }
 
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
+// mapValue is the value of key in mapping node m, or nil.
+var mapValue = gitopsfile.MappingValue
 
 func isInlineYAML(s string) bool {
 	t := strings.TrimSpace(s)

@@ -100,6 +100,6 @@ func loadUnitObjects(ctx context.Context, r sourceRoot, u unit, o options) ([]Ob
 		o.log.Debug("ran generators", "dir", u.path, "objects", len(objs), "errors", len(errs))
 		return objs, errs, size
 	default:
-		return nil, []*Error{u.err}, 0
+		return nil, u.errs, 0
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
@@ -41,7 +39,7 @@ func kustomizeFiles(root string, paths []string) ([]string, error) {
 				if abs != start && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if isFile(filepath.Join(abs, "Chart.yaml")) || declaresGenerators(root, path.Join(rel, ".gitops.yaml")) {
+				if isFile(filepath.Join(abs, "Chart.yaml")) || skippedForGitopsFile(root, rel) {
 					return filepath.SkipDir
 				}
 				parent := path.Dir(rel)
@@ -81,17 +79,15 @@ func isFile(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// declaresGenerators reports whether the .gitops.yaml at rel (under root) has a
-// generators: key.
-func declaresGenerators(root, rel string) bool {
-	data, err := repofile.ReadFile(root, rel, nil)
-	if err != nil {
+// skippedForGitopsFile reports whether discovery leaves dir's files alone for its
+// .gitops.yaml, as pkg/manifest decides: an entry of that name that is no directory
+// declares generators, or cannot be read or parsed (discovery then reports it and reads
+// nothing of the directory).
+func skippedForGitopsFile(root, dir string) bool {
+	name := path.Join(dir, gitopsfile.Name)
+	if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(name))); err != nil || fi.IsDir() {
 		return false
 	}
-	var top map[string]yaml.Node
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, ok := top["generators"]
-	return ok
+	f, err := gitopsfile.Read(root, name, nil)
+	return err != nil || f.DeclaresGenerators()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"sort"
 	"sync"
@@ -12,9 +11,9 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -84,12 +83,11 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 		src.Close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}
-	data, err := repofile.ReadFile(src.Root, githubapp.RepoConfigFile, nil)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		src.Close()
-		return nil, err
+	f, err := gitopsfile.Read(src.Root, gitopsfile.Name, nil)
+	if err == nil {
+		w.config, err = githubapp.DecodeRepoConfig(f)
 	}
-	if w.config, err = githubapp.ParseRepoConfig(githubapp.RepoConfigFile, data); err != nil {
+	if err != nil {
 		src.Close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}

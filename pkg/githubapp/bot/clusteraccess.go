@@ -13,6 +13,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
@@ -132,24 +133,12 @@ func clusterLines(data []byte) map[string]int {
 	if yaml.Unmarshal(data, &root) != nil || len(root.Content) != 1 {
 		return out
 	}
-	if cl := mapValue(root.Content[0], "clusters"); cl != nil && cl.Kind == yaml.MappingNode {
+	if cl := gitopsfile.MappingValue(root.Content[0], "clusters"); cl != nil && cl.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(cl.Content); i += 2 {
 			out[cl.Content[i].Value] = cl.Content[i].Line
 		}
 	}
 	return out
-}
-
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func validGlob(p string) bool {
