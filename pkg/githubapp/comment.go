@@ -12,11 +12,13 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githublimit"
 )
 
 // StickyComment is a pull request comment that is edited instead of posted again:
 // one per pull request and key, found by a hidden marker, spread over continuation
-// comments when its content needs several pages (see PlanComment.Pages).
+// comments when its content needs several pages (see pkg/plancomment).
 type StickyComment struct {
 	client *github.Client
 	owner  string
@@ -127,9 +129,9 @@ func (s *StickyComment) Sync(ctx context.Context, head string, pages []string) (
 	for i, p := range pages {
 		part := i + 1
 		body := s.marker(part, head) + p
-		if len(body) > CommentLimit {
-			return url, fmt.Errorf("%s: part %d is %d characters, over GitHub's limit of %d (a bug: use PlanComment.Pages)",
-				s.what("write comment"), part, len(body), CommentLimit)
+		if len(body) > githublimit.CommentChars {
+			return url, fmt.Errorf("%s: part %d is %d characters, over GitHub's limit of %d (a bug: use plancomment.Comment.Pages)",
+				s.what("write comment"), part, len(body), githublimit.CommentChars)
 		}
 		c, err := s.put(ctx, ex.Parts[part], body)
 		if err != nil {

@@ -9,16 +9,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githublimit"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 )
 
-// GitHubCommentLimit is the most characters GitHub accepts in an issue or pull
-// request comment.
-const GitHubCommentLimit = 65536
-
 // DefaultMarkdownMaxBytes leaves 1 KiB of a GitHub comment for what the caller adds
 // around the plan (a marker for a sticky comment, a footer).
-const DefaultMarkdownMaxBytes = GitHubCommentLimit - 1024
+const DefaultMarkdownMaxBytes = githublimit.CommentChars - 1024
 
 // minTruncatedLines is the fewest diff lines worth showing of a truncated diff.
 const minTruncatedLines = 5
@@ -391,8 +388,8 @@ func (d *markdownDoc) note(sel mdSelection) string {
 // limitText names the limit in the note: GitHub's comment limit when the output is
 // meant for a comment, the byte count otherwise (a job summary allows 1 MiB).
 func limitText(limit int) string {
-	if limit <= GitHubCommentLimit {
-		return "GitHub's " + thousands(GitHubCommentLimit) + "-character limit"
+	if limit <= githublimit.CommentChars {
+		return "GitHub's " + thousands(githublimit.CommentChars) + "-character limit"
 	}
 	return "the " + thousands(limit) + "-byte limit"
 }

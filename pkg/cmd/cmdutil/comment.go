@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 )
 
 // DefaultCommentAuthor writes the comments of GitHub Actions' GITHUB_TOKEN.
@@ -24,7 +24,7 @@ const commentKey = "action-plan"
 var commentNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // CommentOptions post a plan as the sticky comment of a pull request: the bot's
-// comment (pkg/githubapp PlanComment and StickyComment), edited in place on every
+// comment (pkg/plancomment's Comment, pkg/githubapp's StickyComment), edited in place on every
 // run, continued over several comments when long.
 type CommentOptions struct {
 	Enabled bool
@@ -53,7 +53,7 @@ func (o *CommentOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Name, "github-comment-name", "", "name of the plan on the pull request, for several plans (e.g. one per cluster): each name has its own comment")
 	fs.StringVar(&o.Author, "github-comment-author", DefaultCommentAuthor, "login of the token's account: only its comments are edited")
 	fs.IntVar(&o.PR, "github-pr", 0, "pull request number for the comment (default: from $GITHUB_EVENT_PATH)")
-	fs.IntVar(&o.MaxPages, "github-comment-max-pages", githubapp.DefaultMaxCommentPages, "most comments the plan takes (the main one and its continuations); the last one says what is left out and where the whole plan is")
+	fs.IntVar(&o.MaxPages, "github-comment-max-pages", plancomment.DefaultMaxPages, "most comments the plan takes (the main one and its continuations); the last one says what is left out and where the whole plan is")
 }
 
 // Validate checks the flags.
@@ -124,25 +124,17 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	return nil
 }
 
-// PlanComment is the comment Post writes for p.
-func (o *CommentOptions) PlanComment(p *plan.Plan, title string) githubapp.PlanComment {
+// PlanComment is the comment Post writes for p: one section, headed by title (and
+// the comment's name), with the Action's footer.
+func (o *CommentOptions) PlanComment(p *plan.Plan, title string) *plancomment.Comment {
 	if o.Name != "" {
 		title = o.Name + ": " + title
 	}
-	link := func(s manifest.Source) string {
-		if o.head == "" {
-			return ""
-		}
-		return BlobURL(o.owner, o.repo, o.head, s.File, s.Line)
-	}
-	c := githubapp.PlanComment{
-		Title:    githubapp.PlanTitle(o.head),
-		MaxPages: o.MaxPages,
-		FullPlan: o.FullPlan,
-		Sections: []githubapp.PlanSection{{Name: o.Name, Blocks: p.MarkdownBlocks(plan.MarkdownOptions{Title: title, SourceURL: link})}},
-	}
+	c := plancomment.New(repoWebURL(o.owner, o.repo), o.head)
+	c.MaxPages, c.FullPlan = o.MaxPages, o.FullPlan
 	if o.runURL != "" {
 		c.Footer = fmt.Sprintf("\n_Planned by [this workflow run](%s)._\n", o.runURL)
 	}
+	c.Add(o.Name, title, p, nil)
 	return c
 }

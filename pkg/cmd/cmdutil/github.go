@@ -63,12 +63,12 @@ func (o *GitHubOptions) RunURL() string {
 	return githubapp.RunURLFromEnv(os.Getenv)
 }
 
-// BlobURL links to file at commit sha of owner/repo on the web ($GITHUB_SERVER_URL,
-// default github.com).
-func BlobURL(owner, repo, sha, file string, line int) string {
+// repoWebURL is the web page of owner/repo ($GITHUB_SERVER_URL, default
+// github.com), the root of plancomment.BlobURL's links.
+func repoWebURL(owner, repo string) string {
 	server := strings.TrimSuffix(os.Getenv("GITHUB_SERVER_URL"), "/")
 	if server == "" {
 		server = "https://github.com"
 	}
-	return githubapp.BlobURL(server+"/"+owner+"/"+repo, sha, file, line)
+	return server + "/" + owner + "/" + repo
 }

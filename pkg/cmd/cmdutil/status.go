@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
@@ -97,7 +98,7 @@ func (o *StatusOptions) Report(ctx context.Context, p *plan.Plan, runErr error, 
 	case len(p.Problems) > 0:
 		err = o.reporter.Failure(ctx, o.Redactor.String(p.Problems[0].String()))
 	case o.Planned:
-		err = o.reporter.Success(ctx, githubapp.PlainSummary(p.SummaryMarkdown()))
+		err = o.reporter.Success(ctx, plancomment.PlainSummary(p.SummaryMarkdown()))
 	default:
 		c := p.Counts()
 		desc := githubapp.DescribeCounts(c.Create, c.Update, c.Delete, c.Unchanged, c.Failed)

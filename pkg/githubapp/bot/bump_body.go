@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 )
 
 // Markers of the bump pull request's body: the problems section is rewritten on its
@@ -27,7 +27,7 @@ func bumpBody(g *bumpGroup, htmlURL, defaultBranch string) string {
 	fmt.Fprintf(&b, "Updates %s to the newest tags their policies allow.\n\n", plural(len(g.repos), "image", "images"))
 	b.WriteString("| Image | From | To | Where | Policy |\n| --- | --- | --- | --- | --- |\n")
 	for _, u := range g.updates {
-		where := plan.MarkdownLink(cell(fmt.Sprintf("%s:%d", u.File, u.Line)), githubapp.BlobURL(htmlURL, g.branch, u.File, u.Line))
+		where := plan.MarkdownLink(cell(fmt.Sprintf("%s:%d", u.File, u.Line)), plancomment.BlobURL(htmlURL, g.branch, u.File, u.Line))
 		if u.Object != nil {
 			where += " " + plan.MarkdownText(u.Object.String())
 		}

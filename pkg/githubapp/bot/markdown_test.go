@@ -63,6 +63,7 @@ func untrustedBump() *bumpGroup {
 // mention, no link the writer did not make, no HTML it did not write, and every
 // untrusted value whole.
 func TestMarkdownNeutralisesUntrustedText(t *testing.T) {
+	const repoURL = "https://github.com/acme/fleet"
 	link := func(s manifest.Source) string {
 		return fmt.Sprintf("https://github.com/acme/fleet/blob/%s/%s#L%d", testHead, s.File, s.Line)
 	}
@@ -84,22 +85,22 @@ func TestMarkdownNeutralisesUntrustedText(t *testing.T) {
 			return writeMarkdown(plan.MarkdownOptions{Title: untrusted, SourceURL: link, MaxBytes: 4000})
 		}},
 		{"the bot's comment", func() []string {
-			c := p.planComment(testHead)
-			c.Sections = append(c.Sections,
-				targetSection(target, untrustedPlan(), nil, true, "", link),
-				targetSection(target, untrustedPlan(), nil, false, "cluster "+untrusted+" is not granted", link),
-				targetSection(target, nil, errors.New(untrusted), false, "", link))
+			c := p.planComment(repoURL, testHead)
+			c.Add(target.Name, targetTitle(target, true, ""), untrustedPlan(), nil)
+			c.Add(target.Name, targetTitle(target, false, "cluster "+untrusted+" is not granted"), untrustedPlan(), nil)
+			c.Add(target.Name, targetTitle(target, false, ""), nil, errors.New(untrusted))
 			return c.Pages(0)
 		}},
 		{"the bot's comment over several pages", func() []string {
-			c := p.planComment(testHead)
-			c.Sections = append(c.Sections, targetSection(target, untrustedPlan(), nil, true, "", link))
+			c := p.planComment(repoURL, testHead)
+			c.Add(target.Name, targetTitle(target, true, ""), untrustedPlan(), nil)
 			return c.Pages(3000)
 		}},
 		{"the bot's comment cut at its last page", func() []string {
-			c := p.planComment(testHead)
+			c := p.planComment(repoURL, testHead)
 			c.MaxPages = 2
-			c.Sections = append(c.Sections, targetSection(target, untrustedPlan(), nil, true, "", link), targetSection(target, untrustedPlan(), nil, true, "", link))
+			c.Add(target.Name, targetTitle(target, true, ""), untrustedPlan(), nil)
+			c.Add(target.Name, targetTitle(target, true, ""), untrustedPlan(), nil)
 			pages := c.Pages(3000)
 			if !strings.Contains(pages[len(pages)-1], "left out here") {
 				t.Errorf("the comment is not cut:\n%s", pages[len(pages)-1])
@@ -112,10 +113,10 @@ func TestMarkdownNeutralisesUntrustedText(t *testing.T) {
 			return c.Pages(0)
 		}},
 		{"the bump pull request's body", func() []string {
-			return []string{bumpBody(untrustedBump(), "https://github.com/acme/fleet", untrusted)}
+			return []string{bumpBody(untrustedBump(), repoURL, untrusted)}
 		}},
 		{"the bump pull request's body, problems rewritten", func() []string {
-			return []string{withProblems(bumpBody(untrustedBump(), "https://github.com/acme/fleet", untrusted), untrustedBump().problems)}
+			return []string{withProblems(bumpBody(untrustedBump(), repoURL, untrusted), untrustedBump().problems)}
 		}},
 		{"the bump pull request's closing comment", func() []string { return []string{closeComment(untrustedBump(), untrusted)} }},
 		{"the superseded bump's closing comment", func() []string { return []string{supersededComment(untrusted, untrusted)} }},

@@ -4,23 +4,28 @@ import (
 	"fmt"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 )
 
-// planComment is the plan comment for head, before its sections.
-func (p *Planner) planComment(head string) *githubapp.PlanComment {
-	return &githubapp.PlanComment{Title: githubapp.PlanTitle(head), Footer: "\n_Comment `/gitops plan` to plan again._\n"}
+// planComment is the plan comment for head of the repository whose web page is
+// repoURL, before its sections, with the bot's footer.
+func (p *Planner) planComment(repoURL, head string) *plancomment.Comment {
+	c := plancomment.New(repoURL, head)
+	c.Footer = "\n_Comment `/gitops plan` to plan again._\n"
+	return c
 }
 
-// targetSection is target t's part of the plan comment: its plan pl, or the error
-// that stopped it.
-func targetSection(t githubapp.Target, pl *plan.Plan, err error, live bool, offlineReason string, link func(manifest.Source) string) githubapp.PlanSection {
-	sec := githubapp.PlanSection{Name: t.Name}
-	if err != nil {
-		sec.Error = err.Error()
-		return sec
-	}
+// configErrorComment is the comment for head of a repository whose .gitops.yaml
+// cannot be used: the error, naming the file and line.
+func configErrorComment(head string, err error) *plancomment.Comment {
+	c := plancomment.New("", head)
+	c.Add(githubapp.RepoConfigFile, "", nil, err)
+	return c
+}
+
+// targetTitle heads target t's section of the plan comment: its name and how it was
+// planned (live against its cluster, or offline and why).
+func targetTitle(t githubapp.Target, live bool, offlineReason string) string {
 	mode := "offline: the base branch's render against this pull request's"
 	if !live && offlineReason != "" {
 		mode = "offline: " + offlineReason + "; the base branch's render against this pull request's"
@@ -28,6 +33,5 @@ func targetSection(t githubapp.Target, pl *plan.Plan, err error, live bool, offl
 	if live {
 		mode = "live: dry-run against cluster " + t.Cluster
 	}
-	sec.Blocks = pl.MarkdownBlocks(plan.MarkdownOptions{Title: fmt.Sprintf("%s (%s)", t.Name, mode), SourceURL: link})
-	return sec
+	return fmt.Sprintf("%s (%s)", t.Name, mode)
 }

@@ -9,10 +9,11 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 )
 
 // notify sends each target's plan to the destinations the repository names.
-func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment *githubapp.PlanComment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
+func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment *plancomment.Comment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
 	var sinks []notify.Sink
 	for _, n := range cfg.Notify {
 		s, ok := p.Notify[n.Name]

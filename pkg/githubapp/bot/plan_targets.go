@@ -13,8 +13,8 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
@@ -22,14 +22,13 @@ import (
 // render plans every target of the pull request; failed is true when any target
 // has problems or could not be planned. A repository whose config is invalid gets a
 // comment naming the file and line.
-func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, log *slog.Logger) (*githubapp.PlanComment, bool, error) {
+func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, log *slog.Logger) (*plancomment.Comment, bool, error) {
 	head := pr.GetHead().GetSHA()
-	title := githubapp.PlanTitle(head)
 	cfg, err := p.repoConfig(ctx, gh, j, pr.GetBase().GetRepo().GetDefaultBranch())
 	if err != nil {
 		var ce *githubapp.ConfigError
 		if errors.As(err, &ce) {
-			return &githubapp.PlanComment{Title: title, Sections: []githubapp.PlanSection{{Name: githubapp.RepoConfigFile, Error: err.Error()}}}, true, nil
+			return configErrorComment(head, err), true, nil
 		}
 		return nil, true, err
 	}
@@ -45,10 +44,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	defer co.Close()
 	fork := !strings.EqualFold(pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName())
 
-	link := func(s manifest.Source) string {
-		return githubapp.BlobURL(pr.GetHead().GetRepo().GetHTMLURL(), head, s.File, s.Line)
-	}
-	comment := p.planComment(head)
+	comment := p.planComment(pr.GetHead().GetRepo().GetHTMLURL(), head)
 	plans := map[string]*plan.Plan{}
 	failed := false
 	for _, t := range cfg.Targets {
@@ -69,7 +65,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		} else {
 			failed = true
 		}
-		comment.Sections = append(comment.Sections, targetSection(t, pl, err, live, access.Reason, link))
+		comment.Add(t.Name, targetTitle(t, live, access.Reason), pl, err)
 	}
 	comment.Silent = cfg.Comments.Disabled
 	p.notify(ctx, cfg, comment, plans, failed, pr, log)

@@ -78,9 +78,8 @@ func (p *Planner) timeoutComment(ctx context.Context, gh *github.Client, j prJob
 	if err != nil {
 		return err
 	}
-	comment := &githubapp.PlanComment{Title: githubapp.PlanTitle(head),
-		Sections: []githubapp.PlanSection{{Name: "plan", Error: text}},
-		Footer:   "\n_Comment `/gitops plan` to plan again._\n"}
+	comment := p.planComment("", head)
+	comment.Add("plan", "", nil, errors.New(text))
 	sticky := githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
 		githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(p.log().With("pr", j.key())))
 	_, err = sticky.Sync(ctx, head, comment.Pages(0))

@@ -36,8 +36,8 @@ type Planner struct {
 	// BotLogin is the login the App comments as ("<slug>[bot]"); "" means asking
 	// GitHub for the App's slug on first use.
 	BotLogin string
-	// MaxCommentPages bounds the comments a plan takes (githubapp.PlanComment.MaxPages;
-	// 0 means githubapp.DefaultMaxCommentPages).
+	// MaxCommentPages bounds the comments a plan takes (plancomment.Comment.MaxPages;
+	// 0 means plancomment.DefaultMaxPages).
 	MaxCommentPages int
 	Log             *slog.Logger
 	// Limits bound each target's render (the bot's --max-objects and friends).

@@ -16,7 +16,10 @@ import (
 	"unicode/utf8"
 )
 
-// CommentLimit is the most characters GitHub accepts in a comment body.
+// CommentLimit is the most characters GitHub accepts in a comment body. It is
+// GitHub's rule restated, on purpose not pkg/githublimit's constant: a fake of
+// GitHub must stay independent of the code it checks, so that a wrong limit in that
+// code fails the tests instead of being accepted by the fake too.
 const CommentLimit = 65536
 
 // Call is one request the server answered.

@@ -1,22 +1,10 @@
-package githubapp
+package plancomment
 
-import (
-	"fmt"
-	"strings"
-)
-
-// PlanTitle is the first line of a plan comment for head: "kubectl gitops plan for
-// `abc1234`".
-func PlanTitle(head string) string {
-	if len(head) > 7 {
-		head = head[:7]
-	}
-	return fmt.Sprintf("kubectl gitops plan for `%s`", head)
-}
+import "strings"
 
 // Summary is the comment in one line for a commit status description: each
 // section's counts, without Markdown, prefixed by its name when there are several.
-func (c PlanComment) Summary() string {
+func (c Comment) Summary() string {
 	var parts []string
 	for _, s := range c.Sections {
 		text := PlainSummary(s.Blocks.Summary)

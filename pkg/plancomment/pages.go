@@ -1,52 +1,15 @@
-package githubapp
+package plancomment
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githublimit"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
-// CommentLimit is the most characters GitHub accepts in one issue or pull request
-// comment (a longer one is refused with 422).
-const CommentLimit = plan.GitHubCommentLimit
-
 // markerReserve is what a page leaves for the hidden marker of a sticky comment.
 const markerReserve = 256
-
-// DefaultMaxCommentPages is how many comments a plan comment takes at most (the main
-// one and its continuations), for the bot (--max-comment-pages) and the plugin
-// (--github-comment-max-pages) alike: a pull request can grow its plan at will, and
-// every page is rewritten on every push.
-const DefaultMaxCommentPages = 10
-
-// PlanSection is one target's plan in a pull request comment.
-type PlanSection struct {
-	// Name is the target's name; it heads the section.
-	Name string
-	// Blocks is the target's plan, rendered by plan.Plan.MarkdownBlocks.
-	Blocks plan.MarkdownBlocks
-	// Error, when the target could not be planned at all, replaces its plan.
-	Error string
-}
-
-// PlanComment is the content of a sticky plan comment: a title line, one summary line
-// per target, then each target's counts, problems and objects, then the diffs.
-type PlanComment struct {
-	// Title is the first line, e.g. "kubectl gitops plan for `abc1234`".
-	Title    string
-	Sections []PlanSection
-	// Footer ends the first page, e.g. how to re-run the plan.
-	Footer string
-	// Silent is set when the repository asks for the commit status only, no comment.
-	Silent bool
-	// MaxPages bounds the number of pages (DefaultMaxCommentPages when 0).
-	MaxPages int
-	// FullPlan says, in Markdown, where the whole plan is when the pages cannot hold
-	// it (e.g. "The whole plan is in the job summary of …"); "" says to run the plan
-	// locally.
-	FullPlan string
-}
 
 // Groups of atoms that are not lists.
 const (
@@ -63,8 +26,8 @@ type atom struct {
 	diff    *plan.MarkdownDiff // set for diffs: may be shown truncated
 }
 
-// Pages lays the comment out in pages of at most limit bytes (CommentLimit when 0),
-// each valid Markdown on its own: nothing is split inside a code block, a table or a
+// Pages lays the comment out in pages of at most limit bytes
+// (githublimit.CommentChars when 0), each valid Markdown on its own: nothing is split inside a code block, a table or a
 // <details> block. The first page holds the title, the summaries and, as far as they
 // fit, every target's counts and list of objects; diffs follow in the room left and
 // on continuation pages. A diff too large for a page of its own is shown truncated
@@ -72,14 +35,14 @@ type atom struct {
 // is left out, diffs first (every target's objects come before any diff), and the
 // last page says what was left out and where the whole plan is. The first page says
 // how many pages follow.
-func (c PlanComment) Pages(limit int) []string {
+func (c Comment) Pages(limit int) []string {
 	if limit <= 0 {
-		limit = CommentLimit
+		limit = githublimit.CommentChars
 	}
 	limit -= markerReserve
 	maxPages := c.MaxPages
 	if maxPages <= 0 {
-		maxPages = DefaultMaxCommentPages
+		maxPages = DefaultMaxPages
 	}
 	atoms := c.atoms()
 
@@ -127,7 +90,7 @@ func (c PlanComment) Pages(limit int) []string {
 // layout fills pages with atoms, each page within budget(page) bytes, and returns
 // the pages' bodies and how many atoms they hold. With maxPages over 0, it stops when
 // that many pages are full.
-func (c PlanComment) layout(atoms []atom, budget func(page int) int, maxPages int) ([]string, int) {
+func (c Comment) layout(atoms []atom, budget func(page int) int, maxPages int) ([]string, int) {
 	var bodies []string
 	var b strings.Builder
 	lastSection, lastGroup := -1, ""
@@ -185,7 +148,7 @@ func leftOutOf(atoms []atom) leftOut {
 
 // cutNote ends the last page of a comment cut at maxPages pages: what is left out,
 // and where the whole plan is.
-func (c PlanComment) cutNote(maxPages int, n leftOut) string {
+func (c Comment) cutNote(maxPages int, n leftOut) string {
 	var parts []string
 	add := func(k int, one, many string) {
 		if k == 1 {
@@ -222,7 +185,7 @@ func (c PlanComment) cutNote(maxPages int, n leftOut) string {
 
 // atoms orders the comment: per target its head, problems and rows; then every
 // target's diffs.
-func (c PlanComment) atoms() []atom {
+func (c Comment) atoms() []atom {
 	var out []atom
 	for i, s := range c.Sections {
 		if s.Error != "" {
@@ -253,7 +216,7 @@ func (c PlanComment) atoms() []atom {
 // and lastGroup (-1 and "" at the top of a page): the end of the previous list or
 // table, the target's heading when a target continues on a new page, and the heading
 // of a list, table or the diffs.
-func (c PlanComment) lead(a atom, lastSection int, lastGroup string) string {
+func (c Comment) lead(a atom, lastSection int, lastGroup string) string {
 	if a.section == lastSection && a.group == lastGroup {
 		return ""
 	}
@@ -286,7 +249,7 @@ func isList(group string) bool {
 }
 
 // pageHeader starts page i of n.
-func (c PlanComment) pageHeader(i, n int) string {
+func (c Comment) pageHeader(i, n int) string {
 	var b strings.Builder
 	title := c.Title
 	if title == "" {
