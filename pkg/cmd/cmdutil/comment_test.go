@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/mdcheck"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/untrusted"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 )
@@ -62,5 +63,29 @@ func TestCommentBoundedPages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommentNeutralisesUntrustedText: the Action's plan comment, parsed as GitHub
+// does, has no mention, no link it did not make, no HTML it did not write, and every
+// untrusted value whole (the bot's writers: pkg/githubapp/bot's markdown_test.go).
+func TestCommentNeutralisesUntrustedText(t *testing.T) {
+	o := CommentOptions{Name: untrusted.Text}
+	pages := o.PlanComment(untrusted.Plan(), untrusted.Text).Pages(0)
+	opts := mdcheck.Options{
+		LinkHosts: []string{"github.com"},
+		Value:     untrusted.Text,
+		Comments:  []*regexp.Regexp{regexp.MustCompile(`^ kubectl-gitops:[a-z-]+ $`)},
+	}
+	for i, page := range pages {
+		if !strings.Contains(page, "PWN") {
+			t.Errorf("page %d shows no untrusted value: the test tests nothing", i+1)
+		}
+		for _, problem := range mdcheck.Check(page, opts) {
+			t.Errorf("page %d: %s", i+1, problem)
+		}
+	}
+	if t.Failed() {
+		t.Logf("the Markdown:\n%s", strings.Join(pages, "\n----- next page -----\n"))
 	}
 }
