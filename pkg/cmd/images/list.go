@@ -10,27 +10,19 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // ListOptions are the options of `images list`.
 type ListOptions struct {
-	Source source.Options
-	// ConfigFile is --config (images.ReadRules).
-	ConfigFile string
-	Registry   images.RegistrySettings
-	Output     string
+	cmdutil.ImageSourceOptions
+	Output string
 
 	genericiooptions.IOStreams
 }
 
 // NewListOptions returns the defaults.
 func NewListOptions(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *ListOptions {
-	o := &ListOptions{Registry: images.NewRegistrySettings(), Output: "table", IOStreams: streams}
-	if f != nil {
-		o.Registry.Cluster = f
-	}
-	return o
+	return &ListOptions{ImageSourceOptions: cmdutil.NewImageSourceOptions(f), Output: "table", IOStreams: streams}
 }
 
 // NewCmdList returns `kubectl gitops images list [SOURCE]`.
@@ -48,21 +40,12 @@ func NewCmdList(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 		RunE: cmdutil.RunE(o),
 	}
 	fs := cmd.Flags()
-	o.Source.AddFlags(fs)
-	images.AddConfigFlag(fs, &o.ConfigFile)
-	images.AddRegistryFlags(fs, &o.Registry)
-	images.AddRegistryScanFlags(fs, &o.Registry)
+	o.AddFlags(fs)
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json")
 	return cmd
 }
 
-// Complete takes the source argument.
-func (o *ListOptions) Complete(args []string) error {
-	if len(args) == 1 {
-		o.Source.Source = args[0]
-	}
-	return nil
-}
+// Complete is cmdutil.ImageSourceOptions'.
 
 // Validate checks the flags.
 func (o *ListOptions) Validate() error {
@@ -78,15 +61,11 @@ func (o *ListOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, err := o.Source.Open(ctx, logger)
+	src, sc, err := o.Open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	sc, err := images.ScanSource(src, o.ConfigFile)
-	if err != nil {
-		return err
-	}
 	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, logger)
 	if err != nil {
 		return err

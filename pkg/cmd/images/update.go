@@ -10,29 +10,18 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // UpdateOptions are the options of `images update`.
 type UpdateOptions struct {
-	Source source.Options
-	// ConfigFile is --config (images.ReadRules).
-	ConfigFile string
-	Registry   images.RegistrySettings
-	Git        images.CommitSettings
-	Output     string
-	DryRun     bool
+	cmdutil.ImageEditOptions
 
 	genericiooptions.IOStreams
 }
 
 // NewUpdateOptions returns the defaults.
 func NewUpdateOptions(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *UpdateOptions {
-	o := &UpdateOptions{Registry: images.NewRegistrySettings(), Output: "text", IOStreams: streams}
-	if f != nil {
-		o.Registry.Cluster = f
-	}
-	return o
+	return &UpdateOptions{ImageEditOptions: cmdutil.NewImageEditOptions(f), IOStreams: streams}
 }
 
 // NewCmdUpdate returns `kubectl gitops images update [SOURCE]`.
@@ -57,36 +46,11 @@ the others are still updated; the command then exits non-zero.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: cmdutil.RunE(o),
 	}
-	fs := cmd.Flags()
-	o.Source.AddFlags(fs)
-	images.AddConfigFlag(fs, &o.ConfigFile)
-	images.AddRegistryFlags(fs, &o.Registry)
-	images.AddRegistryScanFlags(fs, &o.Registry)
-	images.AddCommitFlags(fs, &o.Git)
-	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text or json")
-	fs.BoolVar(&o.DryRun, "dry-run", o.DryRun, "Show the changes without writing files")
+	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-// Complete takes the source argument and applies flag implications.
-func (o *UpdateOptions) Complete(args []string) error {
-	if len(args) == 1 {
-		o.Source.Source = args[0]
-	}
-	o.Git.Complete()
-	return nil
-}
-
-// Validate checks the flags.
-func (o *UpdateOptions) Validate() error {
-	if o.Output != "text" && o.Output != "json" {
-		return fmt.Errorf("--output %q: want text or json", o.Output)
-	}
-	if err := o.Git.Validate(&o.Source, o.DryRun); err != nil {
-		return err
-	}
-	return o.Registry.Validate()
-}
+// Complete and Validate are cmdutil.ImageEditOptions'.
 
 // Run scans, checks, rewrites, and commits/pushes when asked.
 func (o *UpdateOptions) Run(ctx context.Context) error {
@@ -94,18 +58,11 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, err := o.Source.Open(ctx, logger)
+	src, sc, err := o.Open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	if err := o.Git.CheckOpened(src, o.DryRun); err != nil {
-		return err
-	}
-	sc, err := images.ScanSource(src, o.ConfigFile)
-	if err != nil {
-		return err
-	}
 	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, logger)
 	if err != nil {
 		return err
@@ -118,11 +75,7 @@ func (o *UpdateOptions) Run(ctx context.Context) error {
 	if reg != nil {
 		rep.Requests = reg.Stats()
 	}
-	err = images.ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, images.CommitMessage("Update images", updates))
-	if perr := rep.Write(o.Out, o.ErrOut, o.Output); perr != nil && err == nil {
-		err = perr
-	}
-	if err != nil {
+	if err := o.ApplyAndReport(ctx, src, sc, rep, images.CommitMessage("Update images", updates), o.Out, o.ErrOut); err != nil {
 		return err
 	}
 	if len(rep.Problems) > 0 {

@@ -13,16 +13,11 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // Options are the options of `release`.
 type Options struct {
-	Source source.Options
-	// ConfigFile is --config (images.ReadRules).
-	ConfigFile string
-	Registry   images.RegistrySettings
-	Git        images.CommitSettings
+	cmdutil.ImageEditOptions
 
 	Workloads   []string
 	All         bool
@@ -30,8 +25,6 @@ type Options struct {
 	Containers  []string
 	Force       bool
 	Verify      bool
-	DryRun      bool
-	Output      string
 
 	// Namespace applies to workloads named without one (-n; default "default").
 	Namespace string
@@ -43,11 +36,7 @@ type Options struct {
 
 // NewOptions returns the defaults.
 func NewOptions(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *Options {
-	o := &Options{Registry: images.NewRegistrySettings(), Verify: true, Output: "text", flags: f, IOStreams: streams}
-	if f != nil {
-		o.Registry.Cluster = f
-	}
-	return o
+	return &Options{ImageEditOptions: cmdutil.NewImageEditOptions(f), Verify: true, flags: f, IOStreams: streams}
 }
 
 // NewCmdRelease returns `kubectl gitops release [SOURCE]`.
@@ -72,28 +61,21 @@ Locked workloads (fluxcd.io/locked: "true") are refused when named and skipped w
 		RunE: cmdutil.RunE(o),
 	}
 	fs := cmd.Flags()
-	o.Source.AddFlags(fs)
-	images.AddConfigFlag(fs, &o.ConfigFile)
-	images.AddRegistryFlags(fs, &o.Registry)
-	images.AddRegistryScanFlags(fs, &o.Registry)
-	images.AddCommitFlags(fs, &o.Git)
+	o.ImageEditOptions.AddFlags(fs)
 	fs.StringSliceVar(&o.Workloads, "workload", o.Workloads, "Workload to release to, as kind/name or namespace:kind/name (repeatable)")
 	fs.BoolVar(&o.All, "all", o.All, "Release to every workload using the image's repository")
 	fs.StringVar(&o.UpdateImage, "update-image", o.UpdateImage, "Image to set: repository:tag, repository@digest or repository:tag@digest")
 	fs.StringSliceVar(&o.Containers, "container", o.Containers, "Only change these containers (repeatable)")
 	fs.BoolVar(&o.Force, "force", o.Force, "Release to locked workloads too")
 	fs.BoolVar(&o.Verify, "verify", o.Verify, "Check that the tag exists in the registry first")
-	fs.BoolVar(&o.DryRun, "dry-run", o.DryRun, "Show the changes without writing files")
-	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: text or json")
 	return cmd
 }
 
 // Complete takes the source argument, the namespace and parses the image and workloads.
 func (o *Options) Complete(args []string) error {
-	if len(args) == 1 {
-		o.Source.Source = args[0]
+	if err := o.ImageEditOptions.Complete(args); err != nil {
+		return err
 	}
-	o.Git.Complete()
 	if o.Namespace == "" && o.flags != nil && o.flags.Namespace != nil {
 		o.Namespace = *o.flags.Namespace
 	}
@@ -128,13 +110,7 @@ func (o *Options) Validate() error {
 	if o.spec.Image.Tag == "" && o.spec.Image.Digest == "" {
 		return fmt.Errorf("--update-image %s: give a tag or a digest", o.UpdateImage)
 	}
-	if o.Output != "text" && o.Output != "json" {
-		return fmt.Errorf("--output %q: want text or json", o.Output)
-	}
-	if err := o.Git.Validate(&o.Source, o.DryRun); err != nil {
-		return err
-	}
-	return o.Registry.Validate()
+	return o.ImageEditOptions.Validate()
 }
 
 // Run edits the manifests (and commits/pushes when asked).
@@ -143,18 +119,11 @@ func (o *Options) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, err := o.Source.Open(ctx, logger)
+	src, sc, err := o.Open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	if err := o.Git.CheckOpened(src, o.DryRun); err != nil {
-		return err
-	}
-	sc, err := images.ScanSource(src, o.ConfigFile)
-	if err != nil {
-		return err
-	}
 	res, err := images.Release(sc.Images, o.spec)
 	if err != nil {
 		return err
@@ -165,11 +134,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	err = images.ApplyAndCommit(ctx, src, &o.Git, sc.Data, rep, o.DryRun, o.message(res.Updates))
-	if perr := rep.Write(o.Out, o.ErrOut, o.Output); perr != nil && err == nil {
-		err = perr
-	}
-	return err
+	return o.ApplyAndReport(ctx, src, sc, rep, o.message(res.Updates), o.Out, o.ErrOut)
 }
 
 // verify checks that the tag exists in its registry (one tag-list read, cached).
