@@ -19,7 +19,7 @@ func (r *Repo) ForcePush(ctx context.Context, branch string) error {
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.rev, dst))
 	if err := r.push(ctx, rt, spec); err != nil {
-		return rt.red.err(fmt.Errorf("force-push %s to branch %s of %s: %w", short(r.rev), dst.Short(), rt.url, transportError(err, rt.creds)))
+		return rt.red.err(fmt.Errorf("force-push %s to branch %s of %s: %w", ShortSHA(r.rev.String(), 12), dst.Short(), rt.url, transportError(err, rt.creds)))
 	}
 	r.log.Info("force-pushed", "url", rt.url, "branch", dst.Short(), "revision", r.rev.String())
 	return nil

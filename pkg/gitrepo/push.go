@@ -36,7 +36,7 @@ func (r *Repo) Push(ctx context.Context, branch string) error {
 	}
 	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.rev, dst))
 	if err := r.push(ctx, rt, spec); err != nil {
-		return rt.red.err(fmt.Errorf("push %s to branch %s of %s: %w", short(r.rev), dst.Short(), rt.url, transportError(err, rt.creds)))
+		return rt.red.err(fmt.Errorf("push %s to branch %s of %s: %w", ShortSHA(r.rev.String(), 12), dst.Short(), rt.url, transportError(err, rt.creds)))
 	}
 	r.log.Info("pushed", "url", rt.url, "branch", dst.Short(), "revision", r.rev.String())
 	return nil
@@ -66,11 +66,11 @@ func (r *Repo) SetTag(ctx context.Context, name, sha string) error {
 		return err
 	}
 	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(tag, target)); err != nil {
-		return fmt.Errorf("set tag %s to %s in %s: %w", name, short(target), r.dir, err)
+		return fmt.Errorf("set tag %s to %s in %s: %w", name, ShortSHA(target.String(), 12), r.dir, err)
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", tag, tag))
 	if err := r.push(ctx, rt, spec); err != nil {
-		return rt.red.err(fmt.Errorf("push tag %s (%s) to %s: %w", name, short(target), rt.url, transportError(err, rt.creds)))
+		return rt.red.err(fmt.Errorf("push tag %s (%s) to %s: %w", name, ShortSHA(target.String(), 12), rt.url, transportError(err, rt.creds)))
 	}
 	r.log.Info("moved tag", "url", rt.url, "tag", name, "revision", target.String())
 	return nil
@@ -130,4 +130,3 @@ func (r *Repo) pushRemote() (remoteTarget, error) {
 	return t, nil
 }
 
-func short(h plumbing.Hash) string { return h.String()[:12] }

@@ -26,7 +26,7 @@ func (r *Repo) ResetTo(sha string) error {
 		return fmt.Errorf("open work tree %s: %w", r.dir, err)
 	}
 	if err := wt.Reset(&git.ResetOptions{Commit: c, Mode: git.HardReset}); err != nil {
-		return fmt.Errorf("reset %s to %s: %w", r.dir, short(c), err)
+		return fmt.Errorf("reset %s to %s: %w", r.dir, ShortSHA(c.String(), 12), err)
 	}
 	r.rev = c
 	return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
@@ -68,7 +69,7 @@ func (r Report) Title() string {
 	var b strings.Builder
 	b.WriteString(r.Kind)
 	if r.Revision != "" {
-		b.WriteString(" of " + short(r.Revision))
+		b.WriteString(" of " + gitrepo.ShortSHA(r.Revision, 12))
 	}
 	if r.Target != "" {
 		b.WriteString(" to " + r.Target)
@@ -99,13 +100,6 @@ func (r Report) CountsText() string {
 		s += fmt.Sprintf(", %d problems", c.Problems)
 	}
 	return s
-}
-
-func short(rev string) string {
-	if len(rev) > 12 && !strings.Contains(rev, "-") {
-		return rev[:12]
-	}
-	return rev
 }
 
 func oneLine(s string) string {

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 )
@@ -139,9 +140,5 @@ func (p *Planner) log() *slog.Logger {
 	return p.Log
 }
 
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
-}
+// short is a commit id as the bot names it in messages and logs: 7 characters.
+func short(sha string) string { return gitrepo.ShortSHA(sha, 7) }
