@@ -16,14 +16,35 @@ import (
 // work tree: its "origin"). The update must be a fast-forward; pushing what the branch
 // already holds is a no-op.
 func (r *Repo) Push(ctx context.Context, branch string) error {
+	return r.pushBranch(ctx, branch, false)
+}
+
+// pushBranch pushes the checked-out commit to refs/heads/branch of the remote: with
+// force whatever the branch holds (ForcePush), else as a fast-forward (Push).
+func (r *Repo) pushBranch(ctx context.Context, branch string, force bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	dst, rt, err := r.branchRemote(branch)
 	if err != nil {
 		return err
 	}
-	// The fast-forward check needs the remote tip locally: fetch it first.
-	err = r.repo.FetchContext(ctx, &git.FetchOptions{
+	verb, done, spec := "push", "pushed", config.RefSpec(fmt.Sprintf("%s:%s", r.rev, dst))
+	if force {
+		verb, done, spec = "force-push", "force-pushed", "+"+spec
+	} else if err := r.fetchForPush(ctx, dst, rt); err != nil {
+		return err
+	}
+	if err := r.push(ctx, rt, spec); err != nil {
+		return rt.red.err(fmt.Errorf("%s %s to branch %s of %s: %w", verb, ShortSHA(r.rev.String(), 12), dst.Short(), rt.url, transportError(err, rt.creds)))
+	}
+	r.log.Info(done, "url", rt.url, "branch", dst.Short(), "revision", r.rev.String())
+	return nil
+}
+
+// fetchForPush fetches the remote tip of branch dst, which the fast-forward check of a
+// push needs locally; r.mu is held.
+func (r *Repo) fetchForPush(ctx context.Context, dst plumbing.ReferenceName, rt remoteTarget) error {
+	err := r.repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: r.remote,
 		RefSpecs:   []config.RefSpec{config.RefSpec(fmt.Sprintf("+%s:%s", dst, plumbing.NewRemoteReferenceName(r.remote, dst.Short())))},
 		Auth:       rt.auth,
@@ -34,11 +55,6 @@ func (r *Repo) Push(ctx context.Context, branch string) error {
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) && !errors.As(err, &noMatch) {
 		return rt.red.err(fmt.Errorf("fetch branch %s from %s before push: %w", dst.Short(), rt.url, transportError(err, rt.creds)))
 	}
-	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.rev, dst))
-	if err := r.push(ctx, rt, spec); err != nil {
-		return rt.red.err(fmt.Errorf("push %s to branch %s of %s: %w", ShortSHA(r.rev.String(), 12), dst.Short(), rt.url, transportError(err, rt.creds)))
-	}
-	r.log.Info("pushed", "url", rt.url, "branch", dst.Short(), "revision", r.rev.String())
 	return nil
 }
 
@@ -129,4 +145,3 @@ func (r *Repo) pushRemote() (remoteTarget, error) {
 	t.creds = hasCreds(raw, t.auth)
 	return t, nil
 }
-
