@@ -46,16 +46,12 @@ func clone(ctx context.Context, src, ref string, o options) (*Repo, error) {
 		return nil, err
 	}
 
-	dir, temp, cleanup, err := prepareDir(o.dir)
+	d, err := prepareDir(o.dir)
 	if err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			cleanup()
-		}
-	}()
+	defer d.discard()
+	dir := d.path
 
 	st, wt := newStorage(dir, safe, o.maxBytes)
 	o.log.Info("cloning git repository", "url", safe, "ref", ref, "dir", dir)
@@ -79,7 +75,7 @@ func clone(ctx context.Context, src, ref string, o options) (*Repo, error) {
 		url:      safe,
 		rawURL:   src,
 		remote:   git.DefaultRemoteName,
-		temp:     temp,
+		temp:     d.temp,
 		follow:   fol,
 		name:     name,
 		auth:     auth,
@@ -94,7 +90,7 @@ func clone(ctx context.Context, src, ref string, o options) (*Repo, error) {
 	} else if err := r.checkoutHead(); err != nil {
 		return nil, err
 	}
-	ok = true
+	d.keep()
 	o.log.Debug("cloned git repository", "url", safe, "revision", r.rev.String())
 	return r, nil
 }
@@ -277,35 +273,54 @@ func newStorage(dir, safeURL string, max int64) (storage.Storer, billy.Filesyste
 	return &cappedStorage{Storage: fs, max: max, url: safeURL}, wt
 }
 
-// prepareDir returns the directory to clone into and how to undo its creation.
-func prepareDir(dir string) (string, bool, func(), error) {
+// newDir is the directory a clone or snapshot is made in, as prepareDir made it ready.
+type newDir struct {
+	path    string
+	temp    bool   // a new directory under the system's temp directory
+	cleanup func() // undoes what prepareDir did
+	kept    bool
+}
+
+// keep marks the repository in d as made: discard leaves it.
+func (d *newDir) keep() { d.kept = true }
+
+// discard undoes what prepareDir did, unless keep was called; defer it.
+func (d *newDir) discard() {
+	if !d.kept {
+		d.cleanup()
+	}
+}
+
+// prepareDir returns the directory to clone into (dir, else a new temporary one) and
+// how to undo its creation.
+func prepareDir(dir string) (*newDir, error) {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "kubectl-gitops-clone-*")
 		if err != nil {
-			return "", false, nil, fmt.Errorf("create clone directory: %w", err)
+			return nil, fmt.Errorf("create clone directory: %w", err)
 		}
-		return d, true, func() { _ = os.RemoveAll(d) }, nil
+		return &newDir{path: d, temp: true, cleanup: func() { _ = os.RemoveAll(d) }}, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", false, nil, fmt.Errorf("clone directory %s: %w", dir, err)
+		return nil, fmt.Errorf("clone directory %s: %w", dir, err)
 	}
 	entries, err := os.ReadDir(abs)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(abs, 0o755); err != nil {
-			return "", false, nil, fmt.Errorf("create clone directory %s: %w", abs, err)
+			return nil, fmt.Errorf("create clone directory %s: %w", abs, err)
 		}
-		return abs, false, func() { _ = os.RemoveAll(abs) }, nil
+		return &newDir{path: abs, cleanup: func() { _ = os.RemoveAll(abs) }}, nil
 	case err != nil:
-		return "", false, nil, fmt.Errorf("clone directory %s: %w", abs, err)
+		return nil, fmt.Errorf("clone directory %s: %w", abs, err)
 	case len(entries) > 0:
-		return "", false, nil, fmt.Errorf("clone directory %s is not empty", abs)
+		return nil, fmt.Errorf("clone directory %s is not empty", abs)
 	}
-	return abs, false, func() {
+	return &newDir{path: abs, cleanup: func() {
 		entries, _ := os.ReadDir(abs)
 		for _, e := range entries {
 			_ = os.RemoveAll(filepath.Join(abs, e.Name()))
 		}
-	}, nil
+	}}, nil
 }

@@ -40,16 +40,12 @@ func hasRef(repo *git.Repository, n plumbing.ReferenceName) bool {
 // serve a repository whose HEAD is detached on a commit no ref names (GitHub Actions'
 // checkout of a pull request).
 func snapshot(ctx context.Context, src *git.Repository, root, ref string, c plumbing.Hash, o options) (*Repo, error) {
-	dir, temp, cleanup, err := prepareDir(o.dir)
+	d, err := prepareDir(o.dir)
 	if err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			cleanup()
-		}
-	}()
+	defer d.discard()
+	dir := d.path
 	o.log.Info("checking out a commit of the local repository", "dir", root, "ref", ref, "into", dir)
 	dst, err := git.PlainInit(dir, false)
 	if err != nil {
@@ -72,9 +68,9 @@ func snapshot(ctx context.Context, src *git.Repository, root, ref string, c plum
 	if err := wt.Checkout(&git.CheckoutOptions{Hash: c, Force: true}); err != nil {
 		return nil, fmt.Errorf("check out %s in %s: %w", c, dir, err)
 	}
-	ok = true
+	d.keep()
 	return &Repo{repo: dst, dir: dir, ref: ref, url: root, rawURL: root, remote: git.DefaultRemoteName,
-		temp: temp, follow: followCommit, rev: c, auth: o.auth, red: newRedactor("", o.auth), log: o.log}, nil
+		temp: d.temp, follow: followCommit, rev: c, auth: o.auth, red: newRedactor("", o.auth), log: o.log}, nil
 }
 
 // copyCommit copies commit c, its tree, subtrees and files from one object store to
