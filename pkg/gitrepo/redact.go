@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
 )
 
 // userinfoRe matches the user info of a URL inside any text: "scheme://user:pass@".
@@ -70,21 +72,5 @@ func (r redactor) text(s string) string {
 
 // err returns err with a redacted message; errors.Is/As still see the original chain.
 func (r redactor) err(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := r.text(msg)
-	if clean == msg {
-		return err
-	}
-	return &redactedError{msg: clean, err: err}
+	return redact.ErrorWith(err, r.text)
 }
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
