@@ -234,6 +234,3 @@ func parseAge(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-// mapValue is the value of key in mapping node m, or nil.
-var mapValue = gitopsfile.MappingValue

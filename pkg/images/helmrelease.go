@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 // HelmRelease images, found where Flux v1's helm-operator looked for them, each named
@@ -27,12 +29,12 @@ func (d doc) helmImages() []helmImage {
 	if d.kind != "HelmRelease" {
 		return nil
 	}
-	values := mapValue(mapValue(d.root, "spec"), "values")
+	values := gitopsfile.MappingValue(gitopsfile.MappingValue(d.root, "spec"), "values")
 	if values == nil || values.Kind != yaml.MappingNode {
 		return nil
 	}
 	var out []helmImage
-	if hi, ok := helmImageAt(mapValue(values, "image"), chartImage, "spec.values.image"); ok {
+	if hi, ok := helmImageAt(gitopsfile.MappingValue(values, "image"), chartImage, "spec.values.image"); ok {
 		out = append(out, hi)
 	}
 	var names []string
@@ -46,7 +48,7 @@ func (d doc) helmImages() []helmImage {
 		if n == "image" {
 			continue
 		}
-		if hi, ok := helmImageAt(mapValue(mapValue(values, n), "image"), n, "spec.values."+n+".image"); ok {
+		if hi, ok := helmImageAt(gitopsfile.MappingValue(gitopsfile.MappingValue(values, n), "image"), n, "spec.values."+n+".image"); ok {
 			out = append(out, hi)
 		}
 	}
@@ -60,12 +62,12 @@ func helmImageAt(n *yaml.Node, container, path string) (helmImage, bool) {
 	case n.Kind == yaml.ScalarNode && n.Value != "":
 		return helmImage{container: container, path: path, full: n}, true
 	case n.Kind == yaml.MappingNode:
-		repo := scalar(mapValue(n, "repository"))
-		tag := mapValue(n, "tag")
+		repo := scalar(gitopsfile.MappingValue(n, "repository"))
+		tag := gitopsfile.MappingValue(n, "tag")
 		if repo == "" || tag == nil || tag.Kind != yaml.ScalarNode {
 			return helmImage{}, false
 		}
-		if reg := scalar(mapValue(n, "registry")); reg != "" {
+		if reg := scalar(gitopsfile.MappingValue(n, "registry")); reg != "" {
 			repo = reg + "/" + repo
 		}
 		return helmImage{container: container, path: path + ".tag", repo: repo, tag: tag}, true

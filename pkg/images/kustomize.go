@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 // The images: list of a kustomization file (kustomization.yaml, kustomization.yml,
@@ -28,7 +30,7 @@ import (
 
 // kustomizeImages records the entries of a kustomization's images: list.
 func (s *fileScanner) kustomizeImages(d doc, handled map[*yaml.Node]bool) {
-	list := mapValue(d.root, "images")
+	list := gitopsfile.MappingValue(d.root, "images")
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return
 	}
@@ -41,7 +43,7 @@ func (s *fileScanner) kustomizeImages(d doc, handled map[*yaml.Node]bool) {
 }
 
 func (s *fileScanner) kustomizeImage(d doc, e *yaml.Node, path string, handled map[*yaml.Node]bool) {
-	nameNode, newName, newTag, digest := mapValue(e, "name"), mapValue(e, "newName"), mapValue(e, "newTag"), mapValue(e, "digest")
+	nameNode, newName, newTag, digest := gitopsfile.MappingValue(e, "name"), gitopsfile.MappingValue(e, "newName"), gitopsfile.MappingValue(e, "newTag"), gitopsfile.MappingValue(e, "digest")
 	repoNode := newName
 	if scalar(newName) == "" {
 		repoNode = nameNode

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
 // Edit replaces data[Start:End] (which must equal Old) of File with New. Edits touch the
@@ -104,7 +106,7 @@ func plainIsString(s string) bool {
 	if err := yaml.Unmarshal([]byte("v: "+s), &n); err != nil || len(n.Content) == 0 {
 		return false
 	}
-	v := mapValue(n.Content[0], "v")
+	v := gitopsfile.MappingValue(n.Content[0], "v")
 	return v != nil && v.Tag == "!!str"
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
@@ -153,7 +154,7 @@ func (s *fileScanner) object(root *yaml.Node) {
 		return
 	}
 	d := newDoc(root)
-	if items := mapValue(root, "items"); items != nil && items.Kind == yaml.SequenceNode && strings.HasSuffix(d.kind, "List") {
+	if items := gitopsfile.MappingValue(root, "items"); items != nil && items.Kind == yaml.SequenceNode && strings.HasSuffix(d.kind, "List") {
 		for _, it := range items.Content {
 			s.object(it)
 		}

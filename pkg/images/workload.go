@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
 
@@ -37,19 +38,19 @@ type doc struct {
 
 func newDoc(root *yaml.Node) doc {
 	d := doc{root: root, annotations: map[string]string{}}
-	kind := scalar(mapValue(root, "kind"))
-	apiVersion := scalar(mapValue(root, "apiVersion"))
-	meta := mapValue(root, "metadata")
-	nm := scalar(mapValue(meta, "name"))
+	kind := scalar(gitopsfile.MappingValue(root, "kind"))
+	apiVersion := scalar(gitopsfile.MappingValue(root, "apiVersion"))
+	meta := gitopsfile.MappingValue(root, "metadata")
+	nm := scalar(gitopsfile.MappingValue(meta, "name"))
 	d.kind = kind
 	if kind != "" && nm != "" {
 		group := ""
 		if i := strings.IndexByte(apiVersion, '/'); i >= 0 {
 			group = apiVersion[:i]
 		}
-		d.id = &object.ID{Group: group, Kind: kind, Namespace: scalar(mapValue(meta, "namespace")), Name: nm}
+		d.id = &object.ID{Group: group, Kind: kind, Namespace: scalar(gitopsfile.MappingValue(meta, "namespace")), Name: nm}
 	}
-	if ann := mapValue(meta, "annotations"); ann != nil && ann.Kind == yaml.MappingNode {
+	if ann := gitopsfile.MappingValue(meta, "annotations"); ann != nil && ann.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(ann.Content); i += 2 {
 			d.annotations[ann.Content[i].Value] = ann.Content[i+1].Value
 		}
@@ -72,24 +73,24 @@ func (d doc) containers() []container {
 	}
 	spec := d.root
 	for _, k := range path {
-		spec = mapValue(spec, k)
+		spec = gitopsfile.MappingValue(spec, k)
 	}
 	if spec == nil {
 		return nil
 	}
 	var out []container
 	for _, list := range containerLists {
-		seq := mapValue(spec, list)
+		seq := gitopsfile.MappingValue(spec, list)
 		if seq == nil || seq.Kind != yaml.SequenceNode {
 			continue
 		}
 		for i, c := range seq.Content {
-			img := mapValue(c, "image")
+			img := gitopsfile.MappingValue(c, "image")
 			if img == nil || img.Kind != yaml.ScalarNode {
 				continue
 			}
 			out = append(out, container{
-				name:  scalar(mapValue(c, "name")),
+				name:  scalar(gitopsfile.MappingValue(c, "name")),
 				image: img,
 				path:  fmt.Sprintf("%s.%s[%d].image", strings.Join(path, "."), list, i),
 			})
@@ -106,7 +107,7 @@ func (d doc) podSpec() *yaml.Node {
 	}
 	spec := d.root
 	for _, k := range path {
-		spec = mapValue(spec, k)
+		spec = gitopsfile.MappingValue(spec, k)
 	}
 	return spec
 }
@@ -131,13 +132,13 @@ func (d doc) pullSecrets() *PullSecretRef {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	ref := &PullSecretRef{Namespace: ns, ServiceAccount: scalar(mapValue(spec, "serviceAccountName"))}
+	ref := &PullSecretRef{Namespace: ns, ServiceAccount: scalar(gitopsfile.MappingValue(spec, "serviceAccountName"))}
 	if ref.ServiceAccount == "" {
 		ref.ServiceAccount = "default"
 	}
-	if seq := mapValue(spec, "imagePullSecrets"); seq != nil && seq.Kind == yaml.SequenceNode {
+	if seq := gitopsfile.MappingValue(spec, "imagePullSecrets"); seq != nil && seq.Kind == yaml.SequenceNode {
 		for _, s := range seq.Content {
-			if n := scalar(mapValue(s, "name")); n != "" {
+			if n := scalar(gitopsfile.MappingValue(s, "name")); n != "" {
 				ref.Secrets = append(ref.Secrets, n)
 			}
 		}

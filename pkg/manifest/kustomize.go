@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
@@ -201,7 +202,7 @@ func withOriginAnnotations(data []byte) (out []byte, had bool, err error) {
 		return nil, false, fmt.Errorf("kustomization is not a mapping")
 	}
 	top := doc.Content[0]
-	bm := mapValue(top, "buildMetadata")
+	bm := gitopsfile.MappingValue(top, "buildMetadata")
 	if bm == nil {
 		top.Content = append(top.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},

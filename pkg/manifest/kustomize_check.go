@@ -106,18 +106,18 @@ func (k *kustFile) field(key, val *yaml.Node) {
 		})
 	case "patches", "patchesJson6902", "replacements":
 		k.eachMapping(name, val, func(m *yaml.Node, where string) {
-			if p := mapValue(m, "path"); p != nil && p.Kind == yaml.ScalarNode {
+			if p := gitopsfile.MappingValue(m, "path"); p != nil && p.Kind == yaml.ScalarNode {
 				k.ref(p, where+".path", p.Value, false)
 			}
 		})
 	case "openapi":
 		k.c.openAPI = true
-		if p := mapValue(val, "path"); p != nil && p.Kind == yaml.ScalarNode {
+		if p := gitopsfile.MappingValue(val, "path"); p != nil && p.Kind == yaml.ScalarNode {
 			k.ref(p, "openapi.path", p.Value, false)
 		}
 	case "configMapGenerator", "secretGenerator":
 		k.eachMapping(name, val, func(m *yaml.Node, where string) {
-			if files := mapValue(m, "files"); files != nil {
+			if files := gitopsfile.MappingValue(m, "files"); files != nil {
 				k.eachScalar(where+".files", files, func(n *yaml.Node, w string) {
 					v := n.Value
 					if _, after, ok := strings.Cut(v, "="); ok {
@@ -126,10 +126,10 @@ func (k *kustFile) field(key, val *yaml.Node) {
 					k.ref(n, w, v, false)
 				})
 			}
-			if envs := mapValue(m, "envs"); envs != nil {
+			if envs := gitopsfile.MappingValue(m, "envs"); envs != nil {
 				k.eachScalar(where+".envs", envs, func(n *yaml.Node, w string) { k.ref(n, w, n.Value, false) })
 			}
-			if env := mapValue(m, "env"); env != nil && env.Kind == yaml.ScalarNode && env.Value != "" {
+			if env := gitopsfile.MappingValue(m, "env"); env != nil && env.Kind == yaml.ScalarNode && env.Value != "" {
 				k.ref(env, where+".env", env.Value, false)
 			}
 		})
@@ -161,9 +161,6 @@ func (k *kustFile) eachMapping(where string, seq *yaml.Node, fn func(m *yaml.Nod
 		}
 	}
 }
-
-// mapValue is the value of key in mapping node m, or nil.
-var mapValue = gitopsfile.MappingValue
 
 func isInlineYAML(s string) bool {
 	t := strings.TrimSpace(s)
