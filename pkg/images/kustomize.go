@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 )
 
 // The images: list of a kustomization file (kustomization.yaml, kustomization.yml,
@@ -227,7 +228,7 @@ func (s *fileScanner) newTagInsertion(e, after *yaml.Node) (*insertion, error) {
 		return nil, cannot("the key is not indented with spaces")
 	}
 	br := "\n"
-	if n := yamlBreakLen(data[eol:]); n > 0 {
+	if n := manifest.YAMLBreakLen(data[eol:]); n > 0 {
 		br = string(data[eol : eol+n])
 	} else if i := bytes.IndexByte(data, '\n'); i > 0 && data[i-1] == '\r' {
 		br = "\r\n"

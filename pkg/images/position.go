@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 )
 
 // span is where a scalar's content sits in a file: data[start:end] == the scalar's value.
@@ -26,7 +28,7 @@ func newLineIndex(data []byte) lineIndex {
 	li := lineIndex{start: []int{0}, line: []int{1}}
 	line := 1
 	for i := 0; i < len(data); {
-		n := yamlBreakLen(data[i:])
+		n := manifest.YAMLBreakLen(data[i:])
 		if n == 0 {
 			i++
 			continue
@@ -57,7 +59,7 @@ func (li lineIndex) offset(data []byte, line, col int) (int, error) {
 	}
 	off := li.start[line-1]
 	for c := 1; c < col; c++ {
-		if off >= len(data) || yamlBreakLen(data[off:]) > 0 {
+		if off >= len(data) || manifest.YAMLBreakLen(data[off:]) > 0 {
 			return 0, fmt.Errorf("position %d:%d past end of line", li.fileLine(line), col)
 		}
 		_, size := utf8.DecodeRune(data[off:])
@@ -69,23 +71,11 @@ func (li lineIndex) offset(data []byte, line, col int) (int, error) {
 // lineEnd is the offset of the first YAML line break at or after off, or len(data).
 func lineEnd(data []byte, off int) int {
 	for ; off < len(data); off++ {
-		if yamlBreakLen(data[off:]) > 0 {
+		if manifest.YAMLBreakLen(data[off:]) > 0 {
 			return off
 		}
 	}
 	return off
-}
-
-var yamlBreaks = [][]byte{[]byte("\r\n"), []byte("\n"), []byte("\r"), []byte("\u0085"), []byte("\u2028"), []byte("\u2029")}
-
-// yamlBreakLen is the length of the YAML line break at the start of b, 0 if none.
-func yamlBreakLen(b []byte) int {
-	for _, br := range yamlBreaks {
-		if bytes.HasPrefix(b, br) {
-			return len(br)
-		}
-	}
-	return 0
 }
 
 // scalarSpan finds the bytes of scalar node n in data. Only single-line plain, single-

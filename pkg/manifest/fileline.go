@@ -13,7 +13,7 @@ func fileLine(data []byte, yamlLine int) int {
 	}
 	line, breaks := 1, 1
 	for i := 0; i < len(data) && breaks < yamlLine; {
-		n := yamlBreakLen(data[i:])
+		n := YAMLBreakLen(data[i:])
 		if n == 0 {
 			i++
 			continue
@@ -30,8 +30,10 @@ func fileLine(data []byte, yamlLine int) int {
 
 var yamlBreaks = [][]byte{[]byte("\r\n"), []byte("\n"), []byte("\r"), []byte("\u0085"), []byte("\u2028"), []byte("\u2029")}
 
-// yamlBreakLen is the length of the YAML line break at the start of b, 0 if none.
-func yamlBreakLen(b []byte) int {
+// YAMLBreakLen is the length of the YAML line break at the start of b, 0 if none: YAML
+// breaks lines at "\r\n", '\n', a lone '\r', NEL, LS and PS. The image rewriter
+// (pkg/images) maps the parser's lines with it too.
+func YAMLBreakLen(b []byte) int {
 	for _, br := range yamlBreaks {
 		if bytes.HasPrefix(b, br) {
 			return len(br)
