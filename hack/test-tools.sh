@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need and the machine image lacks (strace, for the
-# Action's tests that record every program its steps run). Does nothing when present.
+# Installs the Debian packages the tests need and the machine image lacks. Does nothing when
+# present.
+#   strace    the Action's tests record every program its steps run
+#   chromium  internal/browsertest loads pages in headless Chromium (/usr/bin/chromium);
+#             its dependencies bring fonts (fontconfig needs one, fonts-dejavu-core here)
 set -euo pipefail
 need=()
 command -v strace >/dev/null 2>&1 || need+=(strace)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" != 0 ]; then
