@@ -77,6 +77,6 @@ docs:
 	$(GO) run ./cmd/kubectl-gitops/docs
 
 clean:
-	rm -rf bin dist .demo
+	rm -rf bin dist .demo test-output
 
 -include bench/Makefile.inc
