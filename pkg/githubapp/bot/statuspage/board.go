@@ -68,10 +68,10 @@ type Queue struct {
 }
 
 type target struct {
-	cluster, path   string
-	plan, apply     *Run
-	drift           *Drift
-	lastTouched     time.Time
+	cluster, path string
+	plan, apply   *Run
+	drift         *Drift
+	lastTouched   time.Time
 }
 
 type repository struct {

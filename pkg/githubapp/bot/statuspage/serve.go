@@ -20,8 +20,8 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return sha
 	},
-	"ago": ago,
-	"utc": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":       ago,
+	"utc":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"driftText": driftText,
 }).Parse(pageText))
 
