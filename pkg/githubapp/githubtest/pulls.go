@@ -199,15 +199,7 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request, repo *Repo, 
 		invalid(w, "Validation Failed: No commits between "+base+" and "+head)
 		return
 	}
-	n := 1
-	for k := range repo.pulls {
-		n = max(n, k+1)
-	}
-	for _, c := range s.comments { // issues and pull requests share numbers
-		if c.Repo == repo.FullName {
-			n = max(n, c.Issue+1)
-		}
-	}
+	n := s.nextNumber(repo)
 	pr := &PullRequest{Number: n, User: s.Author, HeadSHA: headSHA, HeadRef: head, BaseRef: base, BaseSHA: baseSHA,
 		State: "open", Title: title, Body: text, Installation: s.App.installationOf(r.Header.Get("Authorization")), tracked: true}
 	repo.pulls[n] = pr

@@ -80,6 +80,7 @@ type Server struct {
 	calls    []Call
 	comments []*Comment
 	statuses []Status
+	issues   []*Issue
 	nextID   int64
 	faults   []*Fault
 	repos    map[string]*Repo
@@ -221,7 +222,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	if s.servePulls(w, r, body) || s.serveRepos(w, r) {
+	if s.servePulls(w, r, body) || s.serveIssues(w, r, body) || s.serveRepos(w, r) {
 		return
 	}
 	p := r.URL.Path
