@@ -15,6 +15,10 @@
 //     (GetRepository: the default branch), pull_find.go (by head branch),
 //     pull_list.go, pull_open.go, pull_edit.go, pull_close.go (with a comment),
 //     labels.go, reviewers.go, branch_delete.go;
+//   - check runs, one verb per file: check_run_create.go (CreateCheckRun, idempotent
+//     by name, commit and external id), check_run_update.go, check_run_list.go
+//     (ListCheckRunsForRef); check_run.go holds CheckRun and Annotation and keeps
+//     GitHub's limits (50 annotations per request, texts cut with a note);
 //   - repoconfig.go, repoconfig_images.go: the bot's sections of .gitops.yaml.
 //
 // The GitHub App (installation auth, webhooks, pull requests, plan comments)

@@ -1,8 +1,10 @@
 // Package githubtest is an in-memory GitHub REST API for tests: an httptest server
-// that keeps issue comments and commit statuses, records every call, and answers
-// like GitHub where it matters to a client: status codes, Link-header pagination,
-// rate-limit headers, 403/429 with Retry-After when told to, 422 for a comment over
-// 65,536 characters, 404 for what it does not serve.
+// that keeps issue comments, commit statuses and check runs (checks.go), records
+// every call, and answers like GitHub where it matters to a client: status codes,
+// Link-header pagination, rate-limit headers, 403/429 with Retry-After when told to,
+// 422 for a comment over 65,536 characters or a check run request over GitHub's
+// limits (more than 50 annotations, an output over 65,535), 404 for what it does not
+// serve.
 //
 // Repositories live in real git directories: pull requests are opened, edited,
 // labelled, given reviewers and closed through the API (422 for a duplicate head, as

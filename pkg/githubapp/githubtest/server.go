@@ -85,6 +85,8 @@ type Server struct {
 	faults   []*Fault
 	repos    map[string]*Repo
 
+	checkRuns []*CheckRun // check runs (checks.go)
+
 	// webhooks (webhooks.go)
 	hookURL    string
 	hookSecret []byte
@@ -222,7 +224,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	if s.servePulls(w, r, body) || s.serveIssues(w, r, body) || s.serveRepos(w, r) {
+	if s.servePulls(w, r, body) || s.serveIssues(w, r, body) || s.serveRepos(w, r) || s.serveChecks(w, r, body) {
 		return
 	}
 	p := r.URL.Path
