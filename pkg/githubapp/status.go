@@ -68,7 +68,7 @@ func NewStatusReporter(c *github.Client, t StatusTarget, context string, opts ..
 		client:  c,
 		target:  t,
 		context: context,
-		retry:   retryPolicy{attempts: defaultAttempts, backoff: defaultBackoff, log: slog.Default()},
+		retry:   defaultRetry(),
 	}
 	for _, o := range opts {
 		o(r)
