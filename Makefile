@@ -61,7 +61,7 @@ unit:
 # Every Fuzz* target of FUZZ_PKGS in turn, each for FUZZTIME; a crasher is written to the
 # package's testdata/fuzz/ and stops the run.
 FUZZTIME  ?= 30s
-FUZZ_PKGS ?= ./pkg/manifest ./pkg/images ./pkg/githubapp ./pkg/registryevent
+FUZZ_PKGS ?= ./pkg/manifest ./pkg/images ./pkg/githubapp/webhook ./pkg/repoconfig ./pkg/registryevent
 fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \

@@ -14,8 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
 // The benchmark's own binary, started with ackServerEnv set to a queue size, is the
@@ -42,8 +42,8 @@ func serveAcks(queueSize int, profile string) error {
 		defer pprof.StopCPUProfile()
 	}
 	var ran atomic.Int64
-	noop := func(ev githubapp.WebhookEvent) (bot.Job, bool) {
-		e, ok := ev.Payload.(*githubapp.PullRequestEvent)
+	noop := func(ev webhook.Event) (bot.Job, bool) {
+		e, ok := ev.Payload.(*webhook.PullRequestEvent)
 		if !ok {
 			return bot.Job{}, false
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
@@ -98,7 +99,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
 	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", plancomment.DefaultMaxPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
-	fs.Int64Var(&o.MaxBody, "max-body", githubapp.DefaultMaxWebhookBody, "largest webhook body accepted, in bytes (larger: 413)")
+	fs.Int64Var(&o.MaxBody, "max-body", webhook.DefaultMaxBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")

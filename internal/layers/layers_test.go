@@ -17,7 +17,8 @@ const module = "github.com/kubectl-gitops/kubectl-gitops/"
 var engine = []string{
 	"pkg/apply", "pkg/dedupe", "pkg/engine", "pkg/gitopsfile", "pkg/gitrepo", "pkg/images",
 	"pkg/inventory", "pkg/manifest", "pkg/netguard", "pkg/notify", "pkg/object", "pkg/plan",
-	"pkg/plancomment", "pkg/redact", "pkg/registryevent", "pkg/repofile", "pkg/source", "pkg/version",
+	"pkg/plancomment", "pkg/redact", "pkg/registryevent", "pkg/repoconfig", "pkg/repofile", "pkg/source",
+	"pkg/version",
 }
 
 // rule: no package under one of from (its tests included), unless it is under one of
@@ -47,6 +48,12 @@ var rules = []rule{{
 	from:      []string{"pkg/githubapp"},
 	forbidden: []string{"pkg/plan", "pkg/githubapp/bot"},
 	except:    []string{"pkg/githubapp/bot"},
+}, {
+	// Receiving webhooks and reading the Actions environment are below the bot: the
+	// bot routes what they hand over, never the other way round.
+	name:      "pkg/githubapp/webhook and pkg/githubapp/actionsenv never import the bot",
+	from:      []string{"pkg/githubapp/webhook", "pkg/githubapp/actionsenv"},
+	forbidden: []string{"pkg/githubapp/bot"},
 }}
 
 type pkg struct {

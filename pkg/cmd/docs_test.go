@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/clidoc"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 )
 
 // repoRoot is the repository's top, from this package's directory.
@@ -143,7 +143,7 @@ func TestGitopsYAMLReference(t *testing.T) {
 	ref, bot := read("gitops-yaml.md"), read("bot.md")
 	keys := []string{"version", "generators", "generators[].command"} // pkg/manifest reads these by hand
 	keys = append(keys, yamlKeys(reflect.TypeFor[images.Config](), images.ConfigKey)...)
-	keys = append(keys, yamlKeys(reflect.TypeFor[githubapp.RepoConfig](), "")...)
+	keys = append(keys, yamlKeys(reflect.TypeFor[repoconfig.Config](), "")...)
 	if len(keys) < 30 {
 		t.Fatalf("only %d keys found: %v", len(keys), keys)
 	}

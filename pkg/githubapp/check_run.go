@@ -126,7 +126,7 @@ func prepareCheckRun(owner, repo string, r CheckRun, create bool) (*checkRunCall
 		return nil, errors.New("a check run needs a name")
 	}
 	if create {
-		if err := checkSHA(r.HeadSHA); err != nil {
+		if err := CheckSHA(r.HeadSHA); err != nil {
 			return nil, err
 		}
 	}

@@ -46,8 +46,7 @@ func WithCommentLogger(l *slog.Logger) CommentOption {
 // NewStickyComment is the sticky comment named key (e.g. "plan") on pull request
 // (or issue) number of owner/repo.
 func NewStickyComment(c *github.Client, owner, repo string, number int, key string, opts ...CommentOption) *StickyComment {
-	s := &StickyComment{client: c, owner: owner, repo: repo, number: number, key: key,
-		retry: retryPolicy{attempts: defaultAttempts, backoff: defaultBackoff, log: slog.Default()}}
+	s := &StickyComment{client: c, owner: owner, repo: repo, number: number, key: key, retry: defaultRetry()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -168,35 +167,31 @@ func (s *StickyComment) put(ctx context.Context, c *github.IssueComment, body st
 		what = s.what(fmt.Sprintf("edit comment %d", c.GetID()))
 	}
 	var out *github.IssueComment
-	err := s.retry.do(ctx, what, func(ctx context.Context) error {
+	err := s.retry.call(ctx, what, s.hints(), func(ctx context.Context) error {
 		var err error
 		if c == nil {
 			out, _, err = s.client.Issues.CreateComment(ctx, s.owner, s.repo, s.number, &github.IssueComment{Body: &body})
 		} else {
 			out, _, err = s.client.Issues.EditComment(ctx, s.owner, s.repo, c.GetID(), &github.IssueComment{Body: &body})
 		}
-		return explainError(err, s.hints())
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, err
 	}
 	return out, nil
 }
 
+// delete deletes comment id; one already gone (another replica deleted it) is no error.
 func (s *StickyComment) delete(ctx context.Context, id int64) error {
-	what := s.what(fmt.Sprintf("delete comment %d", id))
-	err := s.retry.do(ctx, what, func(ctx context.Context) error {
+	return s.retry.call(ctx, s.what(fmt.Sprintf("delete comment %d", id)), s.hints(), func(ctx context.Context) error {
 		_, err := s.client.Issues.DeleteComment(ctx, s.owner, s.repo, id)
 		var resp *github.ErrorResponse
 		if errors.As(err, &resp) && statusOf(resp.Response) == http.StatusNotFound {
-			return nil // already gone (another replica deleted it)
+			return nil
 		}
-		return explainError(err, s.hints())
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
 }
 
 func (s *StickyComment) what(verb string) string {

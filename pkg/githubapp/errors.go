@@ -38,29 +38,39 @@ func (e *APIError) Unwrap() error { return e.err }
 // explainError turns a go-github error response into an *APIError, with the hint
 // for its status code taken from hints; other errors are returned unchanged.
 func explainError(err error, hints map[int]string) error {
-	var (
-		rate  *github.RateLimitError
-		abuse *github.AbuseRateLimitError
-		resp  *github.ErrorResponse
-	)
+	rate, abuse, resp := githubErrorOf(err)
 	switch {
-	case errors.As(err, &rate):
+	case rate != nil:
 		hint := "primary rate limit exceeded"
 		if !rate.Rate.Reset.Time.IsZero() {
 			hint += ", resets at " + rate.Rate.Reset.Time.UTC().Format(time.RFC3339)
 		}
 		return &APIError{StatusCode: statusOf(rate.Response), Message: rate.Message, Hint: hint, err: err}
-	case errors.As(err, &abuse):
+	case abuse != nil:
 		hint := "secondary rate limit exceeded"
 		if abuse.RetryAfter != nil {
 			hint += ", retry after " + abuse.RetryAfter.String()
 		}
 		return &APIError{StatusCode: statusOf(abuse.Response), Message: abuse.Message, Hint: hint, err: err}
-	case errors.As(err, &resp):
+	case resp != nil:
 		code := statusOf(resp.Response)
 		return &APIError{StatusCode: code, Message: responseMessage(resp), Hint: hints[code], err: err}
 	}
 	return err
+}
+
+// githubErrorOf is the go-github error inside err, the first of: a primary rate
+// limit, a secondary one, another error answer; all nil when err is none of them.
+func githubErrorOf(err error) (rate *github.RateLimitError, abuse *github.AbuseRateLimitError, resp *github.ErrorResponse) {
+	switch {
+	case errors.As(err, &rate):
+		return rate, nil, nil
+	case errors.As(err, &abuse):
+		return nil, abuse, nil
+	case errors.As(err, &resp):
+		return nil, nil, resp
+	}
+	return nil, nil, nil
 }
 
 // responseMessage joins GitHub's message with its field errors.

@@ -13,11 +13,6 @@ const (
 
 var testTarget = StatusTarget{Owner: "o", Repo: "r", SHA: testSHA}
 
-// envMap is a getenv backed by a map.
-func envMap(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
 // onLog calls fn for every log record whose message contains substr; it lets a
 // test act at a precise point (e.g. just before a retry wait) without timing.
 type onLog struct {
@@ -34,5 +29,3 @@ func (h onLog) Handle(_ context.Context, r slog.Record) error {
 }
 func (h onLog) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h onLog) WithGroup(string) slog.Handler      { return h }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -89,20 +89,16 @@ func (p retryPolicy) waitFor(ctx context.Context, err error, backoff time.Durati
 // a primary one (403 or 429 with X-RateLimit-Remaining: 0) until X-RateLimit-Reset,
 // a secondary one or any 429 for Retry-After (a minute when GitHub gives none).
 func rateLimitWait(err error, now time.Time) (time.Duration, bool) {
-	var (
-		rate  *github.RateLimitError
-		abuse *github.AbuseRateLimitError
-		resp  *github.ErrorResponse
-	)
+	rate, abuse, resp := githubErrorOf(err)
 	switch {
-	case errors.As(err, &rate):
+	case rate != nil:
 		return max(rate.Rate.Reset.Time.Sub(now), 0) + time.Second, true
-	case errors.As(err, &abuse):
+	case abuse != nil:
 		if abuse.RetryAfter != nil {
 			return max(*abuse.RetryAfter, 0), true
 		}
 		return secondaryLimitPause, true
-	case errors.As(err, &resp) && resp.Response != nil:
+	case resp != nil && resp.Response != nil:
 		r := resp.Response
 		if r.StatusCode != http.StatusTooManyRequests && r.StatusCode != http.StatusForbidden {
 			return 0, false

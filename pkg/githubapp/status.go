@@ -37,7 +37,7 @@ type StatusReporter struct {
 // StatusOption configures a StatusReporter.
 type StatusOption func(*StatusReporter)
 
-// WithTargetURL links the status to u, e.g. the Actions run (see RunURLFromEnv).
+// WithTargetURL links the status to u, e.g. the Actions run (see actionsenv.RunURL).
 func WithTargetURL(u string) StatusOption {
 	return func(r *StatusReporter) { r.targetURL = u }
 }
@@ -68,7 +68,7 @@ func NewStatusReporter(c *github.Client, t StatusTarget, context string, opts ..
 		client:  c,
 		target:  t,
 		context: context,
-		retry:   retryPolicy{attempts: defaultAttempts, backoff: defaultBackoff, log: slog.Default()},
+		retry:   defaultRetry(),
 	}
 	for _, o := range opts {
 		o(r)

@@ -3,7 +3,6 @@ package githubapp
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -30,7 +29,7 @@ func (t StatusTarget) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := checkSHA(t.SHA); err != nil {
+	if err := CheckSHA(t.SHA); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -51,54 +50,6 @@ func ParseRepo(s string) (owner, repo string, err error) {
 	return owner, repo, nil
 }
 
-// TargetFromEnv fills the empty fields of t from GitHub Actions' environment:
-// Owner and Repo from GITHUB_REPOSITORY, SHA from GITHUB_SHA. Fields already set
-// (from flags) win. getenv nil means os.Getenv. The result is validated.
-func TargetFromEnv(t StatusTarget, getenv func(string) string) (StatusTarget, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	switch {
-	case t.Owner == "" && t.Repo == "":
-		if env := getenv("GITHUB_REPOSITORY"); env != "" {
-			owner, repo, err := ParseRepo(env)
-			if err != nil {
-				return t, fmt.Errorf("GITHUB_REPOSITORY: %w", err)
-			}
-			t.Owner, t.Repo = owner, repo
-		}
-	case t.Owner == "" || t.Repo == "":
-		return t, fmt.Errorf("status target %s/%s: owner and repository name must be given together", t.Owner, t.Repo)
-	}
-	if t.SHA == "" {
-		t.SHA = strings.TrimSpace(getenv("GITHUB_SHA"))
-	}
-	if t.Owner == "" {
-		return t, errors.New("status target: repository not set (give owner/name, or run in GitHub Actions where GITHUB_REPOSITORY is set)")
-	}
-	if t.SHA == "" {
-		return t, fmt.Errorf("status target %s/%s: commit SHA not set (give it, or run in GitHub Actions where GITHUB_SHA is set)", t.Owner, t.Repo)
-	}
-	if err := t.Validate(); err != nil {
-		return t, fmt.Errorf("status target %s: %w", t, err)
-	}
-	return t, nil
-}
-
-// RunURLFromEnv returns the URL of the current GitHub Actions run
-// ($GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID), a good
-// WithTargetURL, or "" outside Actions. getenv nil means os.Getenv.
-func RunURLFromEnv(getenv func(string) string) string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	server, repo, run := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
-	if server == "" || repo == "" || run == "" {
-		return ""
-	}
-	return strings.TrimSuffix(server, "/") + "/" + repo + "/actions/runs/" + run
-}
-
 // checkName accepts GitHub owner and repository names: letters, digits, '-', '_'
 // and '.', at most 100 characters, not "." or "..".
 func checkName(what, s string) error {
@@ -113,8 +64,8 @@ func checkName(what, s string) error {
 	return nil
 }
 
-// checkSHA accepts a full commit id: 40 (SHA-1) or 64 (SHA-256) hex digits.
-func checkSHA(s string) error {
+// CheckSHA accepts a full commit id: 40 (SHA-1) or 64 (SHA-256) hex digits.
+func CheckSHA(s string) error {
 	if s == "" {
 		return errors.New("commit SHA not set")
 	}

@@ -12,7 +12,7 @@ import (
 
 // Decode decodes a section into v (a pointer) strictly, as yaml.v3's Decoder does with
 // KnownFields, which a node's own Decode cannot: a key that names no field of its struct
-// is an error ("line 3: field clusterr not found in type githubapp.Target"), as is a
+// is an error ("line 3: field clusterr not found in type repoconfig.Target"), as is a
 // value of the wrong type. All of them come in one *yaml.TypeError, in line order. A nil
 // section leaves v as it is.
 func Decode(section *yaml.Node, v any) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/actionsenv"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
@@ -106,7 +107,7 @@ func (o *Options) Complete(args []string) error {
 	if err := o.Target.Complete(o.flags); err != nil {
 		return err
 	}
-	return o.Notify.Complete(fmt.Sprintf("ApplySet %s in %s", o.Target.ApplySet, o.Target.ApplySetNamespace), githubapp.RunURLFromEnv(os.Getenv))
+	return o.Notify.Complete(fmt.Sprintf("ApplySet %s in %s", o.Target.ApplySet, o.Target.ApplySetNamespace), actionsenv.RunURL(os.Getenv))
 }
 
 // Validate checks the options.

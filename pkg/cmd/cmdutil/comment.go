@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/actionsenv"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 )
@@ -80,7 +81,7 @@ func (o *CommentOptions) Complete(gh *GitHubOptions, revision string, log *slog.
 	if err != nil {
 		return fmt.Errorf("--github-comment: %w", err)
 	}
-	pr, ok, err := githubapp.PullRequestFromEnv(os.Getenv)
+	pr, ok, err := actionsenv.ReadPullRequest(os.Getenv)
 	if err != nil {
 		return fmt.Errorf("--github-comment: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/actionsenv"
 )
 
 // EnvGitHubToken holds the token of every GitHub call (never a flag: a command line
@@ -60,7 +61,7 @@ func (o *GitHubOptions) RunURL() string {
 	if o.TargetURL != "" {
 		return o.TargetURL
 	}
-	return githubapp.RunURLFromEnv(os.Getenv)
+	return actionsenv.RunURL(os.Getenv)
 }
 
 // repoWebURL is the web page of owner/repo ($GITHUB_SERVER_URL, default

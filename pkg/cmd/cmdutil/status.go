@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/actionsenv"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
@@ -43,7 +44,7 @@ func (o *StatusOptions) Complete(revision string, log *slog.Logger) error {
 	t := githubapp.StatusTarget{SHA: o.SHA}
 	if t.SHA == "" {
 		// A pull_request workflow checks out a merge commit the pull request never shows.
-		pr, ok, err := githubapp.PullRequestFromEnv(os.Getenv)
+		pr, ok, err := actionsenv.ReadPullRequest(os.Getenv)
 		if err != nil {
 			return err
 		}
@@ -59,7 +60,7 @@ func (o *StatusOptions) Complete(revision string, log *slog.Logger) error {
 		}
 		t.Owner, t.Repo = owner, repo
 	}
-	t, err := githubapp.TargetFromEnv(t, os.Getenv)
+	t, err := actionsenv.StatusTarget(t, os.Getenv)
 	if err != nil {
 		return err
 	}

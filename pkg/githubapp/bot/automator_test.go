@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-github/v60/github"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
@@ -300,13 +300,13 @@ func TestAutomatorHandlers(t *testing.T) {
 	q := &jobList{}
 	a := newTestAutomator(t, fa, &countingRegistry{}, q)
 	var baseRan []string
-	h := Handlers{"installation_repositories": func(ev githubapp.WebhookEvent) (Job, bool) {
+	h := Handlers{"installation_repositories": func(ev webhook.Event) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(context.Context) error { baseRan = append(baseRan, ev.Delivery); return nil }}, true
 	}}
 	must(t, a.addHandlers(h))
 	run := func(name string, payload any) bool {
 		t.Helper()
-		j, ok := h[name](githubapp.WebhookEvent{Delivery: "d-" + name, Name: name, Payload: payload, Installation: 1})
+		j, ok := h[name](webhook.Event{Delivery: "d-" + name, Name: name, Payload: payload, Installation: 1})
 		if ok {
 			must(t, j.Run(context.Background()))
 		}
@@ -385,7 +385,7 @@ func TestBumpOnPush(t *testing.T) {
 	reg := &countingRegistry{}
 	a, err := NewAutomator(AutomatorConfig{Automation: fa, Registry: reg, BumpOnPush: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	must(t, err)
-	ev := githubapp.WebhookEvent{Delivery: "1", Name: "push", Installation: 1, Payload: &github.PushEvent{Ref: github.String("refs/heads/main"),
+	ev := webhook.Event{Delivery: "1", Name: "push", Installation: 1, Payload: &github.PushEvent{Ref: github.String("refs/heads/main"),
 		Repo: &github.PushEventRepository{FullName: github.String("acme/a"), DefaultBranch: github.String("main")}}}
 	h := Handlers{}
 	must(t, a.addHandlers(h))

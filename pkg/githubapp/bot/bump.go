@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -56,7 +57,7 @@ type bumpWork struct {
 	src    *source.Source
 	base   string // the default branch's commit
 	scan   *images.Scanned
-	config *githubapp.RepoConfig
+	config *repoconfig.Config
 	log    *slog.Logger
 }
 
@@ -85,7 +86,7 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 	}
 	f, err := gitopsfile.Read(src.Root, gitopsfile.Name, nil)
 	if err == nil {
-		w.config, err = githubapp.DecodeRepoConfig(f)
+		w.config, err = repoconfig.Decode(f)
 	}
 	if err != nil {
 		src.Close()

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 )
 
 // bumpGroup is what one branch bumps: one image repository, or a group of
@@ -28,7 +28,7 @@ type bumpGroup struct {
 // groupImages sorts the automated images into branches. With only, the branches of
 // those image repositories are kept, each whole (a group's other images too, so its
 // branch keeps every change it should hold).
-func groupImages(imgs []images.Image, cfg *githubapp.ImagePullRequestConfig, only []string) []*bumpGroup {
+func groupImages(imgs []images.Image, cfg *repoconfig.ImagePullRequestConfig, only []string) []*bumpGroup {
 	byBranch := map[string]*bumpGroup{}
 	for _, im := range imgs {
 		if !im.Automated || im.Err != nil {

@@ -1,7 +1,13 @@
-// Package bot is the GitHub App server's inside: the bounded work queue that
-// webhook deliveries feed, and (as it grows) the handlers per event kind that drive
-// pkg/plan and pkg/images through pkg/githubapp: the Planner (plan comments) and the
-// Bumper (image-bump pull requests, bump*.go). Handlers are small and idempotent;
-// the GitHub-facing verbs stay in pkg/githubapp so the plugin and the Action reuse
-// them without the server.
+// Package bot is the GitHub App server's inside: the Server (POST /webhook through
+// pkg/githubapp/webhook, POST /hooks/registry through pkg/registryevent, health and
+// metrics), the bounded work queue those deliveries feed, and the handlers per event
+// kind (NewHandlers, the one table of them) that turn events into jobs. The jobs drive
+// pkg/engine and pkg/images through pkg/githubapp: the Planner (plan comments and the
+// gitops/plan status, with each repository's .gitops.yaml read by pkg/repoconfig), the
+// Bumper (image-bump pull requests, bump*.go) and the Automator (which repositories
+// to bump when: registry events, pushes, the periodic scan under leader election).
+//
+// Handlers are small and idempotent. The GitHub-facing verbs stay in pkg/githubapp,
+// and receiving webhooks in pkg/githubapp/webhook, so the plugin and the Action reuse
+// them without the server; nothing below this package imports it.
 package bot

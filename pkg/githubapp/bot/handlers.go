@@ -7,13 +7,13 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
 // Handler turns one event into a job; ok is false when the event needs no work
 // (an action the bot ignores, a ping). It must be quick: the work goes in the job.
-type Handler func(ev githubapp.WebhookEvent) (job Job, ok bool)
+type Handler func(ev webhook.Event) (job Job, ok bool)
 
 // Handlers are webhook handlers by event name, what a Server dispatches
 // (Config.Handlers). NewHandlers registers the bot's; a feature adds its own with
@@ -38,7 +38,7 @@ func NewHandlers(p *Planner, auto *Automator, log *slog.Logger) Handlers {
 	hs := Handlers{}
 	adders := []func(Handlers) error{
 		func(hs Handlers) error {
-			return hs.Add("ping", func(githubapp.WebhookEvent) (Job, bool) { return Job{}, false })
+			return hs.Add("ping", func(webhook.Event) (Job, bool) { return Job{}, false })
 		},
 		NewInstallations(p.App, log).addHandlers,
 		p.addHandlers,
@@ -93,7 +93,7 @@ func chain(first, then Handler) Handler {
 	if first == nil {
 		return then
 	}
-	return func(ev githubapp.WebhookEvent) (Job, bool) {
+	return func(ev webhook.Event) (Job, bool) {
 		j1, ok1 := first(ev)
 		j2, ok2 := then(ev)
 		switch {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
 // TestNewHandlers: the bot's events, with and without image automation.
@@ -28,7 +28,7 @@ func TestNewHandlers(t *testing.T) {
 			if got := hs.Events(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("events %q, want %q", got, tt.want)
 			}
-			if _, ok := hs["ping"](githubapp.WebhookEvent{Name: "ping"}); ok {
+			if _, ok := hs["ping"](webhook.Event{Name: "ping"}); ok {
 				t.Error("a ping made a job")
 			}
 		})
@@ -40,7 +40,7 @@ func TestNewHandlers(t *testing.T) {
 func TestHandlersAddAndChain(t *testing.T) {
 	var ran []string
 	handler := func(name string, ok bool) Handler {
-		return func(ev githubapp.WebhookEvent) (Job, bool) {
+		return func(ev webhook.Event) (Job, bool) {
 			return Job{Key: name + "/" + ev.Delivery, Run: func(context.Context) error { ran = append(ran, name); return nil }}, ok
 		}
 	}
@@ -66,7 +66,7 @@ func TestHandlersAddAndChain(t *testing.T) {
 				must(t, hs.Add("ev", tt.first))
 			}
 			hs.Chain("ev", tt.chained)
-			j, ok := hs["ev"](githubapp.WebhookEvent{Delivery: "d"})
+			j, ok := hs["ev"](webhook.Event{Delivery: "d"})
 			if ok != tt.wantOK {
 				t.Fatalf("ok %v, want %v", ok, tt.wantOK)
 			}

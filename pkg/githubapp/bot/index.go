@@ -106,14 +106,8 @@ func (x *ImageIndex) unlink(repo RepoRef) {
 // Repos are the repositories that automate image, sorted.
 func (x *ImageIndex) Repos(image string) []RepoRef {
 	x.mu.RLock()
-	set := x.byImage[canonicalImage(image)]
-	out := make([]RepoRef, 0, len(set))
-	for r := range set {
-		out = append(out, r)
-	}
-	x.mu.RUnlock()
-	sortRepos(out)
-	return out
+	defer x.mu.RUnlock()
+	return sortedRepos(x.byImage[canonicalImage(image)])
 }
 
 // Images are the images repo automates, sorted.
@@ -126,25 +120,15 @@ func (x *ImageIndex) Images(repo RepoRef) []string {
 // Automated are the repositories that automate at least one image, sorted.
 func (x *ImageIndex) Automated() []RepoRef {
 	x.mu.RLock()
-	out := make([]RepoRef, 0, len(x.byRepo))
-	for r := range x.byRepo {
-		out = append(out, r)
-	}
-	x.mu.RUnlock()
-	sortRepos(out)
-	return out
+	defer x.mu.RUnlock()
+	return sortedRepos(x.byRepo)
 }
 
 // FailedRepos are the repositories whose images could not be read last time, sorted.
 func (x *ImageIndex) FailedRepos() []RepoRef {
 	x.mu.RLock()
-	out := make([]RepoRef, 0, len(x.failed))
-	for r := range x.failed {
-		out = append(out, r)
-	}
-	x.mu.RUnlock()
-	sortRepos(out)
-	return out
+	defer x.mu.RUnlock()
+	return sortedRepos(x.failed)
 }
 
 // Size is the number of repositories with automated images and of distinct images.
@@ -152,6 +136,16 @@ func (x *ImageIndex) Size() (repos, images int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return len(x.byRepo), len(x.byImage)
+}
+
+// sortedRepos are the repositories of m (a map of the index), sorted.
+func sortedRepos[V any](m map[RepoRef]V) []RepoRef {
+	out := make([]RepoRef, 0, len(m))
+	for r := range m {
+		out = append(out, r)
+	}
+	sortRepos(out)
+	return out
 }
 
 func sortRepos(rs []RepoRef) {

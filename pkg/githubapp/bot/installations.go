@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
 // Installations tracks the App's installations and their repositories from
@@ -77,11 +78,11 @@ func (t *Installations) drop(id int64) {
 // addHandlers registers the webhook handlers of installation events in hs; they
 // change only memory, so they run in the job at once.
 func (t *Installations) addHandlers(hs Handlers) error {
-	job := func(ev githubapp.WebhookEvent, run func()) (Job, bool) {
+	job := func(ev webhook.Event, run func()) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(context.Context) error { run(); return nil }}, true
 	}
 	for event, h := range map[string]Handler{
-		"installation": func(ev githubapp.WebhookEvent) (Job, bool) {
+		"installation": func(ev webhook.Event) (Job, bool) {
 			e, ok := ev.Payload.(*github.InstallationEvent)
 			if !ok {
 				return Job{}, false
@@ -97,7 +98,7 @@ func (t *Installations) addHandlers(hs Handlers) error {
 				t.log.Info("installation", "action", e.GetAction(), "installation", id, "repositories", len(e.Repositories))
 			})
 		},
-		"installation_repositories": func(ev githubapp.WebhookEvent) (Job, bool) {
+		"installation_repositories": func(ev webhook.Event) (Job, bool) {
 			e, ok := ev.Payload.(*github.InstallationRepositoriesEvent)
 			if !ok {
 				return Job{}, false

@@ -10,11 +10,11 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/mdcheck"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/untrusted"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 )
 
 // testHead is the head commit of the pull request the tests plan.
@@ -43,7 +43,7 @@ func TestMarkdownNeutralisesUntrustedText(t *testing.T) {
 	link := func(s manifest.Source) string {
 		return fmt.Sprintf("https://github.com/acme/fleet/blob/%s/%s#L%d", testHead, s.File, s.Line)
 	}
-	target := githubapp.Target{Name: untrusted.Text, Path: untrusted.Text, Cluster: untrusted.Text}
+	target := repoconfig.Target{Name: untrusted.Text, Path: untrusted.Text, Cluster: untrusted.Text}
 	writeMarkdown := func(o plan.MarkdownOptions) []string {
 		var b bytes.Buffer
 		if err := untrusted.Plan().WriteMarkdown(&b, o); err != nil {

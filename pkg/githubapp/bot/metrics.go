@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
@@ -26,7 +26,7 @@ var (
 	unauthenticatedOutcomes         = []string{"unauthorized", "too_large", "header_too_large", "bad_request"}
 	unauthenticatedRegistryOutcomes = []string{"unauthorized", "too_large", "bad_request"}
 	// jobKinds are the kinds of the bot's jobs; an event's name is one too when
-	// githubapp.KnownEvent says so.
+	// webhook.Known says so.
 	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories"}
 )
 
@@ -47,7 +47,7 @@ func oneOf(v string, known []string) string {
 
 // eventLabel is name when GitHub sends events of that name, else "other".
 func eventLabel(name string) string {
-	if githubapp.KnownEvent(name) {
+	if webhook.Known(name) {
 		return name
 	}
 	return otherLabel
@@ -55,7 +55,7 @@ func eventLabel(name string) string {
 
 // kindLabel is a job's kind when it is one of the bot's, else "other".
 func kindLabel(kind string) string {
-	if slices.Contains(jobKinds, kind) || githubapp.KnownEvent(kind) {
+	if slices.Contains(jobKinds, kind) || webhook.Known(kind) {
 		return kind
 	}
 	return otherLabel

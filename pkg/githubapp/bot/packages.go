@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/dedupe"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
@@ -21,8 +21,8 @@ func PackageHandlers(imagesPushed func(context.Context, []registryevent.Event) e
 		log = slog.Default()
 	}
 	seen := dedupe.New(10000, 24*time.Hour)
-	h := func(ev githubapp.WebhookEvent) (Job, bool) {
-		pe, ok := ev.Payload.(*githubapp.PackageEvent)
+	h := func(ev webhook.Event) (Job, bool) {
+		pe, ok := ev.Payload.(*webhook.PackageEvent)
 		if !ok {
 			return Job{}, false
 		}

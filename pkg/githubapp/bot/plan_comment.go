@@ -3,8 +3,8 @@ package bot
 import (
 	"fmt"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 )
 
 // planComment is the plan comment for head of the repository whose web page is
@@ -19,13 +19,13 @@ func (p *Planner) planComment(repoURL, head string) *plancomment.Comment {
 // cannot be used: the error, naming the file and line.
 func configErrorComment(head string, err error) *plancomment.Comment {
 	c := plancomment.New("", head)
-	c.Add(githubapp.RepoConfigFile, "", nil, err)
+	c.Add(repoconfig.File, "", nil, err)
 	return c
 }
 
 // targetTitle heads target t's section of the plan comment: its name and how it was
 // planned (live against its cluster, or offline and why).
-func targetTitle(t githubapp.Target, live bool, offlineReason string) string {
+func targetTitle(t repoconfig.Target, live bool, offlineReason string) string {
 	mode := "offline: the base branch's render against this pull request's"
 	if !live && offlineReason != "" {
 		mode = "offline: " + offlineReason + "; the base branch's render against this pull request's"

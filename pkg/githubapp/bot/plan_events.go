@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
 // prJob is what a pull request job needs from its event.
@@ -26,8 +27,8 @@ func (j prJob) key() string { return fmt.Sprintf("%s/%s#%d", j.owner, j.repo, j.
 // plan comments in hs.
 func (p *Planner) addHandlers(hs Handlers) error {
 	for event, h := range map[string]Handler{
-		"pull_request": func(ev githubapp.WebhookEvent) (Job, bool) {
-			e, ok := ev.Payload.(*githubapp.PullRequestEvent)
+		"pull_request": func(ev webhook.Event) (Job, bool) {
+			e, ok := ev.Payload.(*webhook.PullRequestEvent)
 			if !ok {
 				return Job{}, false
 			}
@@ -43,8 +44,8 @@ func (p *Planner) addHandlers(hs Handlers) error {
 				number: e.Number, trigger: "pull_request " + e.Action}
 			return p.job(j), true
 		},
-		"issue_comment": func(ev githubapp.WebhookEvent) (Job, bool) {
-			e, ok := ev.Payload.(*githubapp.IssueCommentEvent)
+		"issue_comment": func(ev webhook.Event) (Job, bool) {
+			e, ok := ev.Payload.(*webhook.IssueCommentEvent)
 			if !ok || e.Action != "created" || e.Issue.PullRequest == nil {
 				return Job{}, false
 			}

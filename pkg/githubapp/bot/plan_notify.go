@@ -6,14 +6,14 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/notify"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 )
 
 // notify sends each target's plan to the destinations the repository names.
-func (p *Planner) notify(ctx context.Context, cfg *githubapp.RepoConfig, comment *plancomment.Comment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
+func (p *Planner) notify(ctx context.Context, cfg *repoconfig.Config, comment *plancomment.Comment, plans map[string]*plan.Plan, failed bool, pr *github.PullRequest, log *slog.Logger) {
 	var sinks []notify.Sink
 	for _, n := range cfg.Notify {
 		s, ok := p.Notify[n.Name]

@@ -11,11 +11,11 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plancomment"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/redact"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -26,7 +26,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	head := pr.GetHead().GetSHA()
 	cfg, err := p.repoConfig(ctx, gh, j, pr.GetBase().GetRepo().GetDefaultBranch())
 	if err != nil {
-		var ce *githubapp.ConfigError
+		var ce *repoconfig.Error
 		if errors.As(err, &ce) {
 			return configErrorComment(head, err), true, nil
 		}
@@ -74,7 +74,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 
 // planTarget plans one target: live against its cluster, or offline. Its Target is
 // engine.DefaultTarget with the repository's settings over it.
-func (p *Planner) planTarget(ctx context.Context, t githubapp.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth transport.AuthMethod, log *slog.Logger) (*plan.Plan, error) {
+func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth transport.AuthMethod, log *slog.Logger) (*plan.Plan, error) {
 	red := redact.New()
 	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 	src, err := so.Open(ctx, log)

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
-
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 )
 
 // reportTimeout is how long the report of a plan that ran out of time may take: the
@@ -49,12 +47,9 @@ func timeoutMessage(limit time.Duration) (status, comment string) {
 func (p *Planner) reportTimeout(ctx context.Context, j prJob, limit time.Duration) error {
 	log := p.log().With("pr", j.key(), "trigger", j.trigger)
 	gh := p.App.Installation(j.inst)
-	pr, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number)
-	if err != nil {
+	pr, err := openPullRequest(ctx, gh, j)
+	if pr == nil || err != nil {
 		return err
-	}
-	if pr.GetState() != "open" {
-		return nil
 	}
 	head := pr.GetHead().GetSHA()
 	desc, text := timeoutMessage(limit)
@@ -62,9 +57,7 @@ func (p *Planner) reportTimeout(ctx context.Context, j prJob, limit time.Duratio
 	// The comment first, the status last: the status says the pull request's plan
 	// is done, as Plan's does.
 	cerr := p.timeoutComment(ctx, gh, j, pr, head, text)
-	status := githubapp.NewStatusReporter(gh, githubapp.StatusTarget{Owner: j.owner, Repo: j.repo, SHA: head},
-		githubapp.PlanStatusContext, githubapp.WithStatusLogger(log))
-	return errors.Join(cerr, status.Error(ctx, desc))
+	return errors.Join(cerr, planStatus(gh, j, head, log).Error(ctx, desc))
 }
 
 // timeoutComment puts text in the sticky comment, unless the repository turned
@@ -80,8 +73,6 @@ func (p *Planner) timeoutComment(ctx context.Context, gh *github.Client, j prJob
 	}
 	comment := p.planComment("", head)
 	comment.Add("plan", "", nil, errors.New(text))
-	sticky := githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
-		githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(p.log().With("pr", j.key())))
-	_, err = sticky.Sync(ctx, head, comment.Pages(0))
+	_, err = stickyComment(gh, j, login, p.log().With("pr", j.key())).Sync(ctx, head, comment.Pages(0))
 	return err
 }

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/google/go-github/v60/github"
+
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
@@ -61,16 +63,12 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 			return err
 		}
 	}
-	pr, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number)
-	if err != nil {
+	pr, err := openPullRequest(ctx, gh, j)
+	if pr == nil || err != nil {
 		return err
 	}
-	if pr.GetState() != "open" {
-		return nil
-	}
 	head := pr.GetHead().GetSHA()
-	status := githubapp.NewStatusReporter(gh, githubapp.StatusTarget{Owner: j.owner, Repo: j.repo, SHA: head},
-		githubapp.PlanStatusContext, githubapp.WithStatusLogger(log))
+	status := planStatus(gh, j, head, log)
 	if err := status.Pending(ctx, "planning"); err != nil {
 		return err
 	}
@@ -91,9 +89,7 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 			_ = status.Error(ctx, "the App's identity could not be read")
 			return err
 		}
-		sticky := githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
-			githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(log))
-		if _, err := sticky.Sync(ctx, head, comment.Pages(0)); err != nil {
+		if _, err := stickyComment(gh, j, login, log).Sync(ctx, head, comment.Pages(0)); err != nil {
 			_ = status.Error(ctx, "the plan comment could not be written")
 			return err
 		}
@@ -103,6 +99,28 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 		return status.Failure(ctx, desc)
 	}
 	return status.Success(ctx, desc)
+}
+
+// openPullRequest reads j's pull request; nil (and no error) when it is no longer
+// open: there is nothing to plan or report.
+func openPullRequest(ctx context.Context, gh *github.Client, j prJob) (*github.PullRequest, error) {
+	pr, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number)
+	if err != nil || pr.GetState() != "open" {
+		return nil, err
+	}
+	return pr, nil
+}
+
+// planStatus is the gitops/plan commit status of j's commit head.
+func planStatus(gh *github.Client, j prJob, head string, log *slog.Logger) *githubapp.StatusReporter {
+	return githubapp.NewStatusReporter(gh, githubapp.StatusTarget{Owner: j.owner, Repo: j.repo, SHA: head},
+		githubapp.PlanStatusContext, githubapp.WithStatusLogger(log))
+}
+
+// stickyComment is j's sticky plan comment, as written by login (the App).
+func stickyComment(gh *github.Client, j prJob, login string, log *slog.Logger) *githubapp.StickyComment {
+	return githubapp.NewStickyComment(gh, j.owner, j.repo, j.number, commentKey,
+		githubapp.WithCommentAuthor(login), githubapp.WithCommentLogger(log))
 }
 
 // login is the App's comment author, "<slug>[bot]": only its comments are taken

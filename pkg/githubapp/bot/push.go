@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
 // addHandlers registers image automation's handlers in hs: "push" (a push to a
@@ -23,7 +23,7 @@ func (a *Automator) addHandlers(hs Handlers) error {
 	return nil
 }
 
-func (a *Automator) pushHandler(ev githubapp.WebhookEvent) (Job, bool) {
+func (a *Automator) pushHandler(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.PushEvent)
 	if !ok {
 		return Job{}, false
@@ -47,7 +47,7 @@ func (a *Automator) pushHandler(ev githubapp.WebhookEvent) (Job, bool) {
 	}}, true
 }
 
-func (a *Automator) installationHandler(ev githubapp.WebhookEvent) (Job, bool) {
+func (a *Automator) installationHandler(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.InstallationEvent)
 	if !ok {
 		return Job{}, false
@@ -66,7 +66,7 @@ func (a *Automator) installationHandler(ev githubapp.WebhookEvent) (Job, bool) {
 	return Job{}, false
 }
 
-func (a *Automator) installationReposHandler(ev githubapp.WebhookEvent) (Job, bool) {
+func (a *Automator) installationReposHandler(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.InstallationRepositoriesEvent)
 	if !ok {
 		return Job{}, false
@@ -85,7 +85,7 @@ func (a *Automator) installationReposHandler(ev githubapp.WebhookEvent) (Job, bo
 }
 
 // indexJob reads the images of repos (added to the App) into the index.
-func (a *Automator) indexJob(ev githubapp.WebhookEvent, repos []RepoRef) Job {
+func (a *Automator) indexJob(ev webhook.Event, repos []RepoRef) Job {
 	return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(ctx context.Context) error {
 		a.indexRepos(ctx, repos)
 		return nil

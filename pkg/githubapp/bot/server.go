@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
@@ -19,7 +20,7 @@ import (
 type Config struct {
 	App           *githubapp.App
 	WebhookSecret []byte
-	// MaxBody bounds webhook bodies (default githubapp.DefaultMaxWebhookBody).
+	// MaxBody bounds webhook bodies (default webhook.DefaultMaxBody).
 	MaxBody   int64
 	Workers   int
 	QueueSize int
@@ -54,7 +55,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	queue   *Queue
-	webhook *githubapp.WebhookHandler
+	webhook *webhook.Handler
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -81,15 +82,15 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = s.cfg // with the package event handlers
-	opts := []githubapp.WebhookOption{
-		githubapp.WithWebhookEvents(cfg.Handlers.Events()...),
-		githubapp.WithWebhookLogger(cfg.Log),
-		githubapp.WithWebhookObserver(cfg.Metrics.Delivery),
+	opts := []webhook.Option{
+		webhook.WithEvents(cfg.Handlers.Events()...),
+		webhook.WithLogger(cfg.Log),
+		webhook.WithObserver(cfg.Metrics.Delivery),
 	}
 	if cfg.MaxBody > 0 {
-		opts = append(opts, githubapp.WithMaxWebhookBody(cfg.MaxBody))
+		opts = append(opts, webhook.WithMaxBody(cfg.MaxBody))
 	}
-	wh, err := githubapp.NewWebhookHandler(cfg.WebhookSecret, s.dispatch, opts...)
+	wh, err := webhook.NewHandler(cfg.WebhookSecret, s.dispatch, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 
 // dispatch queues the job of an event; a full or closing queue makes the webhook
 // answer 503.
-func (s *Server) dispatch(_ context.Context, ev githubapp.WebhookEvent) error {
+func (s *Server) dispatch(_ context.Context, ev webhook.Event) error {
 	h := s.cfg.Handlers[ev.Name]
 	if h == nil {
 		return nil
@@ -109,7 +110,7 @@ func (s *Server) dispatch(_ context.Context, ev githubapp.WebhookEvent) error {
 		return nil
 	}
 	if err := s.queue.Push(job); err != nil {
-		return fmt.Errorf("%w: %w", githubapp.ErrBusy, err)
+		return fmt.Errorf("%w: %w", webhook.ErrBusy, err)
 	}
 	return nil
 }

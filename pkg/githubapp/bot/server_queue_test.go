@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
@@ -83,7 +84,7 @@ func TestServerSharesTheQueueBetweenInstallations(t *testing.T) {
 	var mu sync.Mutex
 	var started []string
 	holding, gate := make(chan struct{}), make(chan struct{})
-	handler := func(ev githubapp.WebhookEvent) (Job, bool) {
+	handler := func(ev webhook.Event) (Job, bool) {
 		j, ok := real(ev) // the planner's own job: its key and installation
 		if !ok {
 			return j, ok

@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"context"
@@ -35,13 +35,13 @@ func FuzzWebhookSignature(f *testing.F) {
 		if signed {
 			sig = sign(webhookSecret, body)
 		}
-		var dispatched []WebhookEvent
+		var dispatched []Event
 		var observed []string
-		h, err := NewWebhookHandler(webhookSecret, func(_ context.Context, ev WebhookEvent) error {
+		h, err := NewHandler(webhookSecret, func(_ context.Context, ev Event) error {
 			dispatched = append(dispatched, ev)
 			return nil
-		}, WithWebhookEvents(botEvents...), WithMaxWebhookBody(1<<20), WithWebhookLogger(discardLogger()),
-			WithWebhookObserver(func(e, _ string) { observed = append(observed, e) }))
+		}, WithEvents(botEvents...), WithMaxBody(1<<20), WithLogger(discardLogger()),
+			WithObserver(func(e, _ string) { observed = append(observed, e) }))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"bytes"
@@ -21,20 +21,20 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/dedupe"
 )
 
-// DefaultMaxWebhookBody is the largest delivery accepted: GitHub caps payloads at
+// DefaultMaxBody is the largest delivery accepted: GitHub caps payloads at
 // 25 MB and drops larger ones itself.
-const DefaultMaxWebhookBody = 25 << 20
+const DefaultMaxBody = 25 << 20
 
-// MaxWebhookHeader is the longest X-GitHub-Event and X-GitHub-Delivery accepted
+// MaxHeader is the longest X-GitHub-Event and X-GitHub-Delivery accepted
 // (an event name, a GUID); longer ones are answered 431 before anything else.
-const MaxWebhookHeader = 100
+const MaxHeader = 100
 
-// OtherEvent is the event a WithWebhookObserver is told for a delivery whose
+// OtherEvent is the event a WithObserver is told for a delivery whose
 // signature was not verified, or whose event the handler does not know.
 const OtherEvent = "other"
 
-// WebhookEvent is a verified, parsed delivery.
-type WebhookEvent struct {
+// Event is a verified, parsed delivery.
+type Event struct {
 	// Delivery is the X-GitHub-Delivery id; Name the X-GitHub-Event, e.g. "pull_request".
 	Delivery, Name string
 	// Payload is the parsed event: go-github's type (e.g. *github.InstallationEvent), or
@@ -48,16 +48,16 @@ type WebhookEvent struct {
 // webhook then answers 503 so the delivery can be made again.
 var ErrBusy = errors.New("busy")
 
-// WebhookHandler serves POST /webhook: it bounds the X-GitHub-Event and
+// Handler serves POST /webhook: it bounds the X-GitHub-Event and
 // X-GitHub-Delivery headers (431), checks the X-Hub-Signature-256 header's format
 // before reading the body (401), bounds the body (413) while hashing it, checks the
 // HMAC in constant time (401), parses the event (400),
 // drops deliveries it has already taken (200), acknowledges events it has no use
 // for (200), and hands the rest to dispatch (202, or 503 when dispatch is busy).
 // A refused request changes nothing.
-type WebhookHandler struct {
+type Handler struct {
 	secret   []byte
-	dispatch func(context.Context, WebhookEvent) error
+	dispatch func(context.Context, Event) error
 	events   map[string]bool
 	maxBody  int64
 	seen     *dedupe.Set
@@ -65,13 +65,13 @@ type WebhookHandler struct {
 	observe  func(event, outcome string)
 }
 
-// WebhookOption configures a WebhookHandler.
-type WebhookOption func(*WebhookHandler)
+// Option configures a Handler.
+type Option func(*Handler)
 
-// WithWebhookEvents sets the events handed to dispatch; others are acknowledged and
+// WithEvents sets the events handed to dispatch; others are acknowledged and
 // ignored. Default: every event go-github can parse.
-func WithWebhookEvents(names ...string) WebhookOption {
-	return func(h *WebhookHandler) {
+func WithEvents(names ...string) Option {
+	return func(h *Handler) {
 		h.events = map[string]bool{}
 		for _, n := range names {
 			h.events[n] = true
@@ -79,34 +79,34 @@ func WithWebhookEvents(names ...string) WebhookOption {
 	}
 }
 
-// WithMaxWebhookBody bounds the body size (default DefaultMaxWebhookBody).
-func WithMaxWebhookBody(n int64) WebhookOption { return func(h *WebhookHandler) { h.maxBody = n } }
+// WithMaxBody bounds the body size (default DefaultMaxBody).
+func WithMaxBody(n int64) Option { return func(h *Handler) { h.maxBody = n } }
 
-// WithWebhookLogger logs each delivery's outcome to l.
-func WithWebhookLogger(l *slog.Logger) WebhookOption { return func(h *WebhookHandler) { h.log = l } }
+// WithLogger logs each delivery's outcome to l.
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
-// WithWebhookObserver is told each delivery's event name and outcome (accepted,
+// WithObserver is told each delivery's event name and outcome (accepted,
 // duplicate, ignored, busy, unauthorized, too_large, header_too_large, bad_request),
 // e.g. for metrics. The name is OtherEvent unless the signature was verified and the
-// handler knows the event (WithWebhookEvents, else KnownEvent): senders cannot make
+// handler knows the event (WithEvents, else Known): senders cannot make
 // up names.
-func WithWebhookObserver(f func(event, outcome string)) WebhookOption {
-	return func(h *WebhookHandler) { h.observe = f }
+func WithObserver(f func(event, outcome string)) Option {
+	return func(h *Handler) { h.observe = f }
 }
 
 // WithDeliveryMemory sets how many delivery ids are remembered, and for how long,
 // to drop replays (default 10,000 for 24 hours).
-func WithDeliveryMemory(n int, ttl time.Duration) WebhookOption {
-	return func(h *WebhookHandler) { h.seen = dedupe.New(n, ttl) }
+func WithDeliveryMemory(n int, ttl time.Duration) Option {
+	return func(h *Handler) { h.seen = dedupe.New(n, ttl) }
 }
 
-// NewWebhookHandler verifies deliveries with secret (which must not be empty) and
+// NewHandler verifies deliveries with secret (which must not be empty) and
 // passes them to dispatch, which must not block: it queues the work.
-func NewWebhookHandler(secret []byte, dispatch func(context.Context, WebhookEvent) error, opts ...WebhookOption) (*WebhookHandler, error) {
+func NewHandler(secret []byte, dispatch func(context.Context, Event) error, opts ...Option) (*Handler, error) {
 	if len(secret) == 0 {
 		return nil, errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
 	}
-	h := &WebhookHandler{secret: secret, dispatch: dispatch, maxBody: DefaultMaxWebhookBody,
+	h := &Handler{secret: secret, dispatch: dispatch, maxBody: DefaultMaxBody,
 		seen: dedupe.New(10000, 24*time.Hour), log: slog.Default()}
 	for _, o := range opts {
 		o(h)
@@ -114,7 +114,7 @@ func NewWebhookHandler(secret []byte, dispatch func(context.Context, WebhookEven
 	return h, nil
 }
 
-func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := github.WebHookType(r)
 	delivery := github.DeliveryID(r)
 	verified := false
@@ -141,9 +141,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusMethodNotAllowed, "bad_request", "POST only")
 		return
 	}
-	if len(name) > MaxWebhookHeader || len(delivery) > MaxWebhookHeader {
+	if len(name) > MaxHeader || len(delivery) > MaxHeader {
 		answer(http.StatusRequestHeaderFieldsTooLarge, "header_too_large",
-			fmt.Sprintf("X-GitHub-Event or X-GitHub-Delivery longer than %d bytes", MaxWebhookHeader))
+			fmt.Sprintf("X-GitHub-Event or X-GitHub-Delivery longer than %d bytes", MaxHeader))
 		return
 	}
 	// The signature's format is checked before a byte of the body is read.
@@ -196,7 +196,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, "duplicate", "delivery already taken")
 		return
 	}
-	ev := WebhookEvent{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(parsed, payload)}
+	ev := Event{Delivery: delivery, Name: name, Payload: parsed, Installation: installationOf(parsed, payload)}
 	if err := h.dispatch(r.Context(), ev); err != nil {
 		h.seen.Release(delivery)
 		answer(http.StatusServiceUnavailable, "busy", "cannot take the event now: "+err.Error())
@@ -207,11 +207,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // known says whether name is an event this handler may name in its observations:
 // one it hands to dispatch, or (with no such list) one GitHub sends.
-func (h *WebhookHandler) known(name string) bool {
+func (h *Handler) known(name string) bool {
 	if h.events != nil {
 		return h.events[name]
 	}
-	return KnownEvent(name)
+	return Known(name)
 }
 
 var errBadSignature = errors.New("signature does not match")
@@ -219,7 +219,7 @@ var errBadSignature = errors.New("signature does not match")
 // readSigned reads the body, at most maxBody bytes, hashing it as it comes in: the
 // buffer grows with the bytes received (never with what Content-Length claims), and
 // the body is returned only when its HMAC is want (compared in constant time).
-func (h *WebhookHandler) readSigned(w http.ResponseWriter, r *http.Request, want []byte) ([]byte, error) {
+func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, want []byte) ([]byte, error) {
 	mac := hmac.New(sha256.New, h.secret)
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
@@ -253,15 +253,15 @@ func parseSignature(v string) ([]byte, bool) {
 
 // clip bounds a header value for the logs.
 func clip(s string) string {
-	if len(s) > MaxWebhookHeader {
-		return s[:MaxWebhookHeader] + "…"
+	if len(s) > MaxHeader {
+		return s[:MaxHeader] + "…"
 	}
 	return s
 }
 
-// KnownEvent says whether GitHub sends an event of that name (go-github's list, and
+// Known says whether GitHub sends an event of that name (go-github's list, and
 // registry_package): the only event names that may become a metric label.
-func KnownEvent(name string) bool {
+func Known(name string) bool {
 	return name == "registry_package" || github.EventForType(name) != nil
 }
 

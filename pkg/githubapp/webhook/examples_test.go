@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"context"
@@ -23,11 +23,11 @@ func webhookExamples(t testing.TB) map[string][][]byte { return githubtest.Webho
 // its installation; events the bot does not handle are acknowledged (200).
 func TestWebhookExamples(t *testing.T) {
 	examples := webhookExamples(t)
-	var got []WebhookEvent
-	h, err := NewWebhookHandler(webhookSecret, func(_ context.Context, ev WebhookEvent) error {
+	var got []Event
+	h, err := NewHandler(webhookSecret, func(_ context.Context, ev Event) error {
 		got = append(got, ev)
 		return nil
-	}, WithWebhookEvents(botEvents...))
+	}, WithEvents(botEvents...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +74,8 @@ func FuzzWebhook(f *testing.F) {
 	}
 	f.Add("pull_request", []byte(`{"action":`))
 	f.Add("push", []byte(`null`))
-	h, err := NewWebhookHandler(webhookSecret, func(context.Context, WebhookEvent) error { return nil },
-		WithWebhookEvents(botEvents...), WithDeliveryMemory(1, 0), WithWebhookLogger(discardLogger()))
+	h, err := NewHandler(webhookSecret, func(context.Context, Event) error { return nil },
+		WithEvents(botEvents...), WithDeliveryMemory(1, 0), WithLogger(discardLogger()))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func FuzzWebhook(f *testing.F) {
 		h.ServeHTTP(w, req)
 		switch {
 		case w.Code == http.StatusAccepted, w.Code == http.StatusOK, w.Code == http.StatusBadRequest:
-		case w.Code == http.StatusRequestHeaderFieldsTooLarge && len(name) > MaxWebhookHeader:
+		case w.Code == http.StatusRequestHeaderFieldsTooLarge && len(name) > MaxHeader:
 		default:
 			t.Fatalf("event %q: status %d", name, w.Code)
 		}

@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package githubapp
+package repoconfig
 
 import (
 	"strings"
@@ -50,7 +50,7 @@ comments:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseRepoConfig(RepoConfigFile, []byte(tt.data))
+			cfg, err := Parse(File, []byte(tt.data))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
@@ -79,9 +79,9 @@ func FuzzParseRepoConfig(f *testing.F) {
 	f.Add([]byte("images:\n  policies: []\ncomments: {showUnchanged: true}\n"))
 	f.Add([]byte("targets: [\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := ParseRepoConfig(RepoConfigFile, data)
+		cfg, err := Parse(File, data)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), RepoConfigFile) {
+			if !strings.HasPrefix(err.Error(), File) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
 			return

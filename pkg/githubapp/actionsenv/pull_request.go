@@ -1,13 +1,15 @@
-package githubapp
+package actionsenv
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 )
 
-// ActionsPullRequest is the pull request a GitHub Actions run is for.
-type ActionsPullRequest struct {
+// PullRequest is the pull request a GitHub Actions run is for.
+type PullRequest struct {
 	Number int
 	// HeadSHA is the pull request's head commit: where its statuses show. The run's
 	// GITHUB_SHA is a merge commit that GitHub made, which the pull request never shows.
@@ -17,11 +19,11 @@ type ActionsPullRequest struct {
 // maxEventFile bounds how much of the event payload is read.
 const maxEventFile = 25 << 20
 
-// PullRequestFromEnv reads the pull request of the GitHub Actions event at
+// ReadPullRequest reads the pull request of the GitHub Actions event at
 // GITHUB_EVENT_PATH (pull_request, pull_request_target and pull_request_review
 // events carry one). ok is false outside Actions and for events without a pull
 // request (push). getenv nil means os.Getenv.
-func PullRequestFromEnv(getenv func(string) string) (pr ActionsPullRequest, ok bool, err error) {
+func ReadPullRequest(getenv func(string) string) (pr PullRequest, ok bool, err error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -55,8 +57,8 @@ func PullRequestFromEnv(getenv func(string) string) (pr ActionsPullRequest, ok b
 	if ev.PullRequest == nil || ev.PullRequest.Number == 0 {
 		return pr, false, nil
 	}
-	pr = ActionsPullRequest{Number: ev.PullRequest.Number, HeadSHA: ev.PullRequest.Head.SHA}
-	if err := checkSHA(pr.HeadSHA); err != nil {
+	pr = PullRequest{Number: ev.PullRequest.Number, HeadSHA: ev.PullRequest.Head.SHA}
+	if err := githubapp.CheckSHA(pr.HeadSHA); err != nil {
 		return pr, false, fmt.Errorf("GITHUB_EVENT_PATH %s: pull_request.head.sha: %w", path, err)
 	}
 	return pr, true, nil

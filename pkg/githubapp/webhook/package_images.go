@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func (e *PackageEvent) ImagesPushed() ([]registryevent.Event, error) {
 	return []registryevent.Event{ev}, nil
 }
 
-func (p *EventPackage) isContainer() bool {
+func (p *Package) isContainer() bool {
 	return strings.EqualFold(p.PackageType, "container") || strings.EqualFold(p.PackageType, "docker") ||
 		p.Registry != nil && strings.EqualFold(p.Registry.Type, "container")
 }

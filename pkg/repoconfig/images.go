@@ -1,4 +1,4 @@
-package githubapp
+package repoconfig
 
 import (
 	"fmt"
@@ -68,7 +68,7 @@ func checkImagePullRequests(file string, c *ImagePullRequestConfig, section *yam
 	for key, list := range map[string][]string{"labels": c.Labels, "reviewers": c.Reviewers, "teamReviewers": c.TeamReviewers} {
 		for _, v := range list {
 			if strings.TrimSpace(v) == "" || strings.ContainsAny(v, ",\n") {
-				return &ConfigError{File: file, Line: line, Msg: fmt.Sprintf("imagePullRequests.%s: %q is not a valid name", key, v)}
+				return &Error{File: file, Line: line, Msg: fmt.Sprintf("imagePullRequests.%s: %q is not a valid name", key, v)}
 			}
 		}
 	}
@@ -77,16 +77,16 @@ func checkImagePullRequests(file string, c *ImagePullRequestConfig, section *yam
 		g := &c.Groups[i]
 		switch {
 		case !targetName.MatchString(g.Name):
-			return &ConfigError{File: file, Line: g.Line, Msg: fmt.Sprintf("image group name %q: want lower-case letters, digits, '.', '_' or '-' (at most 63)", g.Name)}
+			return &Error{File: file, Line: g.Line, Msg: fmt.Sprintf("image group name %q: want lower-case letters, digits, '.', '_' or '-' (at most 63)", g.Name)}
 		case seen[g.Name] > 0:
-			return &ConfigError{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q is defined twice (first at line %d)", g.Name, seen[g.Name])}
+			return &Error{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q is defined twice (first at line %d)", g.Name, seen[g.Name])}
 		case len(g.Images) == 0:
-			return &ConfigError{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q: images: lists no image repository", g.Name)}
+			return &Error{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q: images: lists no image repository", g.Name)}
 		}
 		seen[g.Name] = max(g.Line, 1)
 		f, err := images.NewImageFilter(g.Images, []string{})
 		if err != nil {
-			return &ConfigError{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q: %v", g.Name, err)}
+			return &Error{File: file, Line: g.Line, Msg: fmt.Sprintf("image group %q: %v", g.Name, err)}
 		}
 		g.filter = f
 	}

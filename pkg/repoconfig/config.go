@@ -1,4 +1,4 @@
-package githubapp
+package repoconfig
 
 import (
 	"errors"
@@ -12,18 +12,18 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 )
 
-// RepoConfigFile is the per-repository configuration, read from the default branch.
-const RepoConfigFile = gitopsfile.Name
+// File is the name of the per-repository configuration, read from the default branch.
+const File = gitopsfile.Name
 
-// RepoConfig is what the bot reads of a repository's .gitops.yaml: the targets to
+// Config is what the bot reads of a repository's .gitops.yaml: the targets to
 // plan and how the plan comment looks. pkg/gitopsfile owns the file and its other
 // sections' owners (pkg/images, pkg/manifest) read images: and generators:.
-type RepoConfig struct {
+type Config struct {
 	Targets  []Target       `yaml:"targets"`
 	Comments CommentConfig  `yaml:"comments"`
 	Forks    ForkConfig     `yaml:"forks"`
 	Notify   []NotifyConfig `yaml:"notify"`
-	// ImagePullRequests shapes image-bump pull requests (repoconfig_images.go).
+	// ImagePullRequests shapes image-bump pull requests (images.go).
 	ImagePullRequests ImagePullRequestConfig `yaml:"imagePullRequests"`
 }
 
@@ -68,31 +68,31 @@ type NotifyConfig struct {
 	On string `yaml:"on"`
 }
 
-// ConfigError is a problem in .gitops.yaml at a line.
-type ConfigError = gitopsfile.Error
+// Error is a problem in .gitops.yaml at a line.
+type Error = gitopsfile.Error
 
 var (
 	targetName = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$`)
 	typeLine   = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
-// ParseRepoConfig reads the bot's sections of a .gitops.yaml, parsed by pkg/gitopsfile
+// Parse reads the bot's sections of a .gitops.yaml, parsed by pkg/gitopsfile
 // (a problem of the file, such as an unknown top-level key, is an error). Unknown keys
 // inside them, bad values, and duplicate target names are errors naming file and line.
 // Without targets, the repository has one target: its top directory, planned offline.
 // data may be nil (no file).
-func ParseRepoConfig(file string, data []byte) (*RepoConfig, error) {
+func Parse(file string, data []byte) (*Config, error) {
 	f, err := gitopsfile.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}
-	return DecodeRepoConfig(f)
+	return Decode(f)
 }
 
-// DecodeRepoConfig decodes and checks the bot's sections of f, as ParseRepoConfig.
-func DecodeRepoConfig(f *gitopsfile.File) (*RepoConfig, error) {
+// Decode decodes and checks the bot's sections of f, as Parse.
+func Decode(f *gitopsfile.File) (*Config, error) {
 	file := f.Path()
-	cfg := &RepoConfig{}
+	cfg := &Config{}
 	var errs []error
 	for _, s := range []struct {
 		key string
@@ -130,18 +130,18 @@ func DecodeRepoConfig(f *gitopsfile.File) (*RepoConfig, error) {
 		}
 		switch {
 		case !targetName.MatchString(t.Name):
-			return nil, &ConfigError{File: file, Line: t.Line, Msg: fmt.Sprintf("target name %q: want lower-case letters, digits, '.', '_' or '-' (at most 63)", t.Name)}
+			return nil, &Error{File: file, Line: t.Line, Msg: fmt.Sprintf("target name %q: want lower-case letters, digits, '.', '_' or '-' (at most 63)", t.Name)}
 		case seen[t.Name] > 0:
-			return nil, &ConfigError{File: file, Line: t.Line, Msg: fmt.Sprintf("target %q is defined twice (first at line %d)", t.Name, seen[t.Name])}
+			return nil, &Error{File: file, Line: t.Line, Msg: fmt.Sprintf("target %q is defined twice (first at line %d)", t.Name, seen[t.Name])}
 		case path.IsAbs(t.Path) || strings.HasPrefix(path.Clean(t.Path), ".."):
-			return nil, &ConfigError{File: file, Line: t.Line, Msg: fmt.Sprintf("target %q: path %q must stay inside the repository", t.Name, t.Path)}
+			return nil, &Error{File: file, Line: t.Line, Msg: fmt.Sprintf("target %q: path %q must stay inside the repository", t.Name, t.Path)}
 		}
 		seen[t.Name] = max(t.Line, 1)
 		t.Path = path.Clean(t.Path)
 	}
 	for _, n := range cfg.Notify {
 		if n.On != "" && n.On != "failure" && n.On != "always" {
-			return nil, &ConfigError{File: file, Msg: fmt.Sprintf("notify %q: on: %q, want failure or always", n.Name, n.On)}
+			return nil, &Error{File: file, Msg: fmt.Sprintf("notify %q: on: %q, want failure or always", n.Name, n.On)}
 		}
 	}
 	if err := checkImagePullRequests(file, &cfg.ImagePullRequests, f.Section(gitopsfile.KeyImagePullRequests)); err != nil {
@@ -159,18 +159,18 @@ func lineError(file string, err error) error {
 			if g := typeLine.FindStringSubmatch(m); g != nil {
 				var line int
 				fmt.Sscan(g[1], &line)
-				errs = append(errs, &ConfigError{File: file, Line: line, Msg: cleanTypeMsg(g[2])})
+				errs = append(errs, &Error{File: file, Line: line, Msg: cleanTypeMsg(g[2])})
 				continue
 			}
-			errs = append(errs, &ConfigError{File: file, Msg: cleanTypeMsg(m)})
+			errs = append(errs, &Error{File: file, Msg: cleanTypeMsg(m)})
 		}
 		return errors.Join(errs...)
 	}
-	return &ConfigError{File: file, Msg: err.Error()}
+	return &Error{File: file, Msg: err.Error()}
 }
 
 func cleanTypeMsg(m string) string {
-	return strings.NewReplacer("githubapp.Target", "target", "githubapp.CommentConfig", "comments",
-		"githubapp.ForkConfig", "forks", "githubapp.NotifyConfig", "notify",
-		"githubapp.ImagePullRequestConfig", "imagePullRequests", "githubapp.ImageGroup", "image group").Replace(m)
+	return strings.NewReplacer("repoconfig.Target", "target", "repoconfig.CommentConfig", "comments",
+		"repoconfig.ForkConfig", "forks", "repoconfig.NotifyConfig", "notify",
+		"repoconfig.ImagePullRequestConfig", "imagePullRequests", "repoconfig.ImageGroup", "image group").Replace(m)
 }

@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"encoding/json"
@@ -11,9 +11,9 @@ import (
 // webhook parses these two events with this type instead. A `package` delivery
 // fills Package, a `registry_package` one RegistryPackage; Pkg is whichever came.
 type PackageEvent struct {
-	Action          string        `json:"action"`
-	Package         EventPackage  `json:"package"`
-	RegistryPackage *EventPackage `json:"registry_package"`
+	Action          string   `json:"action"`
+	Package         Package  `json:"package"`
+	RegistryPackage *Package `json:"registry_package"`
 	Repository      *struct {
 		FullName string `json:"full_name"`
 	} `json:"repository"`
@@ -22,8 +22,8 @@ type PackageEvent struct {
 	} `json:"installation"`
 }
 
-// EventPackage is the package of a package event.
-type EventPackage struct {
+// Package is the package of a package event.
+type Package struct {
 	Name        string `json:"name"`
 	Namespace   string `json:"namespace"`    // "owner/name"
 	PackageType string `json:"package_type"` // "CONTAINER", "docker", "npm", ...
@@ -48,7 +48,7 @@ type EventPackage struct {
 }
 
 // Pkg is the event's package: registry_package's when the delivery has one.
-func (e *PackageEvent) Pkg() *EventPackage {
+func (e *PackageEvent) Pkg() *Package {
 	if e.RegistryPackage != nil {
 		return e.RegistryPackage
 	}

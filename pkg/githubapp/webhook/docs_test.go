@@ -1,4 +1,4 @@
-package githubapp
+package webhook
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 // to every event the bot handles (installation events come without a subscription) and
 // asks for the permissions its calls need (contents: write pushes image-bump branches).
 func TestAppManifestCoversTheBot(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "github-app-manifest.json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "github-app-manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

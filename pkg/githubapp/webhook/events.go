@@ -1,12 +1,12 @@
-package githubapp
+package webhook
 
 // The bot's busiest events are read into the few fields it routes on, not into
 // go-github's full types: a pull_request payload is about 20 KiB, and its full decode
 // was most of the CPU of an acknowledgement (docs/bench.md). Handlers read what they
 // need; the job reads the rest from the API.
 
-// EventRepo is the repository an event is about.
-type EventRepo struct {
+// Repo is the repository an event is about.
+type Repo struct {
 	Name     string `json:"name"`
 	FullName string `json:"full_name"`
 	Owner    struct {
@@ -14,8 +14,8 @@ type EventRepo struct {
 	} `json:"owner"`
 }
 
-// EventInstallation is the App installation an event came through.
-type EventInstallation struct {
+// Installation is the App installation an event came through.
+type Installation struct {
 	ID int64 `json:"id"`
 }
 
@@ -31,8 +31,8 @@ type PullRequestEvent struct {
 			SHA string `json:"sha"`
 		} `json:"head"`
 	} `json:"pull_request"`
-	Repository   EventRepo          `json:"repository"`
-	Installation *EventInstallation `json:"installation"`
+	Repository   Repo          `json:"repository"`
+	Installation *Installation `json:"installation"`
 }
 
 // IssueCommentEvent is an issue_comment delivery (pull request comments are issue
@@ -51,8 +51,8 @@ type IssueCommentEvent struct {
 			Type  string `json:"type"` // "User" or "Bot"
 		} `json:"user"`
 	} `json:"comment"`
-	Repository   EventRepo          `json:"repository"`
-	Installation *EventInstallation `json:"installation"`
+	Repository   Repo          `json:"repository"`
+	Installation *Installation `json:"installation"`
 }
 
 // InstallationID is the event's installation, 0 for none.
@@ -69,7 +69,7 @@ func (e *PackageEvent) InstallationID() int64 {
 	return e.Installation.ID
 }
 
-func installationID(i *EventInstallation) int64 {
+func installationID(i *Installation) int64 {
 	if i == nil {
 		return 0
 	}

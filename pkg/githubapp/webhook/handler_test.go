@@ -1,8 +1,9 @@
-package githubapp
+package webhook
 
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,8 @@ import (
 var webhookSecret = []byte("s3cret-webhook")
 
 func sign(secret, body []byte) string { return githubtest.Sign(secret, body) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestWebhookHandler(t *testing.T) {
 	prBody := `{"action":"opened","number":3,"pull_request":{"number":3,"head":{"sha":"abc"}},"installation":{"id":42}}`
@@ -49,16 +52,16 @@ func TestWebhookHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []WebhookEvent
+			var got []Event
 			busy := tt.busy
-			h, err := NewWebhookHandler(webhookSecret, func(_ context.Context, ev WebhookEvent) error {
+			h, err := NewHandler(webhookSecret, func(_ context.Context, ev Event) error {
 				if busy {
 					busy = false
 					return ErrBusy
 				}
 				got = append(got, ev)
 				return nil
-			}, WithMaxWebhookBody(1024), WithWebhookEvents("pull_request", "ping"))
+			}, WithMaxBody(1024), WithEvents("pull_request", "ping"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +92,7 @@ func TestWebhookHandler(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewWebhookHandler(nil, nil); err == nil {
+	if _, err := NewHandler(nil, nil); err == nil {
 		t.Error("an empty secret was accepted")
 	}
 }
@@ -140,9 +143,9 @@ func TestWebhookRefusesBeforeReading(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var observed []string
 			dispatched := 0
-			h, err := NewWebhookHandler(webhookSecret, func(context.Context, WebhookEvent) error { dispatched++; return nil },
-				WithMaxWebhookBody(limit), WithWebhookEvents("pull_request"), WithWebhookLogger(discardLogger()),
-				WithWebhookObserver(func(event, outcome string) { observed = append(observed, event+"/"+outcome) }))
+			h, err := NewHandler(webhookSecret, func(context.Context, Event) error { dispatched++; return nil },
+				WithMaxBody(limit), WithEvents("pull_request"), WithLogger(discardLogger()),
+				WithObserver(func(event, outcome string) { observed = append(observed, event+"/"+outcome) }))
 			if err != nil {
 				t.Fatal(err)
 			}
