@@ -42,5 +42,5 @@ targets:
 	// generators: false targets: true
 	// yaml: unmarshal errors:
 	//   line 5: field semvr not found in type gitopsfile_test.policy
-	// deploy/.gitops.yaml:2: unknown key "generator" (known: version, generators, images, targets, comments, forks, notify, imagePullRequests)
+	// deploy/.gitops.yaml:2: unknown key "generator" (known: version, generators, images, targets, comments, forks, notify, imagePullRequests, drift)
 }

@@ -28,7 +28,7 @@ func TestParse(t *testing.T) {
 		{name: "every section", data: "version: 1\ngenerators: []\nimages: {}\ntargets: []\n", wantFile: true,
 			has: []string{KeyVersion, KeyGenerators, KeyImages, KeyTargets}, gen: true},
 		{name: "unknown key, with its line and the known keys", data: "images: {}\n\nbogus: 1\n", wantFile: true, has: []string{KeyImages},
-			wantErrs: []string{`f.yaml:3: unknown key "bogus" (known: version, generators, images, targets, comments, forks, notify, imagePullRequests)`}},
+			wantErrs: []string{`f.yaml:3: unknown key "bogus" (known: version, generators, images, targets, comments, forks, notify, imagePullRequests, drift)`}},
 		{name: "every unknown key", data: "a: 1\nimages: {}\nb: 2\n", wantFile: true, has: []string{KeyImages},
 			wantErrs: []string{`f.yaml:1: unknown key "a"`, `f.yaml:3: unknown key "b"`}},
 		{name: "unknown key beside generators", data: "version: 1\ngenerators: []\npatchUpdated: {}\n", wantFile: true, has: []string{KeyVersion, KeyGenerators}, gen: true,

@@ -25,6 +25,8 @@ type Config struct {
 	Notify   []NotifyConfig `yaml:"notify"`
 	// ImagePullRequests shapes image-bump pull requests (images.go).
 	ImagePullRequests ImagePullRequestConfig `yaml:"imagePullRequests"`
+	// Drift shapes the drift reports of the targets with a live cluster.
+	Drift DriftConfig `yaml:"drift"`
 }
 
 // Target is one place the repository deploys to: a path of the repository applied to
@@ -103,6 +105,7 @@ func Decode(f *gitopsfile.File) (*Config, error) {
 		{gitopsfile.KeyForks, &cfg.Forks},
 		{gitopsfile.KeyNotify, &cfg.Notify},
 		{gitopsfile.KeyImagePullRequests, &cfg.ImagePullRequests},
+		{gitopsfile.KeyDrift, &cfg.Drift},
 	} {
 		if err := gitopsfile.Decode(f.Section(s.key), s.v); err != nil {
 			errs = append(errs, lineError(file, err))
@@ -145,6 +148,9 @@ func Decode(f *gitopsfile.File) (*Config, error) {
 		}
 	}
 	if err := checkImagePullRequests(file, &cfg.ImagePullRequests, f.Section(gitopsfile.KeyImagePullRequests)); err != nil {
+		return nil, err
+	}
+	if err := checkDrift(file, &cfg.Drift, f.Section(gitopsfile.KeyDrift)); err != nil {
 		return nil, err
 	}
 	return cfg, nil

@@ -2,7 +2,6 @@ package repoconfig
 
 import (
 	"fmt"
-	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -65,11 +64,11 @@ func checkImagePullRequests(file string, c *ImagePullRequestConfig, section *yam
 			}
 		}
 	}
-	for key, list := range map[string][]string{"labels": c.Labels, "reviewers": c.Reviewers, "teamReviewers": c.TeamReviewers} {
-		for _, v := range list {
-			if strings.TrimSpace(v) == "" || strings.ContainsAny(v, ",\n") {
-				return &Error{File: file, Line: line, Msg: fmt.Sprintf("imagePullRequests.%s: %q is not a valid name", key, v)}
-			}
+	for _, l := range []nameList{
+		{"labels", c.Labels, MaxLabels}, {"reviewers", c.Reviewers, MaxReviewers}, {"teamReviewers", c.TeamReviewers, MaxReviewers},
+	} {
+		if err := l.check(file, line, gitopsfile.KeyImagePullRequests); err != nil {
+			return err
 		}
 	}
 	seen := map[string]int{}
