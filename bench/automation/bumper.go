@@ -31,11 +31,11 @@ import (
 // appID is the fake App's id.
 const appID = 5
 
-// bumperAutomation is the real bot.Bumper over real git remotes (bare repositories
+// bumperAutomation is the real bot.GitHubBumper over real git remotes (bare repositories
 // served by git http-backend, one commit holding deploy/apps.yaml) and the fake
-// GitHub; it counts what the Bumper did, and the pushes the git server received.
+// GitHub; it counts what the GitHubBumper did, and the pushes the git server received.
 type bumperAutomation struct {
-	*bot.Bumper
+	*bot.GitHubBumper
 	gh      *githubtest.Server
 	cleanup []func()
 
@@ -97,7 +97,7 @@ func newBumperAutomation(ctx context.Context, f *fixture) (*bumperAutomation, er
 	if err != nil {
 		return nil, err
 	}
-	b.Bumper = &bot.Bumper{App: app, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
+	b.GitHubBumper = &bot.GitHubBumper{App: app, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
 	ok = true
 	return b, nil
 }
@@ -112,7 +112,7 @@ func (b *bumperAutomation) close() {
 }
 
 func (b *bumperAutomation) Bump(ctx context.Context, r bot.RepoRef, only []string, tags images.TagLister) (*bot.BumpResult, error) {
-	res, err := b.Bumper.Bump(ctx, r, only, tags)
+	res, err := b.GitHubBumper.Bump(ctx, r, only, tags)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.bumped[r] = true

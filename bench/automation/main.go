@@ -25,9 +25,9 @@ type config struct {
 	automation                                                         string
 }
 
-// automation is an ImageAutomation the benchmark drives that counts what its Bumps did.
+// automation is a bot.Bumper the benchmark drives that counts what its Bumps did.
 type automation interface {
-	bot.ImageAutomation
+	bot.Bumper
 	// reset zeroes the counts and returns them.
 	reset() stepCounts
 }
@@ -36,13 +36,13 @@ type automation interface {
 type stepCounts struct {
 	repos   int   // repositories bumped
 	updates int64 // newer tags found
-	// With git (the real Bumper): pull requests opened and updated, and pushes the
+	// With git (the real GitHubBumper): pull requests opened and updated, and pushes the
 	// git server received.
 	opened, updated, pushes int
 	git                     bool
 }
 
-// automations make the ImageAutomation the benchmark drives, by -automation name,
+// automations make the bot.Bumper the benchmark drives, by -automation name,
 // and what to do when it is done.
 var automations = map[string]func(ctx context.Context, f *fixture) (automation, func(), error){
 	"memory": func(_ context.Context, f *fixture) (automation, func(), error) {
@@ -70,8 +70,8 @@ func main() {
 	flag.IntVar(&c.tags, "tags", 100, "tags per image")
 	flag.IntVar(&c.pageSize, "page-size", 50, "tags per tag-list page (n=): tags/page-size pages per image")
 	flag.IntVar(&c.concurrency, "concurrency", 8, "repositories bumped at once (scan, naive scan and event jobs alike)")
-	flag.StringVar(&c.automation, "automation", "memory", "the ImageAutomation: memory (pkg/images scan and check on in-memory manifests, no pull requests), "+
-		"or bumper (the real bot.Bumper: bare git repositories over git http-backend, the fake GitHub, pull requests; default sizes "+
+	flag.StringVar(&c.automation, "automation", "memory", "the bot.Bumper: memory (pkg/images scan and check on in-memory manifests, no pull requests), "+
+		"or bumper (the real bot.GitHubBumper: bare git repositories over git http-backend, the fake GitHub, pull requests; default sizes "+
 		"-repos 100 -installations 10 -images 20 -images-per-repo 5)")
 	flag.Parse()
 	if c.automation == "bumper" {
@@ -153,8 +153,8 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	}
 	defer done()
 	queue := bot.NewQueue(ctx, c.repos, c.concurrency, quiet, bot.QueueMetrics{})
-	auto, err := bot.NewAutomator(bot.AutomatorConfig{
-		Automation: ia, Registry: newRegistry(), Push: queue.Push, Concurrency: c.concurrency, Log: quiet,
+	auto, err := bot.NewBumpScheduler(bot.BumpSchedulerConfig{
+		Bumper: ia, Registry: newRegistry(), Push: queue.Push, Concurrency: c.concurrency, Log: quiet,
 		Repos: func(context.Context) ([]bot.RepoRef, error) { return f.repos, nil },
 	})
 	if err != nil {
@@ -252,7 +252,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	noIndex.name = "registry event without an index (= the naive scan)"
 
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(out, "\n%d repositories over %d installations, %d images (%d per repository, each used by %d), %d tags per image, %d per page; ImageAutomation: %s\n\n",
+	fmt.Fprintf(out, "\n%d repositories over %d installations, %d images (%d per repository, each used by %d), %d tags per image, %d per page; Bumper: %s\n\n",
 		c.repos, c.installations, c.images, c.perRepo, refs/c.images, c.tags, c.pageSize, c.automation)
 	header := "step\ttag-list requests\tmanifest requests\tother\ttotal\ttime\trepositories bumped\tupdates found\t"
 	if scan.git {

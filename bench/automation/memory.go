@@ -10,9 +10,9 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
-// memoryAutomation is a bot.ImageAutomation over in-memory repositories: Images and
+// memoryAutomation is a bot.Bumper over in-memory repositories: Images and
 // Bump scan their manifests with pkg/images, and Bump checks the images through the
-// lister it is given, exactly as the Bumper does, then stops short of git and GitHub.
+// lister it is given, exactly as the GitHubBumper does, then stops short of git and GitHub.
 type memoryAutomation struct {
 	files map[bot.RepoRef][]images.File
 

@@ -53,7 +53,7 @@ func serveAcks(queueSize int, profile string) error {
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
 	srv, err := bot.NewServer(ctx, bot.Config{WebhookSecret: webhookSecret, Workers: 4, QueueSize: queueSize,
-		Log: quiet, Handlers: map[string]bot.Handler{"pull_request": noop}})
+		Log: quiet, Routes: map[string]bot.Route{"pull_request": noop}})
 	if err != nil {
 		return err
 	}

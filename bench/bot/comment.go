@@ -30,7 +30,7 @@ type planResult struct {
 }
 
 // measureComments times pull request events through a bot.Server with the bot's
-// own handlers (bot.NewHandlers): from the webhook POST to the sticky comment
+// own handlers (bot.NewRoutes): from the webhook POST to the sticky comment
 // existing in the fake GitHub. Each run is a new pull request of the same head, so
 // each posts a new comment. Then `kubectl diff -f` of the head's files, the naive
 // peer, on the same cluster.
@@ -52,7 +52,7 @@ func measureComments(ctx context.Context, cl *cleanups, c config, fx *fixture, e
 	}
 	planner := &bot.Planner{App: app, Kubeconfig: fx.kubeconfig, Access: access, CacheDir: filepath.Join(work, "bot-cache"), Log: quiet}
 	srv, err := bot.NewServer(jobCtx, bot.Config{App: app, WebhookSecret: webhookSecret, Workers: 2, QueueSize: 50,
-		Log: quiet, Handlers: bot.NewHandlers(planner, nil, quiet)})
+		Log: quiet, Routes: bot.NewRoutes(planner, nil, quiet)})
 	if err != nil {
 		return nil, err
 	}

@@ -259,14 +259,14 @@ func (o *Options) Run(ctx context.Context) error {
 		o.log.Info("clusters granted to repositories", "contexts", o.access.Contexts())
 	}
 	var srv *bot.Server
-	auto, err := o.newAutomator(app, metrics, func(j bot.Job) error { return srv.Push(j) })
+	auto, err := o.newBumpScheduler(app, metrics, func(j bot.Job) error { return srv.Push(j) })
 	if err != nil {
 		return err
 	}
 	cfg := bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
-		Log: o.log, Metrics: metrics, Handlers: bot.NewHandlers(planner, auto, o.log),
+		Log: o.log, Metrics: metrics, Routes: bot.NewRoutes(planner, auto, o.log),
 		RegistryWebhookSecret: o.registrySecret,
 	}
 	if auto != nil {
@@ -278,7 +278,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	autoCtx, stopAuto := context.WithCancel(jobCtx)
 	defer stopAuto()
-	autoDone := o.runAutomation(autoCtx, auto)
+	autoDone := o.runBumpScheduler(autoCtx, auto)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Listen, err)
@@ -321,10 +321,10 @@ func (o *Options) Run(ctx context.Context) error {
 	return errors.Join(qerr, herr)
 }
 
-// newBumper is the image-bump side of the bot (bot.ImageAutomation), for the
+// newBumper is the image-bump side of the bot (a bot.Bumper), for the
 // triggers: registry events, package events, the periodic scan.
-func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.Bumper {
-	return &bot.Bumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
+func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.GitHubBumper {
+	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

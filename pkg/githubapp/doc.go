@@ -29,7 +29,7 @@
 //
 // Parse it in pkg/githubapp/webhook (go-github's type, or a small one of ours in
 // events.go when go-github's does not fit or costs too much), and route it in
-// pkg/githubapp/bot: a handler registered in NewHandlers, small and idempotent, that
+// pkg/githubapp/bot: a Route registered in NewRoutes, small and idempotent, that
 // turns the event into a queued job. Subscribe the App to it in
 // docs/github-app-manifest.json (webhook's docs_test.go keeps the two in step).
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
-// scanCounter is an ImageAutomation that counts the bumps a periodic scan makes.
+// scanCounter is a bot.Bumper that counts the bumps a periodic scan makes.
 type scanCounter struct{ bumps atomic.Int64 }
 
 func (s *scanCounter) Images(context.Context, bot.RepoRef) ([]string, error) {
@@ -33,7 +33,7 @@ func (s *scanCounter) Bump(ctx context.Context, _ bot.RepoRef, _ []string, tags 
 type scanReplica struct {
 	id     string
 	scans  *scanCounter
-	auto   *bot.Automator
+	auto   *bot.BumpScheduler
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -41,8 +41,8 @@ type scanReplica struct {
 func startScanReplica(t *testing.T, client kubernetes.Interface, ns, lease, id string) *scanReplica {
 	t.Helper()
 	r := &scanReplica{id: id, scans: &scanCounter{}, done: make(chan struct{})}
-	auto, err := bot.NewAutomator(bot.AutomatorConfig{
-		Automation: r.scans,
+	auto, err := bot.NewBumpScheduler(bot.BumpSchedulerConfig{
+		Bumper: r.scans,
 		Registry: images.TagListerFunc(func(context.Context, name.Repository) ([]string, error) {
 			return []string{"1.0.0"}, nil
 		}),

@@ -94,7 +94,7 @@ func newBotEnv(t *testing.T) *botEnv {
 func (e *botEnv) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := bot.NewServer(ctx, bot.Config{App: e.planner.App, WebhookSecret: []byte(botSecret), Workers: 2, QueueSize: 50,
-		Log: slog.New(slog.DiscardHandler), Handlers: bot.NewHandlers(e.planner, nil, slog.New(slog.DiscardHandler))})
+		Log: slog.New(slog.DiscardHandler), Routes: bot.NewRoutes(e.planner, nil, slog.New(slog.DiscardHandler))})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ notify:
 	// A second replica gets the same delivery (its memory of deliveries is its own): it
 	// plans again, and the comment stays as it was, untouched.
 	replica := bot.Config{App: e.planner.App, WebhookSecret: []byte(botSecret), Workers: 1, QueueSize: 5,
-		Log: slog.New(slog.DiscardHandler), Handlers: bot.NewHandlers(e.planner, nil, slog.New(slog.DiscardHandler))}
+		Log: slog.New(slog.DiscardHandler), Routes: bot.NewRoutes(e.planner, nil, slog.New(slog.DiscardHandler))}
 	rctx, rcancel := context.WithCancel(context.Background())
 	second, err := bot.NewServer(rctx, replica)
 	if err != nil {

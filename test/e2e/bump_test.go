@@ -22,7 +22,7 @@ import (
 
 // bumpEnv is the bot (its Planner behind a real webhook server) with the spec-checked
 // fake GitHub delivering its webhooks, a real git remote, an in-process registry, and
-// a Bumper called directly (the triggers are tested on their own).
+// a GitHubBumper called directly (the triggers are tested on their own).
 type bumpEnv struct {
 	*botEnv
 	t        *testing.T
@@ -33,7 +33,7 @@ type bumpEnv struct {
 	registry *imagestest.Server
 	image    string // host/shop/web
 	web      string // the manifest, as first committed
-	bumper   *bot.Bumper
+	bumper   *bot.GitHubBumper
 	lister   images.TagLister
 }
 
@@ -92,7 +92,7 @@ imagePullRequests:
 	b.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: b.bare, CloneURL: b.cloneURL,
 		Permissions: map[string]string{"alice": "write"}})
 	b.gh.DeliverWebhooks(b.bot.URL+"/webhook", []byte(botSecret))
-	b.bumper = &bot.Bumper{App: b.planner.App, Log: slog.New(slog.DiscardHandler), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
+	b.bumper = &bot.GitHubBumper{App: b.planner.App, Log: slog.New(slog.DiscardHandler), Metrics: bot.NewBumpMetrics(prometheus.NewRegistry())}
 	b.lister = botRegistry(t, b.registry.Host())
 	return b
 }
@@ -120,7 +120,7 @@ func (b *bumpEnv) push(tags ...string) {
 	}
 }
 
-func (b *bumpEnv) bump(bumper *bot.Bumper) *bot.BumpResult {
+func (b *bumpEnv) bump(bumper *bot.GitHubBumper) *bot.BumpResult {
 	b.t.Helper()
 	res, err := bumper.Bump(context.Background(), bumpRepo, nil, b.lister)
 	if err != nil {
@@ -220,8 +220,8 @@ func TestBumpPullRequests(t *testing.T) {
 
 	// A replay, or a second replica: no write at all, the branch stays.
 	before = len(b.gh.Calls())
-	second := &bot.Bumper{App: b.planner.App, Log: slog.New(slog.DiscardHandler)}
-	for _, bumper := range []*bot.Bumper{b.bumper, second} {
+	second := &bot.GitHubBumper{App: b.planner.App, Log: slog.New(slog.DiscardHandler)}
+	for _, bumper := range []*bot.GitHubBumper{b.bumper, second} {
 		if res := b.bump(bumper); len(res.Opened)+len(res.Updated)+len(res.Closed) != 0 || res.Branches[0].Action != "unchanged" {
 			t.Fatalf("replay: %+v", res)
 		}
@@ -265,7 +265,7 @@ func TestBumpPullRequests(t *testing.T) {
 	// --git-readonly: a newer tag is computed and reported, nothing is written.
 	b.push("1.3.0")
 	before = len(b.gh.Calls())
-	ro := &bot.Bumper{App: b.planner.App, ReadOnly: true, Log: slog.New(slog.DiscardHandler)}
+	ro := &bot.GitHubBumper{App: b.planner.App, ReadOnly: true, Log: slog.New(slog.DiscardHandler)}
 	res = b.bump(ro)
 	if !res.ReadOnly || len(res.Branches) != 1 || res.Branches[0].Action != "would-update" || !res.Branches[0].Pushed ||
 		len(res.Branches[0].Updates) != 1 || res.Branches[0].Updates[0].ToTag != "1.3.0" {

@@ -21,15 +21,15 @@ import (
 // BumpBranchPrefix starts the name of every image-bump branch: gitops/image/<name>.
 const BumpBranchPrefix = "gitops/image/"
 
-// Bumper keeps a repository's image-bump pull requests current; it implements
-// ImageAutomation. For each automated image (or group of .gitops.yaml's
+// GitHubBumper keeps a repository's image-bump pull requests current; it implements
+// Bumper. For each automated image (or group of .gitops.yaml's
 // imagePullRequests.groups) with a newer allowed tag, branch gitops/image/<name> is
 // one commit on top of the default branch, made again from it whenever the result
 // would differ (a newer tag, the default branch moved) and force-pushed, and one pull
 // request per branch is opened or edited. A bump the default branch no longer needs
 // is closed with a comment and its branch deleted. Every write is skipped when the
 // result is already there, so a replay, or a second replica, writes nothing.
-type Bumper struct {
+type GitHubBumper struct {
 	App *githubapp.App
 	// ReadOnly (--git-readonly) computes and reports the bumps (logs, metrics,
 	// BumpResult.Branches) and never pushes, opens, edits or closes anything.
@@ -62,7 +62,7 @@ type bumpWork struct {
 }
 
 // open clones the default branch with the installation token and scans it.
-func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
+func (b *GitHubBumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 	log := b.log().With("repository", repo.FullName(), "installation", repo.Installation)
 	gh := b.App.Installation(repo.Installation)
 	info, err := githubapp.GetRepository(ctx, gh, repo.Owner, repo.Name)
@@ -98,7 +98,7 @@ func (b *Bumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error) {
 func (w *bumpWork) close() { w.src.Close() }
 
 // Images lists the image repositories the default branch automates.
-func (b *Bumper) Images(ctx context.Context, repo RepoRef) ([]string, error) {
+func (b *GitHubBumper) Images(ctx context.Context, repo RepoRef) ([]string, error) {
 	w, err := b.open(ctx, repo)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func automatedImages(imgs []images.Image) []string {
 // longer automated are closed too). One image's registry failing leaves its branch
 // and pull request as they are (the problem goes to its pull request's body) and the
 // others are still bumped.
-func (b *Bumper) Bump(ctx context.Context, repo RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
+func (b *GitHubBumper) Bump(ctx context.Context, repo RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
 	w, err := b.open(ctx, repo)
 	if err != nil {
 		b.Metrics.failed()
@@ -187,7 +187,7 @@ func (b *Bumper) Bump(ctx context.Context, repo RepoRef, only []string, tags ima
 	return res, errors.Join(errs...)
 }
 
-func (b *Bumper) log() *slog.Logger {
+func (b *GitHubBumper) log() *slog.Logger {
 	if b.Log == nil {
 		return slog.Default()
 	}
@@ -195,7 +195,7 @@ func (b *Bumper) log() *slog.Logger {
 }
 
 // identity is the commits' author: the configured one, else the App.
-func (b *Bumper) identity(ctx context.Context) (string, string, error) {
+func (b *GitHubBumper) identity(ctx context.Context) (string, string, error) {
 	b.identityMu.Lock()
 	defer b.identityMu.Unlock()
 	if b.Author == "" || b.Email == "" {

@@ -43,7 +43,7 @@ func (r *BumpResult) add(br *BumpBranch) {
 
 // syncGroup makes one branch and its pull request current. remoteSHA is the
 // branch's tip on the remote ("" when it does not exist).
-func (b *Bumper) syncGroup(ctx context.Context, w *bumpWork, g *bumpGroup, remoteSHA string) (*BumpBranch, error) {
+func (b *GitHubBumper) syncGroup(ctx context.Context, w *bumpWork, g *bumpGroup, remoteSHA string) (*BumpBranch, error) {
 	log := w.log.With("branch", g.branch)
 	br := &BumpBranch{Branch: g.branch, Images: g.repos, Updates: g.updates}
 	pr, err := githubapp.FindPullRequest(ctx, w.gh, w.repo.Owner, w.repo.Name, g.branch)
@@ -152,7 +152,7 @@ func (b *Bumper) syncGroup(ctx context.Context, w *bumpWork, g *bumpGroup, remot
 // commitBranch makes the group's one commit on top of the default branch and
 // force-pushes it, unless the remote branch already holds the same tree on the same
 // parent. It reports whether it pushed (or, read-only, would have).
-func (b *Bumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGroup, remoteSHA string) (bool, error) {
+func (b *GitHubBumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGroup, remoteSHA string) (bool, error) {
 	repo := w.src.Repo
 	if err := repo.ResetTo(w.base); err != nil {
 		return false, err
@@ -202,7 +202,7 @@ func (b *Bumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGroup, re
 
 // closeStale closes the open bump pull requests, and deletes the branches, that no
 // current image or group makes (an image removed, or grouped differently now).
-func (b *Bumper) closeStale(ctx context.Context, w *bumpWork, groups []*bumpGroup, branches map[string]string, res *BumpResult) error {
+func (b *GitHubBumper) closeStale(ctx context.Context, w *bumpWork, groups []*bumpGroup, branches map[string]string, res *BumpResult) error {
 	current := map[string]bool{}
 	for _, g := range groups {
 		current[g.branch] = true
@@ -246,7 +246,7 @@ func (b *Bumper) closeStale(ctx context.Context, w *bumpWork, groups []*bumpGrou
 }
 
 // write does a write to git or GitHub, or under ReadOnly logs what it would do.
-func (b *Bumper) write(ctx context.Context, log *slog.Logger, what string, do func() error) error {
+func (b *GitHubBumper) write(ctx context.Context, log *slog.Logger, what string, do func() error) error {
 	if b.ReadOnly {
 		log.InfoContext(ctx, "read-only: would "+what)
 		return nil

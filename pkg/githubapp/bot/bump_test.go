@@ -94,11 +94,11 @@ func (f *bumpFixture) ListTags(_ context.Context, repo name.Repository) ([]strin
 	return tags, nil
 }
 
-func (f *bumpFixture) bumper() *Bumper {
-	return &Bumper{App: f.app, Log: slog.New(slog.DiscardHandler)}
+func (f *bumpFixture) bumper() *GitHubBumper {
+	return &GitHubBumper{App: f.app, Log: slog.New(slog.DiscardHandler)}
 }
 
-func (f *bumpFixture) bump(b *Bumper, only []string) *BumpResult {
+func (f *bumpFixture) bump(b *GitHubBumper, only []string) *BumpResult {
 	f.t.Helper()
 	res, err := b.Bump(context.Background(), fixtureRepo, only, f)
 	if err != nil {

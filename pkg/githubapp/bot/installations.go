@@ -75,13 +75,13 @@ func (t *Installations) drop(id int64) {
 	}
 }
 
-// addHandlers registers the webhook handlers of installation events in hs; they
-// change only memory, so they run in the job at once.
-func (t *Installations) addHandlers(hs Handlers) error {
+// addRoutes registers the routes of installation events in rs; their jobs change
+// only memory, so they run at once.
+func (t *Installations) addRoutes(rs Routes) error {
 	job := func(ev webhook.Event, run func()) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(context.Context) error { run(); return nil }}, true
 	}
-	for event, h := range map[string]Handler{
+	return rs.addAll(Routes{
 		"installation": func(ev webhook.Event) (Job, bool) {
 			e, ok := ev.Payload.(*github.InstallationEvent)
 			if !ok {
@@ -110,10 +110,5 @@ func (t *Installations) addHandlers(hs Handlers) error {
 				t.log.Info("installation repositories", "installation", id, "added", len(e.RepositoriesAdded), "removed", len(e.RepositoriesRemoved))
 			})
 		},
-	} {
-		if err := hs.Add(event, h); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }

@@ -15,6 +15,17 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 )
 
+// Elector runs lead while this replica holds the lease, until ctx ends.
+// LeaderElection implements it with a Kubernetes Lease; AlwaysLeader for one replica.
+type Elector interface {
+	Run(ctx context.Context, lead func(ctx context.Context))
+}
+
+// AlwaysLeader leads at once and until ctx ends: for one replica without a cluster.
+type AlwaysLeader struct{}
+
+func (AlwaysLeader) Run(ctx context.Context, lead func(context.Context)) { lead(ctx) }
+
 // Defaults of a LeaderElection (those of Kubernetes' controllers).
 const (
 	DefaultLeaseDuration = 15 * time.Second

@@ -23,10 +23,10 @@ type prJob struct {
 
 func (j prJob) key() string { return fmt.Sprintf("%s/%s#%d", j.owner, j.repo, j.number) }
 
-// addHandlers registers the webhook handlers of pull request events and /gitops
-// plan comments in hs.
-func (p *Planner) addHandlers(hs Handlers) error {
-	for event, h := range map[string]Handler{
+// addRoutes registers the routes of pull request events and /gitops plan comments
+// in rs.
+func (p *Planner) addRoutes(rs Routes) error {
+	return rs.addAll(Routes{
 		"pull_request": func(ev webhook.Event) (Job, bool) {
 			e, ok := ev.Payload.(*webhook.PullRequestEvent)
 			if !ok {
@@ -57,12 +57,7 @@ func (p *Planner) addHandlers(hs Handlers) error {
 				commentBy: e.Comment.User.Login}
 			return p.job(j), true
 		},
-	} {
-		if err := hs.Add(event, h); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // isPlanCommand reports whether a comment asks for a plan: a line "/gitops plan".

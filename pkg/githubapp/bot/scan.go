@@ -27,7 +27,7 @@ type ScanReport struct {
 // image's tags are listed once, shared by every repository that uses it. One
 // repository or registry failing never stops the others; each failure is logged with
 // its repository (and image).
-func (a *Automator) Scan(ctx context.Context) ScanReport {
+func (a *BumpScheduler) Scan(ctx context.Context) ScanReport {
 	start := time.Now()
 	if failed := a.index.FailedRepos(); len(failed) > 0 {
 		a.indexRepos(ctx, failed)
@@ -60,23 +60,12 @@ func (a *Automator) Scan(ctx context.Context) ScanReport {
 	return rep
 }
 
-// Elector runs lead while this replica holds the lease, until ctx ends.
-// LeaderElection implements it with a Kubernetes Lease; AlwaysLeader for one replica.
-type Elector interface {
-	Run(ctx context.Context, lead func(ctx context.Context))
-}
-
-// AlwaysLeader leads at once and until ctx ends: for one replica without a cluster.
-type AlwaysLeader struct{}
-
-func (AlwaysLeader) Run(ctx context.Context, lead func(context.Context)) { lead(ctx) }
-
 // Run builds the index, then until ctx ends: while this replica leads (el), scans
 // every interval, the first scan at once; every replica, leader or not, re-reads the
 // images of every installed repository every reindex (DefaultReindexInterval when 0),
 // so that registry events it serves reach repositories whose push another replica
 // received. interval <= 0 turns the periodic scan off (events and pushes still work).
-func (a *Automator) Run(ctx context.Context, interval, reindex time.Duration, el Elector) {
+func (a *BumpScheduler) Run(ctx context.Context, interval, reindex time.Duration, el Elector) {
 	if err := a.BuildIndex(ctx); err != nil && ctx.Err() != nil {
 		return
 	}
@@ -102,10 +91,10 @@ func (a *Automator) Run(ctx context.Context, interval, reindex time.Duration, el
 }
 
 // Leading reports whether this replica runs the periodic scan now.
-func (a *Automator) Leading() bool { return a.leading.Load() }
+func (a *BumpScheduler) Leading() bool { return a.leading.Load() }
 
 // every calls f every d (at once first when now) until ctx ends.
-func (a *Automator) every(ctx context.Context, d time.Duration, now bool, f func(context.Context)) {
+func (a *BumpScheduler) every(ctx context.Context, d time.Duration, now bool, f func(context.Context)) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	if now {

@@ -26,9 +26,9 @@ type Config struct {
 	QueueSize int
 	Log       *slog.Logger
 	Metrics   *Metrics
-	// Handlers by event name (NewHandlers); events without one are acknowledged and
+	// Routes by event name (NewRoutes); events without one are acknowledged and
 	// ignored.
-	Handlers Handlers
+	Routes Routes
 	// ImagesPushed receives the images that registries (POST /hooks/registry) and GHCR
 	// (package events) report pushed. It must be quick: it queues the work. An error
 	// wrapping ErrQueueFull is answered 503.
@@ -81,9 +81,9 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.addImageTriggers(); err != nil {
 		return nil, err
 	}
-	cfg = s.cfg // with the package event handlers
+	cfg = s.cfg // with the package event routes
 	opts := []webhook.Option{
-		webhook.WithEvents(cfg.Handlers.Events()...),
+		webhook.WithEvents(cfg.Routes.Events()...),
 		webhook.WithLogger(cfg.Log),
 		webhook.WithObserver(cfg.Metrics.Delivery),
 	}
@@ -101,7 +101,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 // dispatch queues the job of an event; a full or closing queue makes the webhook
 // answer 503.
 func (s *Server) dispatch(_ context.Context, ev webhook.Event) error {
-	h := s.cfg.Handlers[ev.Name]
+	h := s.cfg.Routes[ev.Name]
 	if h == nil {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (s *Server) dispatch(_ context.Context, ev webhook.Event) error {
 func (s *Server) Push(j Job) error { return s.queue.Push(j) }
 
 // addImageTriggers wires ImagesPushed to its triggers: GHCR's package events on
-// /webhook (unless Handlers has its own for them) and, with a registry webhook
+// /webhook (unless Routes has its own for them) and, with a registry webhook
 // secret, POST /hooks/registry.
 func (s *Server) addImageTriggers() error {
 	if s.cfg.ImagesPushed == nil {
@@ -129,7 +129,7 @@ func (s *Server) addImageTriggers() error {
 		}
 		return nil
 	}
-	s.cfg.Handlers = s.cfg.Handlers.withImagesPushed(s.cfg.ImagesPushed, s.cfg.Log)
+	s.cfg.Routes = s.cfg.Routes.withImagesPushed(s.cfg.ImagesPushed, s.cfg.Log)
 	if len(s.cfg.RegistryWebhookSecret) == 0 {
 		return nil
 	}

@@ -80,7 +80,7 @@ func prPayload(inst int64, repo string, number int) map[string]any {
 // while the other installation still gets in.
 func TestServerSharesTheQueueBetweenInstallations(t *testing.T) {
 	gh, app := twoInstallations(t)
-	real := NewHandlers(&Planner{App: app}, nil, nil)["pull_request"]
+	real := NewRoutes(&Planner{App: app}, nil, nil)["pull_request"]
 	var mu sync.Mutex
 	var started []string
 	holding, gate := make(chan struct{}), make(chan struct{})
@@ -103,7 +103,7 @@ func TestServerSharesTheQueueBetweenInstallations(t *testing.T) {
 		return j, ok
 	}
 	srv := serve(t, gh, Config{App: app, Workers: 1, QueueSize: 10, QueuePerInstallation: 3,
-		Handlers: Handlers{"pull_request": handler}})
+		Routes: Routes{"pull_request": handler}})
 
 	send := func(inst int64, repo string, n int) int {
 		t.Helper()
@@ -203,7 +203,7 @@ func TestPlanRunsOutOfTime(t *testing.T) {
 	gh.SetPullRequest("other/fleet", githubtest.PullRequest{Number: 1, User: "bob", HeadSHA: fleet.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: fleet.main})
 
 	planner := &Planner{App: app, Log: slog.New(slog.DiscardHandler)}
-	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Handlers: NewHandlers(planner, nil, slog.New(slog.DiscardHandler))})
+	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Routes: NewRoutes(planner, nil, slog.New(slog.DiscardHandler))})
 	for _, repo := range []string{"acme/slow", "other/fleet"} {
 		if code, err := gh.SendPullRequestEvent(repo, 1, "opened"); err != nil || code != http.StatusAccepted {
 			t.Fatalf("opened %s: %d %v", repo, code, err)
@@ -261,7 +261,7 @@ func TestPlanOfRenderBombStops(t *testing.T) {
 	gh.SetPullRequest("other/fleet", githubtest.PullRequest{Number: 1, User: "bob", HeadSHA: fleet.feature, HeadRef: "feature", BaseRef: "main", BaseSHA: fleet.main})
 
 	planner := &Planner{App: app, Log: slog.New(slog.DiscardHandler)}
-	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Handlers: NewHandlers(planner, nil, slog.New(slog.DiscardHandler))})
+	serve(t, gh, Config{App: app, Workers: 2, QueueSize: 10, JobTimeout: limit, Routes: NewRoutes(planner, nil, slog.New(slog.DiscardHandler))})
 	if code, err := gh.SendPullRequestEvent("acme/slow", 1, "opened"); err != nil || code != http.StatusAccepted {
 		t.Fatalf("opened acme/slow: %d %v", code, err)
 	}

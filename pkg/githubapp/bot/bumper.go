@@ -6,18 +6,9 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
-// RepoRef names one repository of one installation of the App.
-type RepoRef struct {
-	Installation int64
-	Owner, Name  string
-}
-
-// FullName is "owner/name".
-func (r RepoRef) FullName() string { return r.Owner + "/" + r.Name }
-
-// ImageAutomation is what the bot's triggers (registry events, GHCR package events,
+// Bumper is what the bot's triggers (registry events, GHCR package events,
 // the periodic scan, pushes to default branches) need from image-bump pull requests.
-type ImageAutomation interface {
+type Bumper interface {
 	// Images lists the image repositories (images.Reference.Name(), such as
 	// "ghcr.io/acme/app") that the default branch of repo automates. It reads git
 	// only, never a registry.

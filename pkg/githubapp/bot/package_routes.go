@@ -11,12 +11,12 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
-// PackageHandlers turn GHCR pushes, GitHub's `package` and `registry_package` events
+// PackageRoutes turn GHCR pushes, GitHub's `package` and `registry_package` events
 // (published or updated, of a container package, with a tag), into calls of
 // imagesPushed. GitHub sends both events for one push when the App subscribes to
 // both: their jobs share a key (a waiting one is replaced) and the event's ID is
 // remembered once taken, so the push reaches imagesPushed once.
-func PackageHandlers(imagesPushed func(context.Context, []registryevent.Event) error, log *slog.Logger) map[string]Handler {
+func PackageRoutes(imagesPushed func(context.Context, []registryevent.Event) error, log *slog.Logger) Routes {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -48,5 +48,5 @@ func PackageHandlers(imagesPushed func(context.Context, []registryevent.Event) e
 			return nil
 		}}, true
 	}
-	return map[string]Handler{"package": h, "registry_package": h}
+	return Routes{"package": h, "registry_package": h}
 }

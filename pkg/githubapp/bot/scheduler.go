@@ -10,11 +10,11 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
-// AutomatorConfig is what an Automator needs.
-type AutomatorConfig struct {
-	// Automation reads repositories' automated images and makes their image-bump pull
-	// requests current (the Bumper; a fake in tests and benchmarks).
-	Automation ImageAutomation
+// BumpSchedulerConfig is what a BumpScheduler needs.
+type BumpSchedulerConfig struct {
+	// Bumper reads repositories' automated images and makes their image-bump pull
+	// requests current (the GitHubBumper; a fake in tests and benchmarks).
+	Bumper Bumper
 	// Registry lists tags (an images.Registry with the bot's credentials). Never a
 	// cache that outlives a scan: each scan and each batch of registry events wraps it
 	// in a SharedTags of its own, so a tag pushed since is always seen.
@@ -32,15 +32,15 @@ type AutomatorConfig struct {
 	// only re-read its images.
 	BumpOnPush bool
 	Log        *slog.Logger
-	Metrics    *AutomationMetrics
+	Metrics    *SchedulerMetrics
 }
 
-// Automator is the brain of image automation's triggers: it keeps the index of image
+// BumpScheduler is the brain of image automation's triggers: it keeps the index of image
 // → repositories, turns registry events into bumps of only the repositories that use
 // the image, handles pushes to default branches and installation changes, and runs
 // the periodic scan (on the leader only; see Run).
-type Automator struct {
-	cfg   AutomatorConfig
+type BumpScheduler struct {
+	cfg   BumpSchedulerConfig
 	index *ImageIndex
 	locks repoLocks
 
@@ -52,11 +52,11 @@ type Automator struct {
 	leading   atomic.Bool
 }
 
-// NewAutomator checks cfg and returns an Automator with an empty index (BuildIndex or
+// NewBumpScheduler checks cfg and returns a BumpScheduler with an empty index (BuildIndex or
 // Run fills it).
-func NewAutomator(cfg AutomatorConfig) (*Automator, error) {
-	if cfg.Automation == nil {
-		return nil, errors.New("image automation: no ImageAutomation given")
+func NewBumpScheduler(cfg BumpSchedulerConfig) (*BumpScheduler, error) {
+	if cfg.Bumper == nil {
+		return nil, errors.New("image automation: no Bumper given")
 	}
 	if cfg.Registry == nil {
 		return nil, errors.New("image automation: no registry client given")
@@ -65,22 +65,22 @@ func NewAutomator(cfg AutomatorConfig) (*Automator, error) {
 		cfg.Log = slog.Default()
 	}
 	if cfg.Metrics == nil {
-		cfg.Metrics = NewAutomationMetrics(nil)
+		cfg.Metrics = NewSchedulerMetrics(nil)
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
 	}
-	return &Automator{cfg: cfg, index: NewImageIndex(), locks: repoLocks{m: map[RepoRef]*repoLock{}},
+	return &BumpScheduler{cfg: cfg, index: NewImageIndex(), locks: repoLocks{m: map[RepoRef]*repoLock{}},
 		pending: map[RepoRef]*pendingBump{}, indexed: make(chan struct{})}, nil
 }
 
-// Index is the Automator's index of image → repositories.
-func (a *Automator) Index() *ImageIndex { return a.index }
+// Index is the BumpScheduler's index of image → repositories.
+func (a *BumpScheduler) Index() *ImageIndex { return a.index }
 
 // BuildIndex reads the automated images of every installed repository (bounded
 // concurrency) into the index. A repository that fails is logged and tried again by
 // the next scan; the others are indexed all the same.
-func (a *Automator) BuildIndex(ctx context.Context) error {
+func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 	defer a.indexOnce.Do(func() { close(a.indexed) })
 	if a.cfg.Repos == nil {
 		return nil
@@ -96,13 +96,13 @@ func (a *Automator) BuildIndex(ctx context.Context) error {
 }
 
 // indexRepos reads the images of repos into the index.
-func (a *Automator) indexRepos(ctx context.Context, repos []RepoRef) {
+func (a *BumpScheduler) indexRepos(ctx context.Context, repos []RepoRef) {
 	forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { a.indexRepo(ctx, r) })
 	a.cfg.Metrics.index(a.index)
 }
 
-func (a *Automator) indexRepo(ctx context.Context, r RepoRef) ([]string, error) {
-	imgs, err := a.cfg.Automation.Images(ctx, r)
+func (a *BumpScheduler) indexRepo(ctx context.Context, r RepoRef) ([]string, error) {
+	imgs, err := a.cfg.Bumper.Images(ctx, r)
 	if err != nil {
 		if ctx.Err() == nil {
 			a.index.Failed(r)
@@ -117,7 +117,7 @@ func (a *Automator) indexRepo(ctx context.Context, r RepoRef) ([]string, error) 
 
 // bump runs one Bump of repo, never two of one repository at once in this replica,
 // and keeps the index in step with what it read.
-func (a *Automator) bump(ctx context.Context, trigger string, r RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
+func (a *BumpScheduler) bump(ctx context.Context, trigger string, r RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
 	if err := a.locks.lock(ctx, r); err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (a *Automator) bump(ctx context.Context, trigger string, r RepoRef, only []
 	if only != nil {
 		log = log.With("images", only)
 	}
-	res, err := a.cfg.Automation.Bump(ctx, r, only, tags)
+	res, err := a.cfg.Bumper.Bump(ctx, r, only, tags)
 	a.cfg.Metrics.bumped(trigger, err)
 	if err != nil {
 		log.Error("image automation: bump failed", "error", err)

@@ -6,10 +6,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// AutomationMetrics are the metrics of image automation's triggers: scans, bumps,
+// SchedulerMetrics are the metrics of image automation's triggers: scans, bumps,
 // tag lists, registry events, the index and leadership. They carry no repository or
 // image label (those go to the logs), so their number stays small.
-type AutomationMetrics struct {
+type SchedulerMetrics struct {
 	scans        *prometheus.CounterVec
 	scanDuration prometheus.Histogram
 	bumps        *prometheus.CounterVec
@@ -22,10 +22,10 @@ type AutomationMetrics struct {
 	leader       prometheus.Gauge
 }
 
-// NewAutomationMetrics registers the metrics on reg (the bot's Metrics.Registry); a
+// NewSchedulerMetrics registers the metrics on reg (the bot's Metrics.Registry); a
 // nil reg keeps them unregistered (tests, benchmarks).
-func NewAutomationMetrics(reg prometheus.Registerer) *AutomationMetrics {
-	m := &AutomationMetrics{
+func NewSchedulerMetrics(reg prometheus.Registerer) *SchedulerMetrics {
+	m := &SchedulerMetrics{
 		scans: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_automation_scans_total",
 			Help: "Periodic image scans by outcome (success; partial: some repositories or images failed; aborted: stopped early)."}, []string{"outcome"}),
 		scanDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "gitops_bot_automation_scan_duration_seconds",
@@ -53,7 +53,7 @@ func NewAutomationMetrics(reg prometheus.Registerer) *AutomationMetrics {
 	return m
 }
 
-func (m *AutomationMetrics) tagList(trigger string) func(string, time.Duration, error) {
+func (m *SchedulerMetrics) tagList(trigger string) func(string, time.Duration, error) {
 	return func(_ string, d time.Duration, err error) {
 		m.tagLists.WithLabelValues(trigger, outcome(err)).Inc()
 		m.tagListTime.Observe(d.Seconds())
@@ -63,21 +63,21 @@ func (m *AutomationMetrics) tagList(trigger string) func(string, time.Duration, 
 	}
 }
 
-func (m *AutomationMetrics) bumped(trigger string, err error) {
+func (m *SchedulerMetrics) bumped(trigger string, err error) {
 	m.bumps.WithLabelValues(trigger, outcome(err)).Inc()
 	if err != nil {
 		m.errors.WithLabelValues("bump").Inc()
 	}
 }
 
-func (m *AutomationMetrics) index(x *ImageIndex) {
+func (m *SchedulerMetrics) index(x *ImageIndex) {
 	r, i := x.Size()
 	m.indexRepos.Set(float64(r))
 	m.indexImages.Set(float64(i))
 }
 
 // SetLeader records whether this replica leads.
-func (m *AutomationMetrics) SetLeader(leading bool) {
+func (m *SchedulerMetrics) SetLeader(leading bool) {
 	v := 0.0
 	if leading {
 		v = 1

@@ -26,7 +26,7 @@ type pendingBump struct {
 // are listed once however many repositories use it. A full queue is an error
 // wrapping ErrQueueFull (the sender is answered 503 and delivers again; what was
 // queued stays queued, and a redelivery merges with it).
-func (a *Automator) ImagesPushed(_ context.Context, events []registryevent.Event) error {
+func (a *BumpScheduler) ImagesPushed(_ context.Context, events []registryevent.Event) error {
 	seen := map[string]bool{}
 	var imgs []string
 	for _, ev := range events {
@@ -78,7 +78,7 @@ func (a *Automator) ImagesPushed(_ context.Context, events []registryevent.Event
 }
 
 // queueBump adds imgs to repo's pending bump, queueing its job unless one waits.
-func (a *Automator) queueBump(r RepoRef, imgs []string, tags images.TagLister) error {
+func (a *BumpScheduler) queueBump(r RepoRef, imgs []string, tags images.TagLister) error {
 	a.mu.Lock()
 	defer a.mu.Unlock() // held over Push (which never blocks), so no event sees a pending bump that is not queued
 	p, waiting := a.pending[r]
@@ -104,7 +104,7 @@ func (a *Automator) queueBump(r RepoRef, imgs []string, tags images.TagLister) e
 
 // bumpJob is the queued bump of r for registry events: it takes what is pending when
 // it starts.
-func (a *Automator) bumpJob(r RepoRef) Job {
+func (a *BumpScheduler) bumpJob(r RepoRef) Job {
 	return Job{Key: r.FullName() + ":images", Kind: "images", Installation: r.Installation, Run: func(ctx context.Context) error {
 		a.mu.Lock()
 		p := a.pending[r]

@@ -20,9 +20,9 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/registryevent"
 )
 
-// fakeAutomation is an ImageAutomation over a table of repository → images. Bump
+// fakeBumper is a Bumper over a table of repository → images. Bump
 // lists the tags of each image it is asked for through the lister it is given.
-type fakeAutomation struct {
+type fakeBumper struct {
 	mu        sync.Mutex
 	images    map[RepoRef][]string
 	failRepo  map[RepoRef]bool
@@ -30,7 +30,7 @@ type fakeAutomation struct {
 	bumps     []string // "owner/name only=[...]" in call order
 }
 
-func (f *fakeAutomation) Images(_ context.Context, r RepoRef) ([]string, error) {
+func (f *fakeBumper) Images(_ context.Context, r RepoRef) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.imageRead = append(f.imageRead, r)
@@ -40,7 +40,7 @@ func (f *fakeAutomation) Images(_ context.Context, r RepoRef) ([]string, error) 
 	return f.images[r], nil
 }
 
-func (f *fakeAutomation) Bump(ctx context.Context, r RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
+func (f *fakeBumper) Bump(ctx context.Context, r RepoRef, only []string, tags images.TagLister) (*BumpResult, error) {
 	f.mu.Lock()
 	f.bumps = append(f.bumps, fmt.Sprintf("%s only=%v", r.FullName(), only))
 	imgs, fail := f.images[r], f.failRepo[r]
@@ -65,7 +65,7 @@ func (f *fakeAutomation) Bump(ctx context.Context, r RepoRef, only []string, tag
 	return res, nil
 }
 
-func (f *fakeAutomation) bumpCalls() []string {
+func (f *fakeBumper) bumpCalls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := append([]string(nil), f.bumps...)
@@ -147,10 +147,10 @@ func (q *jobList) runAll(t *testing.T) (keys []string) {
 	return keys
 }
 
-func newTestAutomator(t *testing.T, fa *fakeAutomation, reg images.TagLister, q *jobList) *Automator {
+func newTestScheduler(t *testing.T, fa *fakeBumper, reg images.TagLister, q *jobList) *BumpScheduler {
 	t.Helper()
-	a, err := NewAutomator(AutomatorConfig{
-		Automation: fa, Registry: reg, Push: q.push, Concurrency: 3,
+	a, err := NewBumpScheduler(BumpSchedulerConfig{
+		Bumper: fa, Registry: reg, Push: q.push, Concurrency: 3,
 		Repos: func(context.Context) ([]RepoRef, error) { return []RepoRef{repoA, repoB, repoC}, nil },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -202,10 +202,10 @@ func TestImageIndex(t *testing.T) {
 }
 
 func TestImagesPushed(t *testing.T) {
-	fa := &fakeAutomation{images: map[RepoRef][]string{repoA: {imgX, imgY}, repoB: {imgX}, repoC: {imgZ}}}
+	fa := &fakeBumper{images: map[RepoRef][]string{repoA: {imgX, imgY}, repoB: {imgX}, repoC: {imgZ}}}
 	reg := &countingRegistry{}
 	q := &jobList{}
-	a := newTestAutomator(t, fa, reg, q)
+	a := newTestScheduler(t, fa, reg, q)
 	must(t, a.BuildIndex(context.Background()))
 
 	t.Run("only the repositories using the image, once each, one tag list", func(t *testing.T) {
@@ -256,13 +256,13 @@ func TestImagesPushed(t *testing.T) {
 
 func TestScan(t *testing.T) {
 	repoD := RepoRef{Installation: 3, Owner: "d", Name: "d"}
-	fa := &fakeAutomation{
+	fa := &fakeBumper{
 		images:   map[RepoRef][]string{repoA: {imgX, imgY}, repoB: {imgX, imgZ}, repoC: {imgZ}, repoD: {imgX}},
 		failRepo: map[RepoRef]bool{repoD: true},
 	}
 	reg := &countingRegistry{fail: map[string]bool{imgY: true}}
 	q := &jobList{}
-	a, err := NewAutomator(AutomatorConfig{Automation: fa, Registry: reg, Push: q.push, Concurrency: 2,
+	a, err := NewBumpScheduler(BumpSchedulerConfig{Bumper: fa, Registry: reg, Push: q.push, Concurrency: 2,
 		Repos: func(context.Context) ([]RepoRef, error) { return []RepoRef{repoA, repoB, repoC, repoD}, nil },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil))})
 	must(t, err)
@@ -295,15 +295,15 @@ func TestScan(t *testing.T) {
 	}
 }
 
-func TestAutomatorHandlers(t *testing.T) {
-	fa := &fakeAutomation{images: map[RepoRef][]string{repoA: {imgX}}}
+func TestBumpSchedulerRoutes(t *testing.T) {
+	fa := &fakeBumper{images: map[RepoRef][]string{repoA: {imgX}}}
 	q := &jobList{}
-	a := newTestAutomator(t, fa, &countingRegistry{}, q)
+	a := newTestScheduler(t, fa, &countingRegistry{}, q)
 	var baseRan []string
-	h := Handlers{"installation_repositories": func(ev webhook.Event) (Job, bool) {
+	h := Routes{"installation_repositories": func(ev webhook.Event) (Job, bool) {
 		return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Run: func(context.Context) error { baseRan = append(baseRan, ev.Delivery); return nil }}, true
 	}}
-	must(t, a.addHandlers(h))
+	must(t, a.addRoutes(h))
 	run := func(name string, payload any) bool {
 		t.Helper()
 		j, ok := h[name](webhook.Event{Delivery: "d-" + name, Name: name, Payload: payload, Installation: 1})
@@ -381,14 +381,14 @@ func TestSharedTags(t *testing.T) {
 }
 
 func TestBumpOnPush(t *testing.T) {
-	fa := &fakeAutomation{images: map[RepoRef][]string{repoA: {imgX}}}
+	fa := &fakeBumper{images: map[RepoRef][]string{repoA: {imgX}}}
 	reg := &countingRegistry{}
-	a, err := NewAutomator(AutomatorConfig{Automation: fa, Registry: reg, BumpOnPush: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := NewBumpScheduler(BumpSchedulerConfig{Bumper: fa, Registry: reg, BumpOnPush: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	must(t, err)
 	ev := webhook.Event{Delivery: "1", Name: "push", Installation: 1, Payload: &github.PushEvent{Ref: github.String("refs/heads/main"),
 		Repo: &github.PushEventRepository{FullName: github.String("acme/a"), DefaultBranch: github.String("main")}}}
-	h := Handlers{}
-	must(t, a.addHandlers(h))
+	h := Routes{}
+	must(t, a.addRoutes(h))
 	j, ok := h["push"](ev)
 	if !ok {
 		t.Fatal("a push to the default branch was ignored")

@@ -2,28 +2,27 @@ package bot
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
-// addHandlers registers image automation's handlers in hs: "push" (a push to a
+// addRoutes registers image automation's routes in rs: "push" (a push to a
 // default branch re-reads that repository's images into the index, and bumps it
-// when BumpOnPush is set), and, chained after hs's own, "installation" and
+// when BumpOnPush is set), and, chained after rs's own, "installation" and
 // "installation_repositories" so that the index follows repositories added and
 // removed.
-func (a *Automator) addHandlers(hs Handlers) error {
-	if err := hs.Add("push", a.pushHandler); err != nil {
+func (a *BumpScheduler) addRoutes(rs Routes) error {
+	if err := rs.Add("push", a.pushRoute); err != nil {
 		return err
 	}
-	hs.Chain("installation", a.installationHandler)
-	hs.Chain("installation_repositories", a.installationReposHandler)
+	rs.Chain("installation", a.installationRoute)
+	rs.Chain("installation_repositories", a.installationReposRoute)
 	return nil
 }
 
-func (a *Automator) pushHandler(ev webhook.Event) (Job, bool) {
+func (a *BumpScheduler) pushRoute(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.PushEvent)
 	if !ok {
 		return Job{}, false
@@ -47,7 +46,7 @@ func (a *Automator) pushHandler(ev webhook.Event) (Job, bool) {
 	}}, true
 }
 
-func (a *Automator) installationHandler(ev webhook.Event) (Job, bool) {
+func (a *BumpScheduler) installationRoute(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.InstallationEvent)
 	if !ok {
 		return Job{}, false
@@ -66,7 +65,7 @@ func (a *Automator) installationHandler(ev webhook.Event) (Job, bool) {
 	return Job{}, false
 }
 
-func (a *Automator) installationReposHandler(ev webhook.Event) (Job, bool) {
+func (a *BumpScheduler) installationReposRoute(ev webhook.Event) (Job, bool) {
 	e, ok := ev.Payload.(*github.InstallationRepositoriesEvent)
 	if !ok {
 		return Job{}, false
@@ -85,28 +84,9 @@ func (a *Automator) installationReposHandler(ev webhook.Event) (Job, bool) {
 }
 
 // indexJob reads the images of repos (added to the App) into the index.
-func (a *Automator) indexJob(ev webhook.Event, repos []RepoRef) Job {
+func (a *BumpScheduler) indexJob(ev webhook.Event, repos []RepoRef) Job {
 	return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(ctx context.Context) error {
 		a.indexRepos(ctx, repos)
 		return nil
 	}}
-}
-
-func refs(inst int64, repos []*github.Repository) []RepoRef {
-	var out []RepoRef
-	for _, r := range repos {
-		if ref, ok := repoRef(inst, r.GetFullName()); ok {
-			out = append(out, ref)
-		}
-	}
-	return out
-}
-
-// repoRef splits "owner/name".
-func repoRef(inst int64, fullName string) (RepoRef, bool) {
-	owner, name, ok := strings.Cut(fullName, "/")
-	if !ok || owner == "" || name == "" || inst == 0 {
-		return RepoRef{}, false
-	}
-	return RepoRef{Installation: inst, Owner: owner, Name: name}, true
 }

@@ -58,21 +58,21 @@ func (o *AutomationOptions) validate() error {
 	return o.Registry.Validate()
 }
 
-// newAutomator is the triggers' brain over the bot's queue (push), driving the Bumper.
-func (o *Options) newAutomator(app *githubapp.App, metrics *bot.Metrics, push func(bot.Job) error) (*bot.Automator, error) {
+// newBumpScheduler is the triggers' brain over the bot's queue (push), driving the GitHubBumper.
+func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, push func(bot.Job) error) (*bot.BumpScheduler, error) {
 	reg, err := o.Registry.NewRegistry(o.log)
 	if err != nil {
 		return nil, err
 	}
-	return bot.NewAutomator(bot.AutomatorConfig{
-		Automation:  o.newBumper(app, metrics),
+	return bot.NewBumpScheduler(bot.BumpSchedulerConfig{
+		Bumper:      o.newBumper(app, metrics),
 		Registry:    reg,
 		Repos:       func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
 		Push:        push,
 		Concurrency: o.Workers,
 		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
 		Log:         o.log,
-		Metrics:     bot.NewAutomationMetrics(metrics.Registry),
+		Metrics:     bot.NewSchedulerMetrics(metrics.Registry),
 	})
 }
 
@@ -106,9 +106,9 @@ func (o *Options) elector() bot.Elector {
 	return &bot.LeaderElection{Client: client, Namespace: ns, Name: o.LeaseName, Identity: bot.Identity(), Log: o.log}
 }
 
-// runAutomation builds the index and runs the periodic scan under leader election
+// runBumpScheduler builds the index and runs the periodic scan under leader election
 // until ctx ends (then the lease is released); the channel closes when it is done.
-func (o *Options) runAutomation(ctx context.Context, a *bot.Automator) <-chan struct{} {
+func (o *Options) runBumpScheduler(ctx context.Context, a *bot.BumpScheduler) <-chan struct{} {
 	done := make(chan struct{})
 	if a == nil {
 		close(done)

@@ -10,13 +10,13 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 )
 
-// TestNewHandlers: the bot's events, with and without image automation.
-func TestNewHandlers(t *testing.T) {
+// TestNewRoutes: the bot's events, with and without image automation.
+func TestNewRoutes(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	auto := newTestAutomator(t, &fakeAutomation{}, &countingRegistry{}, &jobList{})
+	auto := newTestScheduler(t, &fakeBumper{}, &countingRegistry{}, &jobList{})
 	tests := []struct {
 		name string
-		auto *Automator
+		auto *BumpScheduler
 		want []string
 	}{
 		{"plans only", nil, []string{"installation", "installation_repositories", "issue_comment", "ping", "pull_request"}},
@@ -24,7 +24,7 @@ func TestNewHandlers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hs := NewHandlers(&Planner{}, tt.auto, quiet)
+			hs := NewRoutes(&Planner{}, tt.auto, quiet)
 			if got := hs.Events(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("events %q, want %q", got, tt.want)
 			}
@@ -35,19 +35,19 @@ func TestNewHandlers(t *testing.T) {
 	}
 }
 
-// TestHandlersAddAndChain: Add refuses a second handler for an event; Chain runs
+// TestRoutesAddAndChain: Add refuses a second handler for an event; Chain runs
 // two as one job, under the first's key.
-func TestHandlersAddAndChain(t *testing.T) {
+func TestRoutesAddAndChain(t *testing.T) {
 	var ran []string
-	handler := func(name string, ok bool) Handler {
+	handler := func(name string, ok bool) Route {
 		return func(ev webhook.Event) (Job, bool) {
 			return Job{Key: name + "/" + ev.Delivery, Run: func(context.Context) error { ran = append(ran, name); return nil }}, ok
 		}
 	}
 	tests := []struct {
 		name    string
-		first   Handler // registered with Add (nil: none)
-		chained Handler // registered with Chain
+		first   Route // registered with Add (nil: none)
+		chained Route // registered with Chain
 		wantKey string
 		wantRan []string
 		wantOK  bool
@@ -61,7 +61,7 @@ func TestHandlersAddAndChain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ran = nil
-			hs := Handlers{}
+			hs := Routes{}
 			if tt.first != nil {
 				must(t, hs.Add("ev", tt.first))
 			}
@@ -80,7 +80,7 @@ func TestHandlersAddAndChain(t *testing.T) {
 		})
 	}
 
-	hs := Handlers{}
+	hs := Routes{}
 	must(t, hs.Add("push", handler("a", true)))
 	if err := hs.Add("push", handler("b", true)); err == nil || !strings.Contains(err.Error(), `"push" has a handler already`) {
 		t.Errorf("a second handler for push: %v", err)
