@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,7 +24,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // appID is the fake App's id.
@@ -86,8 +84,15 @@ func newBumperAutomation(ctx context.Context, f *fixture) (*bumperAutomation, er
 
 	status("creating %d bare git repositories", len(f.repos))
 	for _, r := range f.repos {
+		if err := ctx.Err(); err != nil { // interrupted
+			return nil, err
+		}
 		bare := filepath.Join(root, r.Owner, r.Name+".git")
-		if err := bareRepo(ctx, bare, f.files[r]); err != nil {
+		files := map[string]string{}
+		for _, file := range f.files[r] {
+			files[file.Path] = string(file.Data)
+		}
+		if _, err := gitrepotest.NewBare(bare, files); err != nil {
 			return nil, fmt.Errorf("%s: %w", r.FullName(), err)
 		}
 		b.gh.AddRepo(&githubtest.Repo{FullName: r.FullName(), GitDir: bare, CloneURL: srv.URL + "/" + r.Owner + "/" + r.Name + ".git"})
@@ -146,57 +151,4 @@ func (b *bumperAutomation) openPullRequests(f *fixture) int {
 		}
 	}
 	return n
-}
-
-// bareRepo makes a bare repository whose main is one commit of files, open to pushes.
-func bareRepo(ctx context.Context, bare string, files []images.File) error {
-	if _, err := git(ctx, bare, "", "init", "-q", "--bare", "-b", "main", bare); err != nil {
-		return err
-	}
-	if _, err := git(ctx, bare, "", "config", "http.receivepack", "true"); err != nil {
-		return err
-	}
-	// files are deploy/<name>: a tree for deploy/, then the root's.
-	var deploy strings.Builder
-	for _, file := range files {
-		dir, name := filepath.Split(file.Path)
-		if dir != "deploy/" {
-			return fmt.Errorf("%s: the fixture's files are under deploy/", file.Path)
-		}
-		blob, err := git(ctx, bare, string(file.Data), "hash-object", "-w", "--stdin")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&deploy, "100644 blob %s\t%s\n", blob, name)
-	}
-	sub, err := git(ctx, bare, deploy.String(), "mktree")
-	if err != nil {
-		return err
-	}
-	tree, err := git(ctx, bare, "040000 tree "+sub+"\tdeploy\n", "mktree")
-	if err != nil {
-		return err
-	}
-	commit, err := git(ctx, bare, "", "commit-tree", "-m", "The fleet.", tree)
-	if err != nil {
-		return err
-	}
-	_, err = git(ctx, bare, "", "update-ref", "refs/heads/main", commit)
-	return err
-}
-
-// git runs git in the bare repository with stdin, returning its trimmed output.
-func git(ctx context.Context, bare, stdin string, args ...string) (string, error) {
-	if args[0] != "init" {
-		args = append([]string{"--git-dir", bare}, args...)
-	}
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
-		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -17,7 +16,6 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // benchNamespace holds the planned repository's objects.
@@ -61,14 +59,14 @@ func newFixture(ctx context.Context, cl *cleanups, work, kubeconfig string, c co
 	fx.live = gitRepo{owner: "acme", name: "fleet", bare: filepath.Join(root, "fleet.git"), cloneURL: srv.URL + "/fleet.git"}
 	fx.offline = gitRepo{owner: "acme", name: "fleet-offline", bare: filepath.Join(root, "fleet-offline.git"), cloneURL: srv.URL + "/fleet-offline.git"}
 	for _, r := range []gitRepo{fx.live, fx.offline} {
-		if _, err := git("", "init", "-q", "--bare", "-b", "main", r.bare); err != nil {
+		if _, err := gitrepotest.Run("", "init", "-q", "--bare", "-b", "main", r.bare); err != nil {
 			return nil, err
 		}
 	}
 
 	wt := filepath.Join(work, "worktree")
 	fx.headDir = wt
-	if _, err := git("", "init", "-q", "-b", "main", wt); err != nil {
+	if _, err := gitrepotest.Run("", "init", "-q", "-b", "main", wt); err != nil {
 		return nil, err
 	}
 	base, head := objects(c.objects, false), objects(c.objects, true)
@@ -81,16 +79,16 @@ func newFixture(ctx context.Context, cl *cleanups, work, kubeconfig string, c co
 		if err := writeFiles(wt, files); err != nil {
 			return "", err
 		}
-		if _, err := git(wt, "add", "-A"); err != nil {
+		if _, err := gitrepotest.Run(wt, "add", "-A"); err != nil {
 			return "", err
 		}
-		if _, err := git(wt, "commit", "-q", "-m", msg); err != nil {
+		if _, err := gitrepotest.Run(wt, "commit", "-q", "-m", msg); err != nil {
 			return "", err
 		}
-		if _, err := git(wt, "push", "-q", r.bare, "HEAD:refs/heads/"+ref); err != nil {
+		if _, err := gitrepotest.Run(wt, "push", "-q", r.bare, "HEAD:refs/heads/"+ref); err != nil {
 			return "", err
 		}
-		return git(wt, "rev-parse", "HEAD")
+		return gitrepotest.Run(wt, "rev-parse", "HEAD")
 	}
 	// The offline repository first, so that the work tree ends at the live head.
 	if fx.offline.mainSHA, err = commitPush(withConfig(base, ""), "main", &fx.offline, "main"); err != nil {
@@ -99,7 +97,7 @@ func newFixture(ctx context.Context, cl *cleanups, work, kubeconfig string, c co
 	if fx.offline.headSHA, err = commitPush(head, "change a tenth", &fx.offline, "feature"); err != nil {
 		return nil, err
 	}
-	if _, err := git(wt, "checkout", "-q", "--orphan", "live"); err != nil {
+	if _, err := gitrepotest.Run(wt, "checkout", "-q", "--orphan", "live"); err != nil {
 		return nil, err
 	}
 	if fx.live.mainSHA, err = commitPush(withConfig(base, "testcluster"), "main", &fx.live, "main"); err != nil {
@@ -207,19 +205,4 @@ func writeFiles(dir string, files map[string]string) error {
 		}
 	}
 	return nil
-}
-
-// git runs git in dir ("" for none) and returns its trimmed output.
-func git(dir string, args ...string) (string, error) {
-	if dir != "" {
-		args = append([]string{"-C", dir}, args...)
-	}
-	c := exec.Command("git", append([]string{"-c", "commit.gpgsign=false"}, args...)...)
-	c.Env = append(netguard.Environ(), "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.com",
-		"GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.com")
-	out, err := c.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -13,21 +13,21 @@ import (
 // here, so a name and its help are stated once while each keeps its own defaults
 // (NewRegistrySettings, narrowed by the bot).
 func AddRegistryFlags(fs *pflag.FlagSet, s *RegistrySettings) {
-	fs.Float64Var(&s.RPS, "registry-rps", s.RPS, "Requests per second to each registry host, shared by all its repositories (0: unlimited)")
+	fs.Float64Var(&s.RPS, "registry-rps", s.RPS, "Requests per second to each registry host, shared by all its image repositories (0: unlimited)")
 	fs.IntVar(&s.Burst, "registry-burst", s.Burst, "Burst of requests allowed to each registry host")
 	plainHTTP := "loopback and private IP addresses already are, when HTTPS fails"
 	if s.PlainHTTPOnlyForInsecureHosts {
 		plainHTTP = "no other host is, loopback included"
 	}
-	fs.StringSliceVar(&s.InsecureHosts, "registry-insecure-host", s.InsecureHosts, "Registry host reached over plain HTTP (repeatable; "+plainHTTP+")")
+	fs.StringSliceVar(&s.InsecureHosts, "registry-insecure-host", s.InsecureHosts, "Registry host (HOST:PORT as images name it) reached over plain HTTP (repeatable; "+plainHTTP+")")
 	privateDefault := ""
 	if len(s.PrivateHosts) > 0 {
 		privateDefault = "; replaces the default; --registry-private-host= allows none"
 	}
 	fs.StringSliceVar(&s.PrivateHosts, "registry-private-host", s.PrivateHosts, "Registry host (HOST or HOST:PORT) or address range (CIDR) that may be reached at a non-public address (repeatable"+privateDefault+"): connections to loopback, private, link-local (cloud metadata) and other non-public addresses are refused otherwise")
-	fs.StringVar(&s.DockerConfig, "docker-config", s.DockerConfig, "Docker config.json with registry credentials (default: ~/.docker/config.json and the usual places)")
+	fs.StringVar(&s.DockerConfig, "docker-config", s.DockerConfig, "Docker config.json with registry credentials, read before ~/.docker/config.json and the usual places; ghcr.io falls back to GITHUB_TOKEN when it is set")
 	fs.StringVar(&s.PlatformCredentials, "registry-platform-credentials", s.PlatformCredentials, "Credentials of the identity the process runs with, for its cloud's registries only: auto (Google for gcr.io and *-docker.pkg.dev, AWS for private ECR, Azure workload identity for *.azurecr.io), none, or a list such as google,aws")
-	fs.DurationVar(&s.Timeout, "registry-timeout", s.Timeout, "Time allowed to list the tags of one repository")
+	fs.DurationVar(&s.Timeout, "registry-timeout", s.Timeout, "Time allowed to list the tags of one image repository")
 }
 
 // AddRegistryScanFlags registers the flags of a one-off scan (the plugin's commands):
@@ -40,7 +40,7 @@ func AddRegistryScanFlags(fs *pflag.FlagSet, s *RegistrySettings) {
 	fs.StringVar(&s.ClusterCredentials, "cluster-credentials", s.ClusterCredentials, "Read the imagePullSecrets of workloads and their service accounts from the cluster: auto (when a cluster answers), true, false")
 	fs.DurationVar(&s.CacheTTL, "registry-cache-ttl", s.CacheTTL, "How long tag lists are reused, in memory and on disk (0: no cache)")
 	fs.StringVar(&s.CacheDir, "registry-cache-dir", s.CacheDir, "Directory of the on-disk tag cache (default: the user cache directory/kubectl-gitops/tags)")
-	fs.IntVar(&s.MaxTags, "registry-max-tags", s.MaxTags, "Most tags read from one repository; more is an error for its images")
+	fs.IntVar(&s.MaxTags, "registry-max-tags", s.MaxTags, "Most tags read from one image repository; more is an error for its images")
 }
 
 // AddConfigFlag registers --config: the file holding the images: section (ReadRules).

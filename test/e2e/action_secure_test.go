@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // TestActionInstallOnlyHTTPS: the install step downloads the plugin over HTTPS only,
@@ -84,10 +86,10 @@ func TestActionNotifyURLsOffCommandLines(t *testing.T) {
 	}))
 	t.Cleanup(hook.Close)
 
-	r := newRepo(t, map[string]string{"deploy/cm.yaml": configMapWith("settings", "default", "color", "blue", nil)})
-	base := strings.TrimSpace(r.git("rev-parse", "HEAD"))
-	r.write(map[string]string{"deploy/cm.yaml": configMapWith("settings", "default", "color", "green", nil)})
-	head := r.commit("green")
+	r := gitrepotest.NewRepo(t, map[string]string{"deploy/cm.yaml": configMapWith("settings", "default", "color", "blue", nil)})
+	base := r.Head(t)
+	r.Write(t, map[string]string{"deploy/cm.yaml": configMapWith("settings", "default", "color", "green", nil)})
+	head := r.Commit(t, "green", nil)
 
 	e := newActionEnv(t)
 	e.traceExec = true
@@ -106,7 +108,7 @@ func TestActionNotifyURLsOffCommandLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	urls := []string{hook.URL + "/generic/" + secret, "slack+" + hook.URL + "/slack/" + secret}
-	res := e.run(r.dir, temp, "main", "push", map[string]any{"ref": "refs/heads/main", "after": head}, head, map[string]string{
+	res := e.run(r.Dir, temp, "main", "push", map[string]any{"ref": "refs/heads/main", "after": head}, head, map[string]string{
 		"command": "plan", "path": "deploy", "base": base, "status": "false",
 		"notify": "\n  " + urls[0] + "\n" + urls[1] + "  \n",
 	})

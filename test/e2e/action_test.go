@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/actiontest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // actionEnv runs the repository's action.yml like a GitHub runner would, against the
@@ -208,23 +209,23 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	ns := unique("action")
 	ensureNamespace(t, ns)
 	const secretValue = "action-s3cr3t-password-value"
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"deploy/cm.yaml":   configMapWith("settings", ns, "color", "blue", nil),
 		"deploy/other.txt": "not a manifest\n",
 	})
-	mainSHA := strings.TrimSpace(r.git("rev-parse", "HEAD"))
+	mainSHA := r.Head(t)
 	// What main says is running.
-	mustGitops(t, 0, "apply", r.dir, "--path", "deploy/cm.yaml", "--applyset", ns, "--default-namespace", ns, "--progress", "none")
-	r.git("checkout", "-q", "-b", "feature")
-	r.write(map[string]string{
+	mustGitops(t, 0, "apply", r.Dir, "--path", "deploy/cm.yaml", "--applyset", ns, "--default-namespace", ns, "--progress", "none")
+	r.Git(t, "checkout", "-q", "-b", "feature")
+	r.Write(t, map[string]string{
 		"deploy/cm.yaml":     configMapWith("settings", ns, "color", "green", nil),
 		"deploy/secret.yaml": botSecretYAML(ns, secretValue),
 	})
-	head := r.commit("green, and a password")
+	head := r.Commit(t, "green, and a password", nil)
 	// What a pull_request workflow checks out: GitHub's merge of head into main.
-	r.git("checkout", "-q", "--detach", mainSHA)
-	r.git("-c", "user.name=test", "-c", "user.email=test@example.com", "merge", "-q", "--no-ff", "-m", "Merge head into main", head)
-	merge := strings.TrimSpace(r.git("rev-parse", "HEAD"))
+	r.Git(t, "checkout", "-q", "--detach", mainSHA)
+	r.Git(t, "merge", "-q", "--no-ff", "-m", "Merge head into main", head)
+	merge := r.Head(t)
 
 	kc, err := os.ReadFile(cluster.Kubeconfig)
 	if err != nil {
@@ -245,7 +246,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		"pull_request": map[string]any{"number": 7, "head": map[string]any{"sha": head}, "base": map[string]any{"sha": mainSHA}}}
 
 	// A branch of the action: no release, so the install step builds the action's source.
-	res := e.run(r.dir, temp, "main", "pull_request", prEvent, merge, inputs)
+	res := e.run(r.Dir, temp, "main", "pull_request", prEvent, merge, inputs)
 	if res.Err != nil {
 		t.Fatalf("plan: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -297,7 +298,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	requireKubeconfigGone(t, temp)
 
 	// Another run edits the same comment.
-	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, inputs)
+	res = e.run(r.Dir, temp, "main", "pull_request", prEvent, merge, inputs)
 	if res.Err != nil {
 		t.Fatalf("plan again: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -312,7 +313,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	}
 	unreachable["kubeconfig"] = strings.Replace(string(kc), cluster.Config.Host, closedLoopbackURL(t), 1)
 	unreachable["comment"] = "false"
-	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, unreachable)
+	res = e.run(r.Dir, temp, "main", "pull_request", prEvent, merge, unreachable)
 	if res.Err == nil || !strings.Contains(res.Log, "cannot reach the cluster") {
 		t.Fatalf("plan against an unreachable cluster: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -323,7 +324,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	// own comment and status context.
 	offline := map[string]string{"command": "plan", "path": "deploy", "base": mainSHA,
 		"name": "offline", "github-token": githubToken}
-	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, offline)
+	res = e.run(r.Dir, temp, "main", "pull_request", prEvent, merge, offline)
 	if res.Err != nil {
 		t.Fatalf("offline plan: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -349,7 +350,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 		denied[k] = v
 	}
 	denied["name"] = "denied"
-	res = e.run(r.dir, temp, "main", "pull_request", prEvent, merge, denied)
+	res = e.run(r.Dir, temp, "main", "pull_request", prEvent, merge, denied)
 	if res.Err == nil || !strings.Contains(res.Log, "pull_requests: write") {
 		t.Fatalf("a comment refused: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -369,12 +370,12 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	e.publish("v9.9.8", binary, true)
 
 	// The pull request merges: main moves to the merge, and a push applies it.
-	r.git("checkout", "-q", "-B", "main", merge)
+	r.Git(t, "checkout", "-q", "-B", "main", merge)
 	pushTemp := t.TempDir()
 	pushEvent := map[string]any{"ref": "refs/heads/main", "before": mainSHA, "after": merge}
 	applyInputs := map[string]string{"command": "apply", "path": "deploy/cm.yaml\ndeploy/secret.yaml", "applyset": ns,
 		"default-namespace": ns, "kubeconfig": string(kc), "github-token": githubToken, "allow-namespace": ns + ", kube-system"}
-	res = e.run(r.dir, pushTemp, "v9.9.9", "push", pushEvent, merge, applyInputs)
+	res = e.run(r.Dir, pushTemp, "v9.9.9", "push", pushEvent, merge, applyInputs)
 	if res.Err != nil {
 		t.Fatalf("apply: %v\nlog:\n%s", res.Err, res.Log)
 	}
@@ -400,7 +401,7 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 
 	// A release whose archive does not match its checksum is refused, never built instead.
 	badTemp := t.TempDir()
-	res = e.run(r.dir, badTemp, "v9.9.8", "push", pushEvent, merge, applyInputs)
+	res = e.run(r.Dir, badTemp, "v9.9.8", "push", pushEvent, merge, applyInputs)
 	if res.Err == nil || !strings.Contains(res.Log, "checksum mismatch") || strings.Contains(res.Log, "building") {
 		t.Fatalf("a corrupt release: err %v\nlog:\n%s", res.Err, res.Log)
 	}

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -23,7 +24,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		// args are extra flags; NS is replaced by the case's namespace.
 		args []string
 		// source returns the SOURCE argument (default: the work tree).
-		source func(r *repo) string
+		source func(r *gitrepotest.Repo) string
 		// kubeconfig returns the kubeconfig to use (default: the test cluster's).
 		kubeconfig func(t *testing.T) string
 		want       []string
@@ -105,7 +106,7 @@ metadata:
 		{
 			name:   "ref-not-found-url",
 			args:   []string{"--ref", "nope"},
-			source: func(r *repo) string { return "file://" + r.dir },
+			source: func(r *gitrepotest.Repo) string { return "file://" + r.Dir },
 			want:   []string{`git ref "nope" not found in file://`},
 		},
 	}
@@ -121,8 +122,8 @@ metadata:
 			for name, body := range tc.bad {
 				files[name] = strings.ReplaceAll(body, "NS", ns)
 			}
-			r := newRepo(t, files)
-			source := r.dir
+			r := gitrepotest.NewRepo(t, files)
+			source := r.Dir
 			if tc.source != nil {
 				source = tc.source(r)
 			}
@@ -177,20 +178,20 @@ func TestBadInputKeepsAppliedState(t *testing.T) {
 	ns := unique("bad-later")
 	set := ns
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"a.yaml": configMapWith("a", ns, "color", "blue", nil),
 		"b.yaml": configMapWith("b", ns, "k", "v", nil),
 	})
-	rev := r.commit("applied")
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+	rev := r.Commit(t, "applied", nil)
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 
-	r.write(map[string]string{
+	r.Write(t, map[string]string{
 		"a.yaml": configMapWith("a", ns, "color", "green", nil),
 		"b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: " + ns + "\ndata: [\n",
 	})
-	r.commit("break b")
+	r.Commit(t, "break b", nil)
 	for _, verb := range []string{"plan", "apply"} {
-		res := mustGitops(t, 2, verb, "--applyset", set, r.dir)
+		res := mustGitops(t, 2, verb, "--applyset", set, r.Dir)
 		requireContainsAll(t, res.out, "b.yaml:", "invalid YAML", "nothing will be applied")
 	}
 	if got := configMapData(t, ns, "a", "color"); got != "blue" {

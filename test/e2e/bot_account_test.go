@@ -25,6 +25,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // The bot's in-cluster identity, as deploy/bot names it.
@@ -393,7 +395,7 @@ func TestBotAccountCanPlan(t *testing.T) {
 	ctx := context.Background()
 	ns := unique("bot-account-plan")
 	ensureNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"cm.yaml": configMapWith("settings", ns, "color", "blue", nil),
 		"deploy.yaml": `apiVersion: apps/v1
 kind: Deployment
@@ -411,7 +413,7 @@ spec:
 		"role.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: web, namespace: " + ns + "}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n",
 	})
 	kc := botKubeconfig(t)
-	res := gitopsKubeconfig(t, kc, "plan", r.dir, "--applyset", ns, "--applyset-namespace", ns)
+	res := gitopsKubeconfig(t, kc, "plan", r.Dir, "--applyset", ns, "--applyset-namespace", ns)
 	if res.code != 1 {
 		t.Fatalf("a plan as the bot: want exit 1 (changes)\n%s", res)
 	}

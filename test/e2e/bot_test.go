@@ -233,9 +233,9 @@ notify:
 		"deploy/base/kustomization.yaml": "resources: [cm.yaml, old.yaml, secret.yaml]\n",
 		"deploy/dev/kustomization.yaml":  "resources: [../base]\n",
 	})
-	mainSHA := strings.TrimSpace(r.git("rev-parse", "HEAD"))
+	mainSHA := r.Head(t)
 	// What main says is running.
-	mustGitops(t, 0, "apply", r.dir, "--path", "deploy/dev", "--applyset", ns, "--progress", "none")
+	mustGitops(t, 0, "apply", r.Dir, "--path", "deploy/dev", "--applyset", ns, "--progress", "none")
 
 	e := newBotEnv(t)
 	var notified atomic.Int64
@@ -255,15 +255,15 @@ notify:
 		Permissions: map[string]string{"alice": "write", "mallory": "read"}})
 
 	// A pull request changes a value, rotates the password and removes a ConfigMap.
-	r.git("checkout", "-q", "-b", "feature")
-	r.write(map[string]string{
+	r.Git(t, "checkout", "-q", "-b", "feature")
+	r.Write(t, map[string]string{
 		"deploy/base/cm.yaml":            configMapWith("settings", ns, "color", "green", nil),
 		"deploy/base/old.yaml":           "",
 		"deploy/base/secret.yaml":        botSecretYAML(ns, "head-password-t0ps3cr3t"),
 		"deploy/base/kustomization.yaml": "resources: [cm.yaml, secret.yaml]\n",
 	})
-	head1 := r.commit("green")
-	r.git("push", "-q", "origin", "feature")
+	head1 := r.Commit(t, "green", nil)
+	r.Git(t, "push", "-q", "origin", "feature")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head1, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 
 	// Opened: one comment, a status.
@@ -341,9 +341,9 @@ notify:
 	}
 
 	// Another push: the same comment is edited for the new head.
-	r.write(map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "red", nil)})
-	head2 := r.commit("red")
-	r.git("push", "-q", "origin", "feature")
+	r.Write(t, map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "red", nil)})
+	head2 := r.Commit(t, "red", nil)
+	r.Git(t, "push", "-q", "origin", "feature")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head2, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 	e.send("pull_request", "", prEvent("synchronize", 7, head2))
 	e.waitStatus(head2)
@@ -381,10 +381,10 @@ notify:
 	forkSrv := gitServer(t, forkRoot)
 	fork := &githubtest.Repo{FullName: "mallory/fleet", GitDir: forkBare, CloneURL: forkSrv.URL + "/fleet.git"}
 	e.gh.AddRepo(fork)
-	r.git("checkout", "-q", "-b", "from-fork", "main")
-	r.write(map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "purple", nil)})
-	forkHead := r.commit("purple")
-	r.git("push", "-q", forkBare, "from-fork")
+	r.Git(t, "checkout", "-q", "-b", "from-fork", "main")
+	r.Write(t, map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "purple", nil)})
+	forkHead := r.Commit(t, "purple", nil)
+	r.Git(t, "push", "-q", forkBare, "from-fork")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 8, User: "mallory", HeadSHA: forkHead, HeadRef: "from-fork", BaseRef: "main", BaseSHA: mainSHA, HeadRepo: fork})
 	hits := e.clusterHits.Load()
 	e.send("pull_request", "", prEvent("opened", 8, forkHead))
@@ -400,10 +400,10 @@ notify:
 
 	// The bot restarts while pull request 7 moves on: the new process re-plans it.
 	e.stop()
-	r.git("checkout", "-q", "feature")
-	r.write(map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "teal", nil)})
-	head3 := r.commit("teal")
-	r.git("push", "-q", "origin", "feature")
+	r.Git(t, "checkout", "-q", "feature")
+	r.Write(t, map[string]string{"deploy/base/cm.yaml": configMapWith("settings", ns, "color", "teal", nil)})
+	head3 := r.Commit(t, "teal", nil)
+	r.Git(t, "push", "-q", "origin", "feature")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head3, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 	e.start()
 	queued, err := e.planner.ReplanStale(context.Background(), e.srv.Push)
@@ -424,9 +424,9 @@ notify:
 		many["deploy/base/"+n+".yaml"] = configMapWith(n, ns, "payload", strings.Repeat("x", 200), nil)
 	}
 	many["deploy/base/kustomization.yaml"] = "resources: [cm.yaml, secret.yaml, " + strings.Join(names, ", ") + "]\n"
-	r.write(many)
-	head4 := r.commit("many")
-	r.git("push", "-q", "origin", "feature")
+	r.Write(t, many)
+	head4 := r.Commit(t, "many", nil)
+	r.Git(t, "push", "-q", "origin", "feature")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head4, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 	e.send("pull_request", "", prEvent("synchronize", 7, head4))
 	e.waitStatus(head4)
@@ -447,8 +447,8 @@ notify:
 		}
 	}
 	// The plan shrinks again: the continuation comments go.
-	r.git("reset", "-q", "--hard", head3)
-	r.git("push", "-q", "-f", "origin", "feature")
+	r.Git(t, "reset", "-q", "--hard", head3)
+	r.Git(t, "push", "-q", "-f", "origin", "feature")
 	e.gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 7, User: "alice", HeadSHA: head3, HeadRef: "feature", BaseRef: "main", BaseSHA: mainSHA})
 	e.send("pull_request", "", prEvent("synchronize", 7, head3))
 	eventually(t, 2*time.Minute, "one comment again", func() (bool, error) {
@@ -458,10 +458,10 @@ notify:
 
 	// An invalid .gitops.yaml on the default branch: a failed status and a comment
 	// naming the file and line; the other repositories are not affected.
-	r.git("checkout", "-q", "main")
-	r.write(map[string]string{".gitops.yaml": "targets:\n  - name: dev\n    clusterr: test\n"})
-	r.commit("typo")
-	r.git("push", "-q", "origin", "main")
+	r.Git(t, "checkout", "-q", "main")
+	r.Write(t, map[string]string{".gitops.yaml": "targets:\n  - name: dev\n    clusterr: test\n"})
+	r.Commit(t, "typo", nil)
+	r.Git(t, "push", "-q", "origin", "main")
 	e.send("pull_request", "", prEvent("synchronize", 7, head3))
 	eventually(t, 2*time.Minute, "a failed status for the bad config", func() (bool, error) {
 		st := e.gh.Statuses("acme/fleet", head3)

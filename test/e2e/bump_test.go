@@ -27,7 +27,7 @@ type bumpEnv struct {
 	*botEnv
 	t        *testing.T
 	ns       string
-	r        *repo
+	r        *gitrepotest.Repo
 	bare     string
 	cloneURL string
 	registry *imagestest.Server
@@ -87,7 +87,7 @@ imagePullRequests:
 		"README.md":       "The shop.\n",
 	})
 	// What main says is running.
-	mustGitops(t, 0, "apply", b.r.dir, "--path", "deploy", "--applyset", b.ns, "--progress", "none")
+	mustGitops(t, 0, "apply", b.r.Dir, "--path", "deploy", "--applyset", b.ns, "--progress", "none")
 	b.botEnv = newBotEnv(t)
 	b.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: b.bare, CloneURL: b.cloneURL,
 		Permissions: map[string]string{"alice": "write"}})
@@ -245,10 +245,10 @@ func TestBumpPullRequests(t *testing.T) {
 	requireContainsAll(t, b.planComment(pr.Number, head2), "`"+b.image+":1.2.0`")
 
 	// The default branch moves: the branch is made again on top of it.
-	b.r.git("pull", "-q", "--rebase", "origin", "main")
-	b.r.write(map[string]string{"README.md": "The shop, now with docs.\n"})
-	b.r.commit("docs")
-	b.r.git("push", "-q", "origin", "main")
+	b.r.Git(t, "pull", "-q", "--rebase", "origin", "main")
+	b.r.Write(t, map[string]string{"README.md": "The shop, now with docs.\n"})
+	b.r.Commit(t, "docs", nil)
+	b.r.Git(t, "push", "-q", "origin", "main")
 	before = len(b.gh.Calls())
 	res = b.bump(b.bumper)
 	if len(res.Branches) != 1 || !res.Branches[0].Pushed || len(res.Opened) != 0 {
@@ -299,9 +299,9 @@ func TestBumpPullRequests(t *testing.T) {
 	b.lister = images.TagListerFunc(func(context.Context, name.Repository) ([]string, error) { // the registry's tags, as a scan shares them
 		return []string{"1.0.0", "1.1.0", "1.2.0", "1.3.0"}, nil
 	})
-	b.r.write(map[string]string{"deploy/web.yaml": bumpWeb(b.ns, b.image, "1.3.0")})
-	b.r.commit("1.3.0 by hand")
-	b.r.git("push", "-q", "origin", "main")
+	b.r.Write(t, map[string]string{"deploy/web.yaml": bumpWeb(b.ns, b.image, "1.3.0")})
+	b.r.Commit(t, "1.3.0 by hand", nil)
+	b.r.Git(t, "push", "-q", "origin", "main")
 	res = b.bump(b.bumper)
 	if fmt.Sprint(res.Closed) != fmt.Sprint([]int{pr.Number}) {
 		t.Fatalf("main has the tag: %+v", res)

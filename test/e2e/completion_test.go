@@ -15,6 +15,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -50,10 +51,10 @@ func candidates(out string) []string {
 func completionSets(t *testing.T, ns string) {
 	t.Helper()
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{"cm.yaml": cm("comp", ns, "a: b")})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", "comp-a", "--applyset-namespace", ns)
-	r2 := newRepo(t, map[string]string{"cm.yaml": cm("comp2", ns, "a: b")})
-	mustGitops(t, 0, "apply", r2.dir, "--applyset", "configmap/comp-b", "--applyset-namespace", ns)
+	r := gitrepotest.NewRepo(t, map[string]string{"cm.yaml": cm("comp", ns, "a: b")})
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", "comp-a", "--applyset-namespace", ns)
+	r2 := gitrepotest.NewRepo(t, map[string]string{"cm.yaml": cm("comp2", ns, "a: b")})
+	mustGitops(t, 0, "apply", r2.Dir, "--applyset", "configmap/comp-b", "--applyset-namespace", ns)
 	foreign := inventory.Parent{Kind: "Secret", Namespace: ns, Name: "comp-foreign"}
 	_, err := kube(t).CoreV1().Secrets(ns).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Name: foreign.Name, Labels: map[string]string{inventory.LabelID: foreign.ID()},

@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // crd is a namespaced CustomResourceDefinition "widgets.<group>" of kind Widget whose
@@ -70,11 +72,11 @@ func TestCRDAndCustomResourceInOneChange(t *testing.T) {
 	ns := unique("crd-one")
 	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"crds/widget.yaml": c.yaml(),
 		"app/w.yaml":       c.widget("w1", ns, "3"),
 	})
-	args := []string{"--applyset", set, r.dir}
+	args := []string{"--applyset", set, r.Dir}
 
 	res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
 	requireContainsAll(t, res.out,
@@ -112,7 +114,7 @@ func TestInvalidCustomResourceWithItsCRD(t *testing.T) {
 	ns := unique("crd-bad")
 	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"crds/widget.yaml": c.yaml(),
 		"app/w.yaml":       c.widget("w1", ns, `"big"`),
 		"app/cm.yaml":      configMapWith("other", ns, "k", "v", nil),
@@ -123,7 +125,7 @@ metadata:
 rules: []
 `,
 	})
-	args := []string{"--applyset", set, r.dir}
+	args := []string{"--applyset", set, r.Dir}
 
 	res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
 	requireContainsAll(t, res.out, "Widget."+c.group+" "+ns+"/w1  (app/w.yaml:1)  (unverifiable until the CRD")
@@ -140,8 +142,8 @@ rules: []
 	requireAbsent(t, gvrConfigMap, ns, "other")
 	requireAbsent(t, schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, "", ns+"-reader")
 
-	r.write(map[string]string{"app/w.yaml": c.widget("w1", ns, "7")})
-	r.commit("fix the widget")
+	r.Write(t, map[string]string{"app/w.yaml": c.widget("w1", ns, "7")})
+	r.Commit(t, "fix the widget", nil)
 	mustGitops(t, 0, append([]string{"apply"}, args...)...)
 	requireExists(t, c.gvr(), ns, "w1")
 	requireExists(t, gvrConfigMap, ns, "other")
@@ -154,16 +156,16 @@ func TestUnknownFieldInCustomResource(t *testing.T) {
 	ns := unique("crd-unknown")
 	set, c := ns, crd{group: ns + ".e2e.example.com"}
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{"crds/widget.yaml": c.yaml()})
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+	r := gitrepotest.NewRepo(t, map[string]string{"crds/widget.yaml": c.yaml()})
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 
-	r.write(map[string]string{
+	r.Write(t, map[string]string{
 		"app/w.yaml":  c.widget("w1", ns, "3") + "  shape: round\n",
 		"app/cm.yaml": configMapWith("other", ns, "k", "v", nil),
 	})
-	r.commit("widget with an unknown field")
+	r.Commit(t, "widget with an unknown field", nil)
 	for _, verb := range []string{"plan", "apply"} {
-		res := mustGitops(t, 2, verb, "--applyset", set, r.dir)
+		res := mustGitops(t, 2, verb, "--applyset", set, r.Dir)
 		requireContainsAll(t, res.out, "app/w.yaml:1: Widget."+c.group+" "+ns+"/w1", "shape")
 	}
 	requireAbsent(t, c.gvr(), ns, "w1")
@@ -196,8 +198,8 @@ func TestObjectsInNamespaceOfSameChange(t *testing.T) {
 			if tc.invalid {
 				files["app/bad.yaml"] = configMapWith("bad", ns, "not a valid key", "v", nil)
 			}
-			r := newRepo(t, files)
-			args := []string{"--applyset", set, r.dir}
+			r := gitrepotest.NewRepo(t, files)
+			args := []string{"--applyset", set, r.Dir}
 
 			res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
 			requireContainsAll(t, res.out,

@@ -30,11 +30,11 @@ func gitServer(t *testing.T, root string) *httptest.Server {
 }
 
 // remoteRepo is a work tree pushing to a bare repository served over HTTP.
-func remoteRepo(t *testing.T, files map[string]string) (*repo, string, string) {
+func remoteRepo(t *testing.T, files map[string]string) (*gitrepotest.Repo, string, string) {
 	t.Helper()
 	root := t.TempDir()
-	r := newRepo(t, files)
-	bare := r.g.Bare(t, filepath.Join(root, "fleet.git"))
+	r := gitrepotest.NewRepo(t, files)
+	bare := r.Bare(t, filepath.Join(root, "fleet.git"))
 	srv := gitServer(t, root)
 	return r, srv.URL + "/fleet.git", bare
 }
@@ -48,7 +48,7 @@ func TestGitURLSourceAndSyncTag(t *testing.T) {
 		"clusters/prod/cm.yaml": cm("fleet", ns, "env: prod"),
 		"clusters/dev/cm.yaml":  cm("dev-only", ns, "env: dev"),
 	})
-	head := strings.TrimSpace(r.git("rev-parse", "HEAD"))
+	head := r.Head(t)
 
 	res := gitops(t, "apply", url, "--ref", "main", "--path", "clusters/prod", "--applyset", "gitsrc", "--git-sync-tag", "deployed")
 	if res.code != 0 {
@@ -92,9 +92,9 @@ func TestIntervalLoop(t *testing.T) {
 		res = gitopsCtx(ctx, t, "apply", url, "--applyset", "loop", "--interval", "500ms", "--progress", "none")
 	}()
 	waitFor(t, "first apply", func() bool { return cmData(t, ns, "loop", "v") == "one" })
-	r.write(map[string]string{"cm.yaml": cm("loop", ns, "v: two")})
-	r.commit("two")
-	r.git("push", "-q", "origin", "main")
+	r.Write(t, map[string]string{"cm.yaml": cm("loop", ns, "v: two")})
+	r.Commit(t, "two", nil)
+	r.Git(t, "push", "-q", "origin", "main")
 	waitFor(t, "the pushed commit", func() bool { return cmData(t, ns, "loop", "v") == "two" })
 	cancel()
 	wg.Wait()
@@ -125,9 +125,9 @@ func TestCommitStatus(t *testing.T) {
 	t.Setenv("GITHUB_REPOSITORY", "acme/fleet")
 
 	ns := "status"
-	r := newRepo(t, map[string]string{"ns.yaml": sprintf(nsShop, ns), "cm.yaml": cm("s", ns, "a: b")})
-	sha := strings.TrimSpace(r.git("rev-parse", "HEAD"))
-	res := gitops(t, "apply", r.dir, "--applyset", "status", "--github-status", "--github-api-url", api.URL+"/")
+	r := gitrepotest.NewRepo(t, map[string]string{"ns.yaml": sprintf(nsShop, ns), "cm.yaml": cm("s", ns, "a: b")})
+	sha := r.Head(t)
+	res := gitops(t, "apply", r.Dir, "--applyset", "status", "--github-status", "--github-api-url", api.URL+"/")
 	if res.code != 0 {
 		t.Fatalf("apply: %s", res)
 	}

@@ -93,16 +93,16 @@ func TestBotClusterGrants(t *testing.T) {
 		"own/cm.yaml":   configMapWith("settings", nsA, "color", "blue", nil),
 		"steal/cm.yaml": configMapWith("private", nsB, "note", "a-guess", nil),
 	})
-	acmeMain := strings.TrimSpace(acme.git("rev-parse", "HEAD"))
-	mustGitops(t, 0, "apply", acme.dir, "--path", "own", "--applyset", nsA, "--applyset-namespace", nsA, "--progress", "none")
+	acmeMain := acme.Head(t)
+	mustGitops(t, 0, "apply", acme.Dir, "--path", "own", "--applyset", nsA, "--applyset-namespace", nsA, "--progress", "none")
 
 	// beta/shop (installation 2): one target on ctx-b, no allowNamespaces.
 	beta, betaClone, betaBare := remoteRepo(t, map[string]string{
 		".gitops.yaml":   fmt.Sprintf("targets:\n  - name: prod\n    path: deploy\n    cluster: ctx-b\n    applyset: %[1]s\n    applysetNamespace: %[1]s\n    defaultNamespace: %[1]s\n", nsB),
 		"deploy/cm.yaml": configMapWith("settings", nsB, "color", "b-blue", nil),
 	})
-	betaMain := strings.TrimSpace(beta.git("rev-parse", "HEAD"))
-	mustGitops(t, 0, "apply", beta.dir, "--path", "deploy", "--applyset", nsB, "--applyset-namespace", nsB, "--progress", "none")
+	betaMain := beta.Head(t)
+	mustGitops(t, 0, "apply", beta.Dir, "--path", "deploy", "--applyset", nsB, "--applyset-namespace", nsB, "--progress", "none")
 
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -216,14 +216,14 @@ current-context: ctx-a
 
 	// acme's pull request changes both targets, and adds an object in nsA2, which its
 	// allowNamespaces lists but its grant does not.
-	acme.git("checkout", "-q", "-b", "change")
-	acme.write(map[string]string{
+	acme.Git(t, "checkout", "-q", "-b", "change")
+	acme.Write(t, map[string]string{
 		"own/cm.yaml":    configMapWith("settings", nsA, "color", "green", nil),
 		"own/extra.yaml": configMapWith("extra", nsA2, "k", "v", nil),
 		"steal/cm.yaml":  configMapWith("private", nsB, "note", "a-guess-2", nil),
 	})
-	acmeHead := acme.commit("change")
-	acme.git("push", "-q", "origin", "change")
+	acmeHead := acme.Commit(t, "change", nil)
+	acme.Git(t, "push", "-q", "origin", "change")
 	gh.SetPullRequest("acme/fleet", githubtest.PullRequest{Number: 1, User: "alice", HeadSHA: acmeHead, HeadRef: "change", BaseRef: "main", BaseSHA: acmeMain})
 	before, bHits := len(gh.Calls()), hitsB.Load()
 	send(1, "acme/fleet", 1, acmeHead)
@@ -259,13 +259,13 @@ current-context: ctx-a
 
 	// beta's pull request plans live on ctx-b, its grant; its object outside the granted
 	// namespaces (acme's) is refused before anything is read of it.
-	beta.git("checkout", "-q", "-b", "change")
-	beta.write(map[string]string{
+	beta.Git(t, "checkout", "-q", "-b", "change")
+	beta.Write(t, map[string]string{
 		"deploy/cm.yaml":    configMapWith("settings", nsB, "color", "b-new", nil),
 		"deploy/other.yaml": configMapWith("settings", nsA, "color", "b-in-acme", nil),
 	})
-	betaHead := beta.commit("change")
-	beta.git("push", "-q", "origin", "change")
+	betaHead := beta.Commit(t, "change", nil)
+	beta.Git(t, "push", "-q", "origin", "change")
 	gh.SetPullRequest("beta/shop", githubtest.PullRequest{Number: 1, User: "bob", HeadSHA: betaHead, HeadRef: "change", BaseRef: "main", BaseSHA: betaMain})
 	before, bHits = len(gh.Calls()), hitsB.Load()
 	send(2, "beta/shop", 1, betaHead)

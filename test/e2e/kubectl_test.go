@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -49,8 +50,8 @@ func TestKubectlApplySetCompat(t *testing.T) {
 		t.Fatalf("kubectl's applyset id %q, ours %q", got, want)
 	}
 
-	r := newRepo(t, map[string]string{"cm.yaml": cm("ours", ns, "a: b")})
-	if res := gitops(t, "apply", r.dir, "--applyset", "ours", "--applyset-namespace", ns); res.code != 0 {
+	r := gitrepotest.NewRepo(t, map[string]string{"cm.yaml": cm("ours", ns, "a: b")})
+	if res := gitops(t, "apply", r.Dir, "--applyset", "ours", "--applyset-namespace", ns); res.code != 0 {
 		t.Fatalf("apply: %s", res)
 	}
 	out, err := run("apply", "-n", ns, "--server-side", "--prune", "--applyset=secret/ours", "-f", file)

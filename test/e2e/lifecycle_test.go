@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -28,13 +29,13 @@ func sprintf(format string, a ...any) string { return strings.ReplaceAll(format,
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
 	ns := "life"
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"ns.yaml":       sprintf(nsShop, ns),
 		"app/cm.yaml":   cm("settings", ns, "color: blue"),
 		"app/gone.yaml": cm("gone", ns, "a: b"),
 		"README.md":     "not a manifest",
 	})
-	set := []string{"--applyset", "life", r.dir}
+	set := []string{"--applyset", "life", r.Dir}
 
 	res := gitops(t, append([]string{"plan"}, set...)...)
 	if res.code != 1 || !strings.Contains(res.out, "create") || !strings.Contains(res.out, "ConfigMap life/settings") {
@@ -58,8 +59,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("plan after apply: want exit 0 (no changes)\n%s", res)
 	}
 
-	r.write(map[string]string{"app/cm.yaml": cm("settings", ns, "color: green"), "app/gone.yaml": ""})
-	rev := r.commit("change")
+	r.Write(t, map[string]string{"app/cm.yaml": cm("settings", ns, "color: green"), "app/gone.yaml": ""})
+	rev := r.Commit(t, "change", nil)
 	res = gitops(t, append([]string{"plan"}, set...)...)
 	for _, want := range []string{"update", "ConfigMap life/settings", "-  color: blue", "+  color: green", "delete", "ConfigMap life/gone"} {
 		if !strings.Contains(res.out, want) {

@@ -23,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testhook"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -55,14 +56,14 @@ func leaseHolder(t *testing.T, set string) string {
 func TestStalledApplyIsFenced(t *testing.T) {
 	ns, set := unique("fence"), unique("fence")
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"a.yaml": configMapWith("a", ns, "k", "v1", nil),
 		"b.yaml": configMapWith("b", ns, "k", "v1", nil),
 	})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
 	first := lastRevision(t, set)
-	r.write(map[string]string{"a.yaml": configMapWith("a", ns, "k", "v2", nil), "b.yaml": ""})
-	r.commit("change a, drop b")
+	r.Write(t, map[string]string{"a.yaml": configMapWith("a", ns, "k", "v2", nil), "b.yaml": ""})
+	r.Commit(t, "change a, drop b", nil)
 
 	stalled, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -81,7 +82,7 @@ func TestStalledApplyIsFenced(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		done <- gitopsCtx(testhook.With(context.Background(), hook), t, "apply", r.dir, "--applyset", set, "--lock-ttl", "3s")
+		done <- gitopsCtx(testhook.With(context.Background(), hook), t, "apply", r.Dir, "--applyset", set, "--lock-ttl", "3s")
 	}()
 	select {
 	case <-stalled:
@@ -206,18 +207,18 @@ func TestInventoryNotRecordedExitsOne(t *testing.T) {
 	ctx := context.Background()
 	ns, set := unique("norecord"), unique("norecord")
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{"a.yaml": configMapWith("a", ns, "k", "v1", nil)})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
+	r := gitrepotest.NewRepo(t, map[string]string{"a.yaml": configMapWith("a", ns, "k", "v1", nil)})
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
 	first := lastRevision(t, set)
-	r.write(map[string]string{"a.yaml": configMapWith("a", ns, "k", "v2", nil)})
-	r.commit("change a")
+	r.Write(t, map[string]string{"a.yaml": configMapWith("a", ns, "k", "v2", nil)})
+	r.Commit(t, "change a", nil)
 
 	kc := limitedKubeconfig(t, set, []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 		{APIGroups: []string{""}, Resources: []string{"secrets", "namespaces"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
 	})
-	res := gitopsKubeconfig(t, kc, "apply", r.dir, "--applyset", set)
+	res := gitopsKubeconfig(t, kc, "apply", r.Dir, "--applyset", set)
 	if res.code != 1 {
 		t.Fatalf("want exit 1: objects were applied, the inventory was not recorded\n%s", res)
 	}

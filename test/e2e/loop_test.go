@@ -82,7 +82,7 @@ func TestTheLoop(t *testing.T) {
 		".gitops.yaml":    fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %[1]s\n    applysetNamespace: %[1]s\n    defaultNamespace: %[1]s\n", ns),
 		"deploy/web.yaml": bumpWeb(ns, image, "1.0.0"),
 	})
-	mustGitops(t, 0, "apply", r.dir, "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none")
+	mustGitops(t, 0, "apply", r.Dir, "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none")
 
 	// GitHub: the App installed on acme/fleet, sending its webhooks to the bot.
 	key, err := rsa.GenerateKey(rand.Reader, 2048)

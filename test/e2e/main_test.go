@@ -18,7 +18,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd/cmdutil"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 var cluster *testcluster.Cluster
@@ -82,34 +81,4 @@ func kube(t *testing.T) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// repo is a gitrepotest.Repo bound to its test, the short form the e2e tests use.
-type repo struct {
-	t   *testing.T
-	dir string
-	g   *gitrepotest.Repo
-}
-
-func newRepo(t *testing.T, files map[string]string) *repo {
-	t.Helper()
-	g := gitrepotest.NewRepo(t, files)
-	return &repo{t: t, dir: g.Dir, g: g}
-}
-
-// write writes files into the work tree; an empty content removes the file.
-func (r *repo) write(files map[string]string) {
-	r.t.Helper()
-	r.g.Write(r.t, files)
-}
-
-// commit commits every change of the work tree and returns the commit's sha.
-func (r *repo) commit(msg string) string {
-	r.t.Helper()
-	return r.g.Commit(r.t, msg, nil)
-}
-
-func (r *repo) git(args ...string) string {
-	r.t.Helper()
-	return r.g.Git(r.t, args...)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // TestApplyNotify sends the result of an apply to a signed generic webhook and a
@@ -32,11 +34,11 @@ func TestApplyNotify(t *testing.T) {
 	defer srv.Close()
 	ns := unique("notify")
 	ensureNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"cm.yaml":     configMapWith("c", ns, "k", "v", nil),
 		"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: " + ns + "\nstringData:\n  token: notify-s3cret-value\n",
 	})
-	res := mustGitops(t, 0, "apply", r.dir, "--applyset", ns, "--progress", "none",
+	res := mustGitops(t, 0, "apply", r.Dir, "--applyset", ns, "--progress", "none",
 		"--notify", srv.URL+"/generic", "--notify", "slack+"+srv.URL+"/slack", "--notify", srv.URL+"/down")
 	if !strings.Contains(res.err, "notification failed") {
 		t.Errorf("the failed webhook is not logged:\n%s", res)
@@ -68,12 +70,12 @@ func TestApplyNotify(t *testing.T) {
 	mu.Lock()
 	bodies = map[string]string{}
 	mu.Unlock()
-	mustGitops(t, 0, "apply", r.dir, "--applyset", ns, "--progress", "none", "--notify", srv.URL+"/generic", "--notify-on", "failure")
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", ns, "--progress", "none", "--notify", srv.URL+"/generic", "--notify-on", "failure")
 	if len(bodies) != 0 {
 		t.Fatalf("--notify-on failure notified a success: %v", bodies)
 	}
 	// A bad destination is refused before anything is written.
-	res = gitops(t, "apply", r.dir, "--applyset", ns, "--notify", "http://example.com/hook?token=SECRET")
+	res = gitops(t, "apply", r.Dir, "--applyset", ns, "--notify", "http://example.com/hook?token=SECRET")
 	if res.code != 2 || !strings.Contains(res.err, "plain http only for localhost") || strings.Contains(res.err, "SECRET") {
 		t.Fatalf("bad --notify: %s", res)
 	}

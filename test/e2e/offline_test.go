@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // TestOfflinePlan plans a branch against its base without a cluster: the kubeconfig
@@ -12,25 +14,25 @@ func TestOfflinePlan(t *testing.T) {
 	secret := func(v string) string {
 		return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: shop\nstringData:\n  password: " + v + "\n"
 	}
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"deploy/base/cm.yaml":            configMapWith("settings", "shop", "color", "blue", nil),
 		"deploy/base/gone.yaml":          configMapWith("old", "shop", "k", "v", nil),
 		"deploy/base/secret.yaml":        secret("hunter2-base-value"),
 		"deploy/base/kustomization.yaml": "resources: [cm.yaml, gone.yaml, secret.yaml]\n",
 		"deploy/dev/kustomization.yaml":  "resources: [../base]\n",
 	})
-	r.git("checkout", "-q", "-b", "feature")
-	r.write(map[string]string{
+	r.Git(t, "checkout", "-q", "-b", "feature")
+	r.Write(t, map[string]string{
 		"deploy/base/cm.yaml":            configMapWith("settings", "shop", "color", "green", nil),
 		"deploy/base/gone.yaml":          "",
 		"deploy/base/new.yaml":           configMapWith("fresh", "shop", "k", "v", nil),
 		"deploy/base/secret.yaml":        secret("hunter2-head-value"),
 		"deploy/base/kustomization.yaml": "resources: [cm.yaml, new.yaml, secret.yaml]\n",
 	})
-	r.commit("feature")
+	r.Commit(t, "feature", nil)
 	kc := writeKubeconfig(t, closedLoopbackURL(t), "unused")
 
-	res := gitopsKubeconfig(t, kc, "plan", r.dir+"/deploy/dev", "--base", "main")
+	res := gitopsKubeconfig(t, kc, "plan", r.Dir+"/deploy/dev", "--base", "main")
 	if res.code != 1 {
 		t.Fatalf("offline plan: want exit 1 (changes)\n%s", res)
 	}
@@ -43,7 +45,7 @@ func TestOfflinePlan(t *testing.T) {
 		}
 	}
 	// JSON, and the same plan from the top with --path.
-	res = gitopsKubeconfig(t, kc, "plan", r.dir, "--path", "deploy/dev", "--base", "main", "-o", "json")
+	res = gitopsKubeconfig(t, kc, "plan", r.Dir, "--path", "deploy/dev", "--base", "main", "-o", "json")
 	var p struct {
 		Changes []struct{ Action string } `json:"changes"`
 	}
@@ -51,7 +53,7 @@ func TestOfflinePlan(t *testing.T) {
 		t.Fatalf("json: %v\n%s", err, res)
 	}
 	// A base that does not exist is a clear error.
-	res = gitopsKubeconfig(t, kc, "plan", r.dir, "--base", "no-such-branch")
+	res = gitopsKubeconfig(t, kc, "plan", r.Dir, "--base", "no-such-branch")
 	if res.code != 2 || !strings.Contains(res.err, "no-such-branch") {
 		t.Fatalf("unknown base: %s", res)
 	}

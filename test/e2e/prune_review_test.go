@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
@@ -72,12 +73,12 @@ func TestCRDPruneKeepsTheSetsOwnCustomResources(t *testing.T) {
 			ns := unique("crdown-" + tc.name)
 			set, c := ns, crd{group: ns + ".e2e.example.com"}
 			createNamespace(t, ns)
-			r := newRepo(t, map[string]string{
+			r := gitrepotest.NewRepo(t, map[string]string{
 				"crd.yaml":  c.yaml(),
 				"w.yaml":    c.widget("w1", ns, "3"),
 				"keep.yaml": configMapWith("keep", ns, "k", "v", nil),
 			})
-			args := []string{"--applyset", set, r.dir}
+			args := []string{"--applyset", set, r.Dir}
 			mustGitops(t, 0, append([]string{"apply"}, args...)...)
 			if tc.tamper != nil {
 				tc.tamper(t, c, ns, parentOf(set))
@@ -86,8 +87,8 @@ func TestCRDPruneKeepsTheSetsOwnCustomResources(t *testing.T) {
 			for _, f := range tc.remove {
 				gone[f] = ""
 			}
-			r.write(gone)
-			r.commit("remove the CRD")
+			r.Write(t, gone)
+			r.Commit(t, "remove the CRD", nil)
 
 			res := gitops(t, append([]string{"plan"}, args...)...)
 			if tc.kept {
@@ -118,20 +119,20 @@ func TestPruneObeysAllowNamespace(t *testing.T) {
 	nc, nd := set+"-nc", set+"-nd"
 	createNamespace(t, nc)
 	createNamespace(t, nd)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"c.yaml": configMapWith("c", nc, "k", "v", nil),
 		"d.yaml": configMapWith("d", nd, "k", "v", nil),
 	})
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
-	r.write(map[string]string{"d.yaml": ""})
-	r.commit("remove d")
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
+	r.Write(t, map[string]string{"d.yaml": ""})
+	r.Commit(t, "remove d", nil)
 
 	for _, verb := range []string{"plan", "apply"} {
-		res := mustGitops(t, 2, verb, "--applyset", set, "--allow-namespace", nc, r.dir)
+		res := mustGitops(t, 2, verb, "--applyset", set, "--allow-namespace", nc, r.Dir)
 		requireContainsAll(t, res.out, "ConfigMap "+nd+"/d: namespace \""+nd+"\" is not allowed")
 	}
 	requireExists(t, gvrConfigMap, nd, "d")
-	mustGitops(t, 0, "apply", "--applyset", set, "--allow-namespace", nc, "--allow-namespace", nd, r.dir)
+	mustGitops(t, 0, "apply", "--applyset", set, "--allow-namespace", nc, "--allow-namespace", nd, r.Dir)
 	requireAbsent(t, gvrConfigMap, nd, "d")
 	requireExists(t, gvrConfigMap, nc, "c")
 }
@@ -182,16 +183,16 @@ func TestPruneRechecksBeforeDelete(t *testing.T) {
 			ns := unique("recheck-" + tc.name)
 			set := ns
 			createNamespace(t, ns)
-			r := newRepo(t, map[string]string{"victim.yaml": configMapWith("victim", ns, "k", "v", nil)})
-			mustGitops(t, 0, "apply", "--applyset", set, r.dir)
-			r.write(map[string]string{"victim.yaml": "", "web.yaml": deploymentYAML("web", ns, 1, "nginx:1.27")})
-			r.commit("replace the ConfigMap by a Deployment")
+			r := gitrepotest.NewRepo(t, map[string]string{"victim.yaml": configMapWith("victim", ns, "k", "v", nil)})
+			mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
+			r.Write(t, map[string]string{"victim.yaml": "", "web.yaml": deploymentYAML("web", ns, 1, "nginx:1.27")})
+			r.Commit(t, "replace the ConfigMap by a Deployment", nil)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			done := make(chan result, 1)
 			go func() {
-				done <- gitopsCtx(ctx, t, "apply", "--applyset", set, "--wait", "--timeout", "90s", r.dir)
+				done <- gitopsCtx(ctx, t, "apply", "--applyset", set, "--wait", "--timeout", "90s", r.Dir)
 			}()
 			// Once the Deployment exists the plan is made and apply waits for it.
 			eventually(t, time.Minute, "Deployment created", func() (bool, error) {
@@ -225,27 +226,27 @@ func TestParentNamespace(t *testing.T) {
 	home := unique("home")
 	set := home
 	parent := inventory.Parent{Kind: "Secret", Namespace: home, Name: set}
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"ns.yaml":  namespaceYAML(home),
 		"cm.yaml":  configMapWith("settings", home, "k", "v", nil),
 		"bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  namespace: " + home + "\ndata: [\n",
 	})
-	args := []string{"--applyset", set, "--applyset-namespace", home, r.dir}
+	args := []string{"--applyset", set, "--applyset-namespace", home, r.Dir}
 
 	res := mustGitops(t, 2, append([]string{"apply"}, args...)...)
 	requireContainsAll(t, res.out, "bad.yaml")
 	requireAbsent(t, gvrNamespace, "", home)
 
-	r.write(map[string]string{"bad.yaml": ""})
-	r.commit("fix")
+	r.Write(t, map[string]string{"bad.yaml": ""})
+	r.Commit(t, "fix", nil)
 	mustGitops(t, 0, append([]string{"apply"}, args...)...)
 	requireExists(t, gvrConfigMap, home, "settings")
 	requireExists(t, gvrSecret, home, set)
 	requireAbsent(t, gvrLease, home, parent.LeaseName())
 	mustGitops(t, 0, append([]string{"plan"}, args...)...)
 
-	r.write(map[string]string{"ns.yaml": ""})
-	r.commit("remove the parent's namespace")
+	r.Write(t, map[string]string{"ns.yaml": ""})
+	r.Commit(t, "remove the parent's namespace", nil)
 	for _, verb := range []string{"plan", "apply"} {
 		res := mustGitops(t, 2, append([]string{verb}, args...)...)
 		requireContainsAll(t, res.out, "Namespace "+home+": refusing to delete the namespace of this set's ApplySet parent")
@@ -275,11 +276,11 @@ func TestInventoryKeepsNamespacesOfUnservedKinds(t *testing.T) {
 		_, err := dyn(t).Resource(c.gvr()).Namespace(nx).List(ctx, metav1.ListOptions{})
 		return err == nil, err
 	})
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"w.yaml":  c.widget("w1", nx, "3"),
 		"cm.yaml": configMapWith("settings", ny, "k", "v", nil),
 	})
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 	requireNamespacesRecorded(t, set, nx, ny)
 
 	unserve := []byte(`[{"op":"replace","path":"/spec/versions/0/served","value":false}]`)
@@ -290,9 +291,9 @@ func TestInventoryKeepsNamespacesOfUnservedKinds(t *testing.T) {
 		_, err := dyn(t).Resource(c.gvr()).Namespace(nx).List(ctx, metav1.ListOptions{})
 		return apierrors.IsNotFound(err), err
 	})
-	r.write(map[string]string{"w.yaml": ""})
-	r.commit("drop the widget")
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+	r.Write(t, map[string]string{"w.yaml": ""})
+	r.Commit(t, "drop the widget", nil)
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 	requireNamespacesRecorded(t, set, nx, ny)
 }
 

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 )
 
@@ -18,39 +19,39 @@ import (
 func TestFastPathSeesRemovedFields(t *testing.T) {
 	ctx := context.Background()
 	ns, set := unique("fastpath"), unique("fastpath")
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"ns.yaml": namespaceYAML(ns),
 		"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: " + ns + "\n  labels:\n    team: a\ndata:\n  k: v\n  k2: v2\n",
 	})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
-	mustGitops(t, 0, "plan", r.dir, "--applyset", set)
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
+	mustGitops(t, 0, "plan", r.Dir, "--applyset", set)
 	patch := []byte(`[{"op":"remove","path":"/metadata/labels/team"},{"op":"remove","path":"/data/k2"}]`)
 	if _, err := kube(t).CoreV1().ConfigMaps(ns).Patch(ctx, "c", types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: "someone"}); err != nil {
 		t.Fatal(err)
 	}
-	res := mustGitops(t, 1, "plan", r.dir, "--applyset", set)
+	res := mustGitops(t, 1, "plan", r.Dir, "--applyset", set)
 	requireContainsAll(t, res.out, "update", "+    team: a", "+  k2: v2")
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
-	mustGitops(t, 0, "plan", r.dir, "--applyset", set)
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
+	mustGitops(t, 0, "plan", r.Dir, "--applyset", set)
 }
 
 // TestPruneOffKeepsInventory: objects removed from git while --prune=false stay in the
 // inventory, so a later apply with pruning collects them.
 func TestPruneOffKeepsInventory(t *testing.T) {
 	ns, set := unique("pruneoff"), unique("pruneoff")
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"ns.yaml": namespaceYAML(ns),
 		"cm.yaml": cm("keep", ns, "a: b"),
 		"sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: old\n  namespace: " + ns + "\n",
 	})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
-	r.write(map[string]string{"sa.yaml": ""})
-	r.commit("drop sa")
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set, "--prune=false")
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
+	r.Write(t, map[string]string{"sa.yaml": ""})
+	r.Commit(t, "drop sa", nil)
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set, "--prune=false")
 	requireExists(t, gvrServiceAccount, ns, "old")
-	res := mustGitops(t, 1, "plan", r.dir, "--applyset", set)
+	res := mustGitops(t, 1, "plan", r.Dir, "--applyset", set)
 	requireContainsAll(t, res.out, "delete", "ServiceAccount "+ns+"/old")
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
 	requireAbsent(t, gvrServiceAccount, ns, "old")
 }
 
@@ -62,15 +63,15 @@ func TestCRDPruneKeptWhileForeignObjectsExist(t *testing.T) {
 	crd := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gizmos." + group + "\nspec:\n" +
 		"  group: " + group + "\n  scope: Namespaced\n  names: {kind: Gizmo, plural: gizmos, singular: gizmo, listKind: GizmoList}\n" +
 		"  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
-	r := newRepo(t, map[string]string{"crd.yaml": crd})
-	mustGitops(t, 0, "apply", r.dir, "--applyset", set)
+	r := gitrepotest.NewRepo(t, map[string]string{"crd.yaml": crd})
+	mustGitops(t, 0, "apply", r.Dir, "--applyset", set)
 	foreign := "apiVersion: " + group + "/v1\nkind: Gizmo\nmetadata:\n  name: theirs\n  namespace: default\n"
-	other := newRepo(t, map[string]string{"g.yaml": foreign})
-	mustGitops(t, 0, "apply", other.dir, "--applyset", set+"-other")
+	other := gitrepotest.NewRepo(t, map[string]string{"g.yaml": foreign})
+	mustGitops(t, 0, "apply", other.Dir, "--applyset", set+"-other")
 
-	r.write(map[string]string{"crd.yaml": "", "README.md": "empty"})
-	r.commit("drop crd")
-	res := mustGitops(t, 0, "apply", r.dir, "--applyset", set, "--allow-empty")
+	r.Write(t, map[string]string{"crd.yaml": "", "README.md": "empty"})
+	r.Commit(t, "drop crd", nil)
+	res := mustGitops(t, 0, "apply", r.Dir, "--applyset", set, "--allow-empty")
 	if !strings.Contains(collapseSpaces(res.out), "skip CustomResourceDefinition.apiextensions.k8s.io gizmos."+group) {
 		t.Fatalf("the CRD should be kept while foreign Gizmos exist\n%s", res)
 	}

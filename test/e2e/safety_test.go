@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
@@ -75,24 +76,24 @@ func TestPruneRefusals(t *testing.T) {
 			for _, n := range append(append([]string{}, tc.keep...), tc.remove...) {
 				files[n+".yaml"] = configMapWith(n, ns, "k", "v", nil)
 			}
-			r := newRepo(t, files)
-			mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+			r := gitrepotest.NewRepo(t, files)
+			mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 
 			gone := map[string]string{}
 			for _, n := range tc.remove {
 				gone[n+".yaml"] = ""
 			}
-			r.write(gone)
-			r.commit("remove")
+			r.Write(t, gone)
+			r.Commit(t, "remove", nil)
 			for _, verb := range []string{"plan", "apply"} {
-				res := mustGitops(t, 2, append([]string{verb, "--applyset", set, r.dir}, tc.refuse...)...)
+				res := mustGitops(t, 2, append([]string{verb, "--applyset", set, r.Dir}, tc.refuse...)...)
 				requireContainsAll(t, res.out, tc.want)
 			}
 			for _, n := range append(append([]string{}, tc.keep...), tc.remove...) {
 				requireExists(t, gvrConfigMap, ns, n)
 			}
 
-			mustGitops(t, 0, append([]string{"apply", "--applyset", set, r.dir}, tc.allowed...)...)
+			mustGitops(t, 0, append([]string{"apply", "--applyset", set, r.Dir}, tc.allowed...)...)
 			for _, n := range tc.remove {
 				requireAbsent(t, gvrConfigMap, ns, n)
 			}
@@ -183,26 +184,26 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 			ns := unique("gc-" + tc.name)
 			set := ns
 			createNamespace(t, ns)
-			r := newRepo(t, map[string]string{
+			r := gitrepotest.NewRepo(t, map[string]string{
 				"keep.yaml":   configMapWith("keep", ns, "k", "v", nil),
 				"victim.yaml": configMapWith("victim", ns, "k", "v", nil),
 			})
-			mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+			mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 			if tc.tamper != nil {
 				tc.tamper(t, ns, parentOf(set))
 			}
-			r.write(map[string]string{"victim.yaml": ""})
-			r.commit("remove victim")
+			r.Write(t, map[string]string{"victim.yaml": ""})
+			r.Commit(t, "remove victim", nil)
 
 			wantCode := 0
 			if len(tc.gone) > 0 {
 				wantCode = 1
 			}
-			res := mustGitops(t, wantCode, append([]string{"plan", "--applyset", set, r.dir}, tc.args...)...)
+			res := mustGitops(t, wantCode, append([]string{"plan", "--applyset", set, r.Dir}, tc.args...)...)
 			for _, w := range tc.wantPlan {
 				requireContainsAll(t, res.out, strings.ReplaceAll(w, "NS", ns))
 			}
-			mustGitops(t, 0, append([]string{"apply", "--applyset", set, r.dir}, tc.args...)...)
+			mustGitops(t, 0, append([]string{"apply", "--applyset", set, r.Dir}, tc.args...)...)
 			for _, n := range append([]string{"keep"}, tc.kept...) {
 				requireExists(t, gvrConfigMap, ns, n)
 			}
@@ -210,7 +211,7 @@ func TestGarbageCollectionIsConservative(t *testing.T) {
 				requireAbsent(t, gvrConfigMap, ns, n)
 			}
 			// What was kept is kept for good: the next plan has nothing to do.
-			mustGitops(t, 0, append([]string{"plan", "--applyset", set, r.dir}, tc.args...)...)
+			mustGitops(t, 0, append([]string{"plan", "--applyset", set, r.Dir}, tc.args...)...)
 		})
 	}
 }
@@ -224,24 +225,24 @@ func TestIgnoreAnnotations(t *testing.T) {
 			ns := unique("ignore-" + strings.ReplaceAll(strings.Split(key, "/")[0], ".", "-"))
 			set := ns
 			createNamespace(t, ns)
-			r := newRepo(t, map[string]string{
+			r := gitrepotest.NewRepo(t, map[string]string{
 				"in-git.yaml":     configMapWith("in-git", ns, "k", "v", map[string]string{key: "true"}),
 				"in-cluster.yaml": configMapWith("in-cluster", ns, "color", "blue", nil),
 			})
-			res := mustGitops(t, 1, "plan", "--applyset", set, r.dir)
+			res := mustGitops(t, 1, "plan", "--applyset", set, r.Dir)
 			requireContainsAll(t, res.out, "skip    ConfigMap "+ns+"/in-git", `ignored in git`)
-			mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+			mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 			requireAbsent(t, gvrConfigMap, ns, "in-git")
 			if got := configMapData(t, ns, "in-cluster", "color"); got != "blue" {
 				t.Fatalf("in-cluster color = %q after apply", got)
 			}
 
 			annotate(t, ns, "in-cluster", key, "true")
-			r.write(map[string]string{"in-cluster.yaml": configMapWith("in-cluster", ns, "color", "green", nil)})
-			r.commit("change an object ignored in the cluster")
-			res = mustGitops(t, 0, "plan", "--applyset", set, r.dir)
+			r.Write(t, map[string]string{"in-cluster.yaml": configMapWith("in-cluster", ns, "color", "green", nil)})
+			r.Commit(t, "change an object ignored in the cluster", nil)
+			res = mustGitops(t, 0, "plan", "--applyset", set, r.Dir)
 			requireContainsAll(t, res.out, "skip    ConfigMap "+ns+"/in-cluster", "ignored in the cluster")
-			mustGitops(t, 0, "apply", "--applyset", set, r.dir)
+			mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
 			if got := configMapData(t, ns, "in-cluster", "color"); got != "blue" {
 				t.Errorf("in-cluster color = %q, want it left blue (ignored in the cluster)", got)
 			}
@@ -287,8 +288,8 @@ func TestFieldsAbsentFromGitAreNotTakenOver(t *testing.T) {
 			ns := unique("hpa-" + tc.name)
 			set := ns
 			createNamespace(t, ns)
-			r := newRepo(t, map[string]string{"web.yaml": deploymentYAML("web", ns, -1, "nginx:1.27")})
-			args := []string{"--applyset", set, r.dir}
+			r := gitrepotest.NewRepo(t, map[string]string{"web.yaml": deploymentYAML("web", ns, -1, "nginx:1.27")})
+			args := []string{"--applyset", set, r.Dir}
 			mustGitops(t, 0, append([]string{"apply"}, args...)...)
 
 			tc.scale(t, ns, "web")
@@ -310,8 +311,8 @@ func TestFieldsAbsentFromGitAreNotTakenOver(t *testing.T) {
 			}
 
 			// A real change to the Deployment leaves the replicas alone too.
-			r.write(map[string]string{"web.yaml": deploymentYAML("web", ns, -1, "nginx:1.28")})
-			r.commit("bump")
+			r.Write(t, map[string]string{"web.yaml": deploymentYAML("web", ns, -1, "nginx:1.28")})
+			r.Commit(t, "bump", nil)
 			res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
 			if strings.Contains(res.out, "replicas") {
 				t.Errorf("the plan touches replicas\n%s", res)
@@ -366,13 +367,13 @@ func TestSecretValuesNeverPrinted(t *testing.T) {
 	}
 	// The Secret in a namespace of the same change is planned unverified: its diff is
 	// made from git, not from the server's dry-run, and is masked too.
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"secret.yaml":     secretYAML("creds", ns, old[0], old[1]),
 		"keep.yaml":       configMapWith("keep", ns, "k", "v", nil),
 		"new/ns.yaml":     namespaceYAML(ns + "-new"),
 		"new/secret.yaml": secretYAML("creds", ns+"-new", old[0], old[1]),
 	})
-	args := []string{"--applyset", set, r.dir}
+	args := []string{"--applyset", set, r.Dir}
 	formats := []string{"text", "json", "markdown"}
 
 	for _, f := range formats {
@@ -392,8 +393,8 @@ func TestSecretValuesNeverPrinted(t *testing.T) {
 	}
 	mustGitops(t, 0, append([]string{"plan"}, args...)...)
 
-	r.write(map[string]string{"secret.yaml": secretYAML("creds", ns, neu[0], neu[1])})
-	r.commit("rotate")
+	r.Write(t, map[string]string{"secret.yaml": secretYAML("creds", ns, neu[0], neu[1])})
+	r.Commit(t, "rotate", nil)
 	for _, f := range formats {
 		for _, verb := range []string{"plan", "apply --dry-run"} {
 			cmd := append(strings.Fields(verb), "-v", "-o", f)
@@ -419,8 +420,8 @@ func TestSecretValuesNeverPrinted(t *testing.T) {
 	}
 
 	// Pruning shows the deleted Secret, masked.
-	r.write(map[string]string{"secret.yaml": ""})
-	r.commit("remove the Secret")
+	r.Write(t, map[string]string{"secret.yaml": ""})
+	r.Commit(t, "remove the Secret", nil)
 	for _, f := range formats {
 		res := mustGitops(t, 1, append([]string{"plan", "-v", "-o", f}, args...)...)
 		noLeak(t, "plan of the prune -o "+f, res)
@@ -462,9 +463,9 @@ func TestApplySetLock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := newRepo(t, map[string]string{"cm.yaml": configMapWith("settings", ns, "k", "v", nil)})
+			r := gitrepotest.NewRepo(t, map[string]string{"cm.yaml": configMapWith("settings", ns, "k", "v", nil)})
 
-			res := gitops(t, "apply", "--applyset", set, r.dir)
+			res := gitops(t, "apply", "--applyset", set, r.Dir)
 			lease, lerr := kube(t).CoordinationV1().Leases(parent.Namespace).Get(context.Background(), parent.LeaseName(), metav1.GetOptions{})
 			if !tc.locked {
 				if res.code != 0 {
@@ -495,19 +496,19 @@ func TestRemovedNamespaceIsDeleted(t *testing.T) {
 	set := unique("nsprune")
 	keepNS, goneNS := set+"-keep", set+"-gone"
 	createNamespace(t, keepNS)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"keep.yaml":      configMapWith("keep", keepNS, "k", "v", nil),
 		"gone/ns.yaml":   namespaceYAML(goneNS),
 		"gone/cm.yaml":   configMapWith("settings", goneNS, "k", "v", nil),
 		"gone/cm2.yaml":  configMapWith("more", goneNS, "k", "v", nil),
 		"gone/README.md": "removed below",
 	})
-	args := []string{"--applyset", set, r.dir}
+	args := []string{"--applyset", set, r.Dir}
 	mustGitops(t, 0, append([]string{"apply"}, args...)...)
 	requireExists(t, gvrConfigMap, goneNS, "settings")
 
-	r.write(map[string]string{"gone/ns.yaml": "", "gone/cm.yaml": "", "gone/cm2.yaml": "", "gone/README.md": ""})
-	r.commit("remove the namespace")
+	r.Write(t, map[string]string{"gone/ns.yaml": "", "gone/cm.yaml": "", "gone/cm2.yaml": "", "gone/README.md": ""})
+	r.Commit(t, "remove the namespace", nil)
 	res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
 	requireContainsAll(t, res.out, "delete  Namespace "+goneNS, "delete  ConfigMap "+goneNS+"/settings")
 	mustGitops(t, 0, append([]string{"apply"}, args...)...)
@@ -538,11 +539,11 @@ func TestSecretValuesNotEchoedInErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			set := ns + "-" + tc.name
-			r := newRepo(t, map[string]string{"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
+			r := gitrepotest.NewRepo(t, map[string]string{"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
 				"\n  namespace: " + ns + "\n" + tc.values})
 			for _, f := range []string{"text", "json", "markdown"} {
 				for _, verb := range []string{"plan", "apply"} {
-					res := mustGitops(t, 2, verb, "-v", "-o", f, "--applyset", set, r.dir)
+					res := mustGitops(t, 2, verb, "-v", "-o", f, "--applyset", set, r.Dir)
 					requireContainsAll(t, res.out, ns, tc.name, "secret.yaml", tc.field)
 					if f != "json" {
 						requireContainsAll(t, res.out, "Secret "+ns+"/"+tc.name)

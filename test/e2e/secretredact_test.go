@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // TestKustomizeErrorsDoNotLeakSecretValues: Kustomize errors that quote whole objects
@@ -14,7 +16,7 @@ import (
 func TestKustomizeErrorsDoNotLeakSecretValues(t *testing.T) {
 	set := unique("kustleak")
 	values := []string{"Hq7zGenLit9xWv", "Tq4kEnvTok2pRr", "Pz8mPlainVal3sQ", "Rx5nReplVal6tYu"}
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		// Two Secrets named creds, one generated, one plain, both referred to by a
 		// cluster-scoped ClusterRole: Kustomize cannot choose and prints all three objects.
 		"nameref/kustomization.yaml":   "resources:\n- a\n- b\n- role.yaml\n",
@@ -31,10 +33,10 @@ func TestKustomizeErrorsDoNotLeakSecretValues(t *testing.T) {
 		"replace/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\ndata:\n  x: y\n",
 	})
 	runs := [][]string{
-		{"plan", "-v", r.dir, "--applyset", set},
-		{"plan", "-v", "-o", "json", r.dir, "--applyset", set},
-		{"plan", "-v", "-o", "markdown", r.dir, "--applyset", set},
-		{"apply", "-v", r.dir, "--applyset", set},
+		{"plan", "-v", r.Dir, "--applyset", set},
+		{"plan", "-v", "-o", "json", r.Dir, "--applyset", set},
+		{"plan", "-v", "-o", "markdown", r.Dir, "--applyset", set},
+		{"apply", "-v", r.Dir, "--applyset", set},
 	}
 	for _, args := range runs {
 		res := mustGitops(t, 2, args...)

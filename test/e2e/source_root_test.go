@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // kustomizeLayout is the standard bases/ + overlays/ layout: the dev overlay reaches
@@ -42,12 +43,12 @@ spec:
 // `plan TOP --path deploy/overlays/dev` prints.
 func TestSourceDirectoryInRepository(t *testing.T) {
 	ns, set := unique("srcroot"), unique("srcroot")
-	r := newRepo(t, kustomizeLayout(ns))
-	t.Chdir(r.dir)
+	r := gitrepotest.NewRepo(t, kustomizeLayout(ns))
+	t.Chdir(r.Dir)
 
 	fromDir := mustGitops(t, 1, "plan", "deploy/overlays/dev", "--applyset", set)
-	fromAbsDir := mustGitops(t, 1, "plan", filepath.Join(r.dir, "deploy/overlays/dev"), "--applyset", set)
-	fromTop := mustGitops(t, 1, "plan", r.dir, "--path", "deploy/overlays/dev", "--applyset", set)
+	fromAbsDir := mustGitops(t, 1, "plan", filepath.Join(r.Dir, "deploy/overlays/dev"), "--applyset", set)
+	fromTop := mustGitops(t, 1, "plan", r.Dir, "--path", "deploy/overlays/dev", "--applyset", set)
 	if fromDir.out != fromTop.out || fromAbsDir.out != fromTop.out {
 		t.Errorf("plans differ:\nplan deploy/overlays/dev:\n%s\nplan DIR:\n%s\nplan TOP --path deploy/overlays/dev:\n%s", fromDir.out, fromAbsDir.out, fromTop.out)
 	}
@@ -91,14 +92,14 @@ func TestSourceDirectoryInRepository(t *testing.T) {
 	}
 	requireExists(t, gvrConfigMap, ns, "dev")
 	// Applied from the directory, planned from the top: nothing to do.
-	mustGitops(t, 0, "plan", r.dir, "--path", "deploy/overlays/dev", "--applyset", set)
+	mustGitops(t, 0, "plan", r.Dir, "--path", "deploy/overlays/dev", "--applyset", set)
 	st := mustGitops(t, 0, "status", "--applyset", set, "-o", "json")
 	var rep struct{ Source, Revision string }
 	if err := json.Unmarshal([]byte(st.out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, st)
 	}
-	head := strings.TrimSpace(r.git("rev-parse", "HEAD"))
-	if want := r.dir + " (paths: deploy/overlays/dev)"; rep.Source != want || rep.Revision != head {
+	head := r.Head(t)
+	if want := r.Dir + " (paths: deploy/overlays/dev)"; rep.Source != want || rep.Revision != head {
 		t.Errorf("recorded source %q at %s, want %q at %s", rep.Source, rep.Revision, want, head)
 	}
 
@@ -110,7 +111,7 @@ func TestSourceDirectoryInRepository(t *testing.T) {
 		return res.out
 	}
 	listDir := images("deploy/overlays/dev")
-	if listTop := images(r.dir, "--path", "deploy/overlays/dev"); listDir != listTop {
+	if listTop := images(r.Dir, "--path", "deploy/overlays/dev"); listDir != listTop {
 		t.Errorf("images list differs:\nfrom the directory:\n%s\nfrom the top:\n%s", listDir, listTop)
 	}
 	requireContainsAll(t, listDir, "deploy/overlays/dev/patch.yaml:11", "registry.invalid/shop/backend:1.1.0")
@@ -122,9 +123,9 @@ func TestSourceEscapingRepositoryRefused(t *testing.T) {
 	ns, set := unique("srcescape"), unique("srcescape")
 	files := kustomizeLayout(ns)
 	files["deploy/overlays/dev/kustomization.yaml"] = "resources:\n- ../../bases/backend\n- ../../../../outside-" + ns + "\n"
-	r := newRepo(t, files)
+	r := gitrepotest.NewRepo(t, files)
 	// The directory exists, with a valid kustomization: `kubectl apply -k` would read it.
-	outside := filepath.Join(filepath.Dir(r.dir), "outside-"+ns)
+	outside := filepath.Join(filepath.Dir(r.Dir), "outside-"+ns)
 	if err := os.MkdirAll(outside, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +138,8 @@ func TestSourceEscapingRepositoryRefused(t *testing.T) {
 
 	want := `deploy/overlays/dev/kustomization.yaml:3: resources[1]: "../../../../outside-` + ns + `" leads outside the source root`
 	for _, args := range [][]string{
-		{"plan", filepath.Join(r.dir, "deploy/overlays/dev"), "--applyset", set},
-		{"apply", filepath.Join(r.dir, "deploy/overlays/dev"), "--applyset", set, "--progress", "none"},
+		{"plan", filepath.Join(r.Dir, "deploy/overlays/dev"), "--applyset", set},
+		{"apply", filepath.Join(r.Dir, "deploy/overlays/dev"), "--applyset", set, "--progress", "none"},
 	} {
 		res := mustGitops(t, 2, args...)
 		requireContainsAll(t, res.out+res.err, want)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/cmd"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // capture is one output stream of a command: a pseudo-terminal or a pipe, and what was
@@ -102,8 +103,8 @@ func TestColorsAndProgressOnlyOnATerminal(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			set := "colours-" + string(rune('a'+i)) // and its namespace
-			r := newRepo(t, map[string]string{"ns.yaml": sprintf(nsShop, set), "cm.yaml": cm(set, set, "a: b")})
-			args := append([]string{"apply", r.dir, "--applyset", set}, tt.flags...)
+			r := gitrepotest.NewRepo(t, map[string]string{"ns.yaml": sprintf(nsShop, set), "cm.yaml": cm(set, set, "a: b")})
+			args := append([]string{"apply", r.Dir, "--applyset", set}, tt.flags...)
 			stdout, stderr := gitopsOn(t, tt.tty, args...)
 			if got := strings.Contains(stdout, colour); got != tt.wantColour {
 				t.Errorf("colour in stdout: %v, want %v\n%q", got, tt.wantColour, stdout)

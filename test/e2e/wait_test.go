@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // markRolledOut sets the Deployment's status as the deployment controller would once
@@ -46,14 +48,14 @@ func TestWaitForRollout(t *testing.T) {
 	ns := unique("wait-ok")
 	set := ns
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"web.yaml": deploymentYAML("web", ns, 2, "nginx:1.27"),
 		"cm.yaml":  configMapWith("settings", ns, "k", "v", nil),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	done := make(chan result, 1)
-	go func() { done <- gitopsCtx(ctx, t, "apply", "--applyset", set, "--wait", "--timeout", "60s", r.dir) }()
+	go func() { done <- gitopsCtx(ctx, t, "apply", "--applyset", set, "--wait", "--timeout", "60s", r.Dir) }()
 
 	// Wait for the Deployment to be created, then roll it out. The apply must not have
 	// finished before: without the status it cannot be ready.
@@ -88,14 +90,14 @@ func TestWaitTimesOut(t *testing.T) {
 	ns := unique("wait-timeout")
 	set := ns
 	createNamespace(t, ns)
-	r := newRepo(t, map[string]string{
+	r := gitrepotest.NewRepo(t, map[string]string{
 		"old.yaml": configMapWith("old", ns, "k", "v", nil),
 	})
-	mustGitops(t, 0, "apply", "--applyset", set, r.dir)
-	r.write(map[string]string{"old.yaml": "", "web.yaml": deploymentYAML("web", ns, 1, "nginx:1.27")})
-	r.commit("replace the ConfigMap by a Deployment")
+	mustGitops(t, 0, "apply", "--applyset", set, r.Dir)
+	r.Write(t, map[string]string{"old.yaml": "", "web.yaml": deploymentYAML("web", ns, 1, "nginx:1.27")})
+	r.Commit(t, "replace the ConfigMap by a Deployment", nil)
 
-	res := gitops(t, "apply", "--applyset", set, "--wait", "--timeout", "3s", r.dir)
+	res := gitops(t, "apply", "--applyset", set, "--wait", "--timeout", "3s", r.Dir)
 	if res.code != 1 {
 		t.Fatalf("apply --wait of a Deployment that never rolls out: want exit 1\n%s", res)
 	}

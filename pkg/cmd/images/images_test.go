@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -218,21 +219,21 @@ func TestUpdateCommitLocalAndPushRemote(t *testing.T) {
 	gs := newGitServer(t, fleet(host))
 
 	// A local work tree: commit only, with the CI skip message.
-	out, errOut, err := run(t, append([]string{"update", gs.work, "--commit", "--git-ci-skip"}, quiet(t.TempDir())...)...)
+	out, errOut, err := run(t, append([]string{"update", gs.Dir, "--commit", "--git-ci-skip"}, quiet(t.TempDir())...)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	if !strings.Contains(out, "Committed ") {
 		t.Fatalf("output:\n%s", out)
 	}
-	msg := runGit(t, gs.work, "log", "-1", "--format=%B")
+	msg := gs.Git(t, "log", "-1", "--format=%B")
 	if !strings.HasPrefix(msg, "Update images") || !strings.HasSuffix(msg, "[ci skip]") || !strings.Contains(msg, "shop/web: 1.1.0 -> 1.1.3") {
 		t.Errorf("commit message:\n%s", msg)
 	}
-	if st := runGit(t, gs.work, "status", "--porcelain"); st != "" {
+	if st := gs.Git(t, "status", "--porcelain"); st != "" {
 		t.Errorf("work tree not clean after commit: %s", st)
 	}
-	if n := runGit(t, gs.work, "diff", "--stat", "HEAD~1", "HEAD"); !strings.Contains(n, "2 files changed, 2 insertions(+), 2 deletions(-)") {
+	if n := gs.Git(t, "diff", "--stat", "HEAD~1", "HEAD"); !strings.Contains(n, "2 files changed, 2 insertions(+), 2 deletions(-)") {
 		t.Errorf("commit diff: %s", n)
 	}
 
@@ -245,11 +246,11 @@ func TestUpdateCommitLocalAndPushRemote(t *testing.T) {
 	if !strings.Contains(out, "Pushed to main.") {
 		t.Fatalf("output:\n%s", out)
 	}
-	log := runGit(t, gs2.bare, "log", "-1", "--format=%an <%ae>%n%B", "main")
+	log := gitrepotest.Git(t, gs2.bare, "log", "-1", "--format=%an <%ae>%n%B", "main")
 	if !strings.HasPrefix(log, "bot <bot@example.com>") || !strings.Contains(log, "[skip ci]") {
 		t.Errorf("pushed commit:\n%s", log)
 	}
-	web := runGit(t, gs2.bare, "show", "main:apps/web.yaml")
+	web := gitrepotest.Git(t, gs2.bare, "show", "main:apps/web.yaml")
 	if !strings.Contains(web, host+"/shop/web:1.1.3\"") || !strings.Contains(web, "# minor and patch only") {
 		t.Errorf("pushed web.yaml:\n%s", web)
 	}
@@ -324,7 +325,7 @@ spec:
 func TestSubdirectoryOfRepository(t *testing.T) {
 	host := seedRegistry(t)
 	gs := newGitServer(t, fleet(host))
-	sub := filepath.Join(gs.work, "apps")
+	sub := filepath.Join(gs.Dir, "apps")
 
 	out, errOut, err := run(t, append([]string{"list", sub}, quiet(t.TempDir())...)...)
 	if err != nil {
@@ -335,7 +336,7 @@ func TestSubdirectoryOfRepository(t *testing.T) {
 			t.Errorf("list lacks %q (the policy of the top's .gitops.yaml):\n%s", want, out)
 		}
 	}
-	top, _, err := run(t, append([]string{"list", gs.work, "--path", "apps"}, quiet(t.TempDir())...)...)
+	top, _, err := run(t, append([]string{"list", gs.Dir, "--path", "apps"}, quiet(t.TempDir())...)...)
 	if err != nil || top != out {
 		t.Errorf("list TOP --path apps (%v):\n%s\ndiffers from list apps:\n%s", err, top, out)
 	}
@@ -351,7 +352,7 @@ func TestSubdirectoryOfRepository(t *testing.T) {
 	if strings.Join(rep.Files, ",") != "apps/jobs.yaml,apps/web.yaml" || rep.Commit == "" {
 		t.Errorf("report %+v", rep)
 	}
-	if st := runGit(t, gs.work, "status", "--porcelain"); st != "" {
+	if st := gs.Git(t, "status", "--porcelain"); st != "" {
 		t.Errorf("work tree not clean after commit: %s", st)
 	}
 }
@@ -361,15 +362,15 @@ func TestSubdirectoryOfRepository(t *testing.T) {
 func TestUpdateRefusesChangesThatWouldBeLost(t *testing.T) {
 	host := seedRegistry(t)
 	gs := newGitServer(t, fleet(host))
-	first := runGit(t, gs.work, "rev-parse", "HEAD")
-	runGit(t, gs.work, "commit", "-q", "--allow-empty", "-m", "second")
+	first := gs.Git(t, "rev-parse", "HEAD")
+	gs.Commit(t, "second", nil)
 	plain := t.TempDir()
 	writeFiles(t, plain, fleet(host))
 	tests := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"update", gs.work, "--ref", first}, "is read from a temporary clone (a git URL, or a --ref the work tree is not at): pass --push"},
+		{[]string{"update", gs.Dir, "--ref", first}, "is read from a temporary clone (a git URL, or a --ref the work tree is not at): pass --push"},
 		{[]string{"update", plain, "--commit"}, "--commit: source " + plain + " is not in a git repository"},
 	}
 	for _, tt := range tests {
@@ -378,7 +379,7 @@ func TestUpdateRefusesChangesThatWouldBeLost(t *testing.T) {
 			t.Errorf("%v: %v, want an error containing %q", tt.args, err, tt.want)
 		}
 	}
-	if st := runGit(t, gs.work, "status", "--porcelain"); st != "" {
+	if st := gs.Git(t, "status", "--porcelain"); st != "" {
 		t.Errorf("work tree changed: %s", st)
 	}
 	if got := readFile(t, filepath.Join(plain, "apps/web.yaml")); got != fleet(host)["apps/web.yaml"] {

@@ -1,23 +1,17 @@
 package images
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // TestMain isolates git, the docker config and the tag cache from the user's.
@@ -97,43 +91,24 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-func runGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = netguard.Environ()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return strings.TrimSpace(out.String())
-}
-
-// gitServer is a bare repository served over HTTP by git-http-backend (push enabled),
-// seeded with files, and a CLI work tree cloned from it.
+// gitServer is a repository of files (its work tree) and its bare clone, origin of the
+// work tree, served over HTTP by git-http-backend (pushes allowed) at url.
 type gitServer struct {
-	bare, work, url string
+	*gitrepotest.Repo
+	bare, url string
 }
 
 func newGitServer(t *testing.T, files map[string]string) *gitServer {
 	t.Helper()
 	root := t.TempDir()
-	bare := filepath.Join(root, "fleet.git")
-	runGit(t, root, "init", "--bare", "-b", "main", bare)
-	runGit(t, bare, "config", "http.receivepack", "true")
-	srv := httptest.NewServer(&cgi.Handler{
-		Path: "/usr/lib/git-core/git-http-backend",
-		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "HOME=" + os.Getenv("HOME")},
-	})
+	r := gitrepotest.NewRepo(t, files)
+	bare := r.Bare(t, filepath.Join(root, "fleet.git"))
+	srv, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
-	work := filepath.Join(t.TempDir(), "work")
-	runGit(t, root, "clone", "-q", bare, work)
-	writeFiles(t, work, files)
-	runGit(t, work, "add", "-A")
-	runGit(t, work, "commit", "-q", "-m", "seed")
-	runGit(t, work, "push", "-q", "origin", "main")
-	return &gitServer{bare: bare, work: work, url: fmt.Sprintf("%s/fleet.git", srv.URL)}
+	return &gitServer{Repo: r, bare: bare, url: srv.URL + "/fleet.git"}
 }
 
 // common flags keep tests off the user's cache and cluster.

@@ -1,12 +1,10 @@
 package release
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,9 +13,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 func TestMain(m *testing.M) {
@@ -185,24 +183,11 @@ func TestReleaseBadInput(t *testing.T) {
 
 func TestReleaseCommits(t *testing.T) {
 	host, dir, _ := setup(t)
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = netguard.Environ()
-		var b bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &b, &b
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, b.String())
-		}
-		return strings.TrimSpace(b.String())
-	}
-	git("init", "-q", "-b", "main")
-	git("add", "-A")
-	git("commit", "-q", "-m", "seed")
+	r := gitrepotest.Init(t, dir)
 	if _, errOut, err := run(t, dir, "--workload", "demo:deployment/frontend", "--update-image", host+"/podinfo:6.1.0", "--commit", "--git-ci-skip"); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	msg := git("log", "-1", "--format=%B")
+	msg := r.Git(t, "log", "-1", "--format=%B")
 	if !strings.HasPrefix(msg, "Release "+host+"/podinfo:6.1.0 to Deployment.apps demo/frontend") || !strings.HasSuffix(msg, "[ci skip]") {
 		t.Fatalf("commit message:\n%s", msg)
 	}
@@ -221,20 +206,7 @@ func TestReleaseWritesThroughSymlink(t *testing.T) {
 	if err := os.Symlink(filepath.Join(".shared", "frontend.yaml"), filepath.Join(dir, "frontend.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = netguard.Environ()
-		var b bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &b, &b
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, b.String())
-		}
-		return strings.TrimSpace(b.String())
-	}
-	git("init", "-q", "-b", "main")
-	git("add", "-A")
-	git("commit", "-q", "-m", "seed")
+	r := gitrepotest.Init(t, dir)
 
 	if _, errOut, err := run(t, dir, "--workload", "demo:deployment/frontend", "--update-image", host+"/podinfo:6.1.0", "--commit"); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
@@ -247,10 +219,10 @@ func TestReleaseWritesThroughSymlink(t *testing.T) {
 	if got := read(t, dir, ".shared/frontend.yaml"); got != want {
 		t.Fatalf("link target:\n%s", got)
 	}
-	if st := git("status", "--porcelain"); st != "" {
+	if st := r.Git(t, "status", "--porcelain"); st != "" {
 		t.Errorf("work tree not clean after the commit: %s", st)
 	}
-	if changed := git("diff", "--name-only", "HEAD~1", "HEAD"); changed != ".shared/frontend.yaml" {
+	if changed := r.Git(t, "diff", "--name-only", "HEAD~1", "HEAD"); changed != ".shared/frontend.yaml" {
 		t.Errorf("commit changed %q, want .shared/frontend.yaml", changed)
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 var (
@@ -112,12 +113,12 @@ func (s *Server) servePulls(w http.ResponseWriter, r *http.Request, body []byte)
 	case is(http.MethodDelete, reGitRef):
 		if with() {
 			ref := "refs/" + m[3]
-			if err := exec.Command("git", "--git-dir", repo.GitDir, "rev-parse", "--verify", "-q", ref).Run(); err != nil {
+			if _, err := gitrepotest.Run("", "--git-dir", repo.GitDir, "rev-parse", "--verify", "-q", ref); err != nil {
 				invalid(w, "Reference does not exist")
 				return true
 			}
-			if out, err := exec.Command("git", "--git-dir", repo.GitDir, "update-ref", "-d", ref).CombinedOutput(); err != nil {
-				writeJSON(w, http.StatusInternalServerError, map[string]any{"message": fmt.Sprintf("update-ref: %v: %s", err, out)})
+			if _, err := gitrepotest.Run("", "--git-dir", repo.GitDir, "update-ref", "-d", ref); err != nil {
+				writeJSON(w, http.StatusInternalServerError, map[string]any{"message": err.Error()})
 				return true
 			}
 			w.WriteHeader(http.StatusNoContent)
@@ -208,11 +209,11 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request, repo *Repo, 
 }
 
 func revParse(repo *Repo, ref string) (string, error) {
-	out, err := exec.Command("git", "--git-dir", repo.GitDir, "rev-parse", "--verify", "-q", ref+"^{commit}").Output()
+	sha, err := gitrepotest.Run("", "--git-dir", repo.GitDir, "rev-parse", "--verify", "-q", ref+"^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("%s not found in %s", ref, repo.FullName)
 	}
-	return strings.TrimSpace(string(out)), nil
+	return sha, nil
 }
 
 // branchSHA is revParse of refs/heads/branch, read from its loose ref file when there
@@ -289,11 +290,11 @@ func (s *Server) Merge(repo string, number int) error {
 	if err != nil {
 		return err
 	}
-	if err := exec.Command("git", "--git-dir", r.GitDir, "merge-base", "--is-ancestor", base, pr.HeadSHA).Run(); err != nil {
+	if _, err := gitrepotest.Run("", "--git-dir", r.GitDir, "merge-base", "--is-ancestor", base, pr.HeadSHA); err != nil {
 		return fmt.Errorf("%s#%d: %s is not a fast-forward of %s", repo, number, pr.HeadSHA, pr.BaseRef)
 	}
-	if out, err := exec.Command("git", "--git-dir", r.GitDir, "update-ref", "refs/heads/"+pr.BaseRef, pr.HeadSHA, base).CombinedOutput(); err != nil {
-		return fmt.Errorf("fast-forward %s: %v: %s", pr.BaseRef, err, out)
+	if _, err := gitrepotest.Run("", "--git-dir", r.GitDir, "update-ref", "refs/heads/"+pr.BaseRef, pr.HeadSHA, base); err != nil {
+		return fmt.Errorf("fast-forward %s: %w", pr.BaseRef, err)
 	}
 	pr.State, pr.Merged = "closed", true
 	s.queuePullEvent(r, pr, "closed")

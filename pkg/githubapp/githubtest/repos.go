@@ -4,11 +4,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 )
 
 // Repo is a repository the fake serves: its git data lives in a real (bare)
@@ -132,7 +133,7 @@ func (s *Server) serveRepos(w http.ResponseWriter, r *http.Request) bool {
 		if ref == "" {
 			ref = repo.DefaultBranch
 		}
-		data, err := exec.Command("git", "--git-dir", repo.GitDir, "show", ref+":"+m[3]).Output()
+		data, err := gitrepotest.Command("", "--git-dir", repo.GitDir, "show", ref+":"+m[3]).Output()
 		if err != nil {
 			notFound(w)
 			return true

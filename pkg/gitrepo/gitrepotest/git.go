@@ -2,7 +2,9 @@ package gitrepotest
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +54,7 @@ var environ = sync.OnceValue(func() []string {
 func Command(dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = environ()
+	cmd.Env = slices.Clip(environ()) // a caller's append copies, never writes the shared array
 	return cmd
 }
 
@@ -60,12 +62,32 @@ func Command(dir string, args ...string) *exec.Cmd {
 // space; it fails t with git's error output if git fails.
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
+	out, err := Run(dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Run is Git for code without a test's t (a fake server's handlers, a benchmark's
+// fixture): it returns git's output without surrounding white space, or an error that
+// names the command and carries git's error output.
+func Run(dir string, args ...string) (string, error) {
+	return run(dir, "", nil, args...)
+}
+
+// run runs git with args in dir, stdin on its input and env added to its environment.
+func run(dir, stdin string, env []string, args ...string) (string, error) {
 	cmd := Command(dir, args...)
+	cmd.Env = append(cmd.Env, env...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("git %s (in %s): %v\n%s", strings.Join(args, " "), dir, err, stderr.Bytes())
+		return "", fmt.Errorf("git %s (in %s): %w\n%s", strings.Join(args, " "), dir, err, stderr.Bytes())
 	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), nil
 }

@@ -19,9 +19,18 @@ type Repo struct {
 // files (slash-separated path → content) and commits them as "initial".
 func NewRepo(t testing.TB, files map[string]string) *Repo {
 	t.Helper()
-	r := &Repo{Dir: t.TempDir()}
+	dir := t.TempDir()
+	(&Repo{Dir: dir}).Write(t, files)
+	return Init(t, dir)
+}
+
+// Init makes the existing directory dir a repository on DefaultBranch and commits what
+// it holds as "initial", for a test whose files are already written.
+func Init(t testing.TB, dir string) *Repo {
+	t.Helper()
+	r := &Repo{Dir: dir}
 	r.Git(t, "init", "-q", "-b", DefaultBranch)
-	r.Commit(t, "initial", files)
+	r.Commit(t, "initial", nil)
 	return r
 }
 
