@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/lifetime"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
 )
 
@@ -84,7 +85,7 @@ func main() {
 	}
 	// SIGINT, SIGTERM (ctx above) and the exit of make (or the shell) that ran it stop
 	// the control plane and the subprocesses before the benchmark exits.
-	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
+	if err := lifetime.SignalOnParentExit(syscall.SIGTERM); err != nil {
 		fmt.Fprintln(os.Stderr, "planapply:", err)
 		os.Exit(1)
 	}
