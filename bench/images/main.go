@@ -167,21 +167,7 @@ func naiveScan(ctx context.Context, host string, nRepos, concurrency int) (figur
 func manifests(host string, nRepos int) []images.File {
 	var b strings.Builder
 	for i := 0; i < nRepos; i++ {
-		fmt.Fprintf(&b, `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-%04d
-  annotations:
-    fluxcd.io/automated: "true"
-    fluxcd.io/tag.app: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        image: %s/bench/app-%04d:1.0.0
-`, i, host, i)
+		b.WriteString(imagestest.AutomatedDeployment(fmt.Sprintf("app-%04d", i), fmt.Sprintf("%s/bench/app-%04d:1.0.0", host, i)))
 	}
 	return []images.File{{Path: "bench.yaml", Data: []byte(b.String())}}
 }
