@@ -16,14 +16,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
@@ -37,12 +36,7 @@ func main() {
 	)
 	flag.Parse()
 	// SIGINT and SIGTERM stop the registry this started before the benchmark exits.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *registry, *repos, *tags, *concurrency); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	benchmain.Main("bench", func(ctx context.Context) error { return run(ctx, *registry, *repos, *tags, *concurrency) })
 }
 
 func run(ctx context.Context, kind string, nRepos, nTags, concurrency int) error {
