@@ -42,21 +42,7 @@ func newFixture(host string, repos, insts, nImages, perRepo, tags int) *fixture 
 		var b strings.Builder
 		for j := range perRepo {
 			im := (r*perRepo + j) % nImages
-			fmt.Fprintf(&b, `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-%d
-  annotations:
-    fluxcd.io/automated: "true"
-    fluxcd.io/tag.app: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        image: %s:%s
-`, j, f.images[im], tagName(0))
+			b.WriteString(imagestest.AutomatedDeployment(fmt.Sprintf("app-%d", j), f.images[im]+":"+tagName(0)))
 			f.uses[f.images[im]] = append(f.uses[f.images[im]], ref)
 		}
 		f.files[ref] = []images.File{{Path: "deploy/apps.yaml", Data: []byte(b.String())}}

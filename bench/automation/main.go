@@ -7,13 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
@@ -91,17 +90,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "automation: unknown -automation %q\n", c.automation)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, c, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "automation:", err)
-		os.Exit(1)
-	}
+	benchmain.Main("automation", func(ctx context.Context) error { return run(ctx, c, os.Stdout) })
 }
 
-func status(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
-}
+// status is benchmain.Status.
+var status = benchmain.Status
 
 // figures are one measured step's requests to the registry.
 type figures struct {

@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strconv"
-	"syscall"
-	"time"
 
-	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
 )
 
 type config struct {
@@ -58,28 +54,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bot: every count must be at least 1 (-objects at least 3)")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, c, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "bot:", err)
-		os.Exit(1)
-	}
+	benchmain.Main("bot", func(ctx context.Context) error { return run(ctx, c, os.Stdout) })
 }
 
-func status(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
-}
+// status is benchmain.Status.
+var status = benchmain.Status
 
 func run(ctx context.Context, c config, out io.Writer) (err error) {
-	work, err := os.MkdirTemp("", "bench-bot-")
+	work, done, err := benchmain.WorkDir("bench-bot-", c.keep, out)
 	if err != nil {
 		return err
 	}
-	if c.keep {
-		defer fmt.Fprintf(out, "\nwork directory kept: %s\n", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer done()
 	cl := &cleanups{}
 	defer cl.run()
 	env := environment{loadStart: loadAvg(), c: c}
@@ -94,16 +80,11 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		return err
 	}
 
-	status("starting etcd + kube-apiserver")
-	tc, err := testcluster.Start(ctx, testcluster.Options{Dir: filepath.Join(work, "cluster")})
+	tc, stopCluster, err := benchmain.StartCluster(ctx, work)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if serr := tc.Stop(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
+	defer stopCluster(&err)
 	status("repository of %d objects, applied from main", c.objects)
 	fx, err := newFixture(ctx, cl, work, tc.Kubeconfig, c)
 	if err != nil {

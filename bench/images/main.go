@@ -16,14 +16,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
 )
@@ -37,12 +36,7 @@ func main() {
 	)
 	flag.Parse()
 	// SIGINT and SIGTERM stop the registry this started before the benchmark exits.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *registry, *repos, *tags, *concurrency); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	benchmain.Main("bench", func(ctx context.Context) error { return run(ctx, *registry, *repos, *tags, *concurrency) })
 }
 
 func run(ctx context.Context, kind string, nRepos, nTags, concurrency int) error {
@@ -167,21 +161,7 @@ func naiveScan(ctx context.Context, host string, nRepos, concurrency int) (figur
 func manifests(host string, nRepos int) []images.File {
 	var b strings.Builder
 	for i := 0; i < nRepos; i++ {
-		fmt.Fprintf(&b, `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-%04d
-  annotations:
-    fluxcd.io/automated: "true"
-    fluxcd.io/tag.app: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        image: %s/bench/app-%04d:1.0.0
-`, i, host, i)
+		b.WriteString(imagestest.AutomatedDeployment(fmt.Sprintf("app-%04d", i), fmt.Sprintf("%s/bench/app-%04d:1.0.0", host, i)))
 	}
 	return []images.File{{Path: "bench.yaml", Data: []byte(b.String())}}
 }

@@ -73,6 +73,20 @@ type version struct {
 	change, drop float64
 }
 
+// at returns the object as version v has it, mutated when v changes it (a copy); ok is
+// false when v removed it.
+func (o obj) at(v version) (u *unstructured.Unstructured, mutated, ok bool) {
+	if removed(o.index, v.drop) {
+		return nil, false, false
+	}
+	if !changed(o.index, v.change) {
+		return o.u, false, true
+	}
+	u = o.u.DeepCopy()
+	mutate(u)
+	return u, true, true
+}
+
 // mutate changes o the way a commit would: an image tag, a config value, a label.
 func mutate(o *unstructured.Unstructured) {
 	switch o.GetKind() {
@@ -106,13 +120,11 @@ func (s *set) write(root string, v version) (nchanged int, err error) {
 	files := map[string][]string{}
 	var order []string
 	for _, o := range s.objs {
-		u := o.u
-		if removed(o.index, v.drop) {
+		u, mutated, ok := o.at(v)
+		if !ok {
 			continue
 		}
-		if changed(o.index, v.change) {
-			u = u.DeepCopy()
-			mutate(u)
+		if mutated {
 			nchanged++
 		}
 		b, err := yaml.Marshal(u.Object)
@@ -149,15 +161,9 @@ func (s *set) files() int {
 func (s *set) current(v version) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, 0, len(s.objs))
 	for _, o := range s.objs {
-		u := o.u
-		if removed(o.index, v.drop) {
-			continue
+		if u, _, ok := o.at(v); ok {
+			out = append(out, u)
 		}
-		if changed(o.index, v.change) {
-			u = u.DeepCopy()
-			mutate(u)
-		}
-		out = append(out, u)
 	}
 	return out
 }

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
+	"github.com/kubectl-gitops/kubectl-gitops/internal/lifetime"
 )
 
 type config struct {
@@ -51,14 +50,9 @@ func main() {
 	var pa peerArgs
 	pa.flags(flag.CommandLine)
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if pa.tool != "" {
 		pa.concurrency = c.concurrency
-		if err := peerMain(ctx, pa, os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "planapply -peer:", err)
-			os.Exit(1)
-		}
+		benchmain.Main("planapply -peer", func(ctx context.Context) error { return peerMain(ctx, pa, os.Stdout) })
 		return
 	}
 	for _, st := range strings.Split(*steps, ",") {
@@ -82,28 +76,22 @@ func main() {
 		}
 		return
 	}
-	// SIGINT, SIGTERM (ctx above) and the exit of make (or the shell) that ran it stop
-	// the control plane and the subprocesses before the benchmark exits.
-	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
-		fmt.Fprintln(os.Stderr, "planapply:", err)
-		os.Exit(1)
-	}
-	if err := run(ctx, c, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "planapply:", err)
-		os.Exit(1)
-	}
+	benchmain.Main("planapply", func(ctx context.Context) error {
+		// SIGINT, SIGTERM (ctx) and the exit of make (or the shell) that ran it stop the
+		// control plane and the subprocesses before the benchmark exits.
+		if err := lifetime.SignalOnParentExit(syscall.SIGTERM); err != nil {
+			return err
+		}
+		return run(ctx, c, os.Stdout)
+	})
 }
 
 func run(ctx context.Context, c config, out io.Writer) (err error) {
-	work, err := os.MkdirTemp("", "bench-planapply-")
+	work, done, err := benchmain.WorkDir("bench-planapply-", c.keep, out)
 	if err != nil {
 		return err
 	}
-	if c.keep {
-		defer fmt.Fprintf(out, "\nwork directory kept: %s\n", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
+	defer done()
 	if c.logPath == "" {
 		c.logPath = filepath.Join(work, "commands.log")
 	}
@@ -112,9 +100,7 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 		return err
 	}
 	defer logf.Close()
-	status := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
-	}
+	status := benchmain.Status
 
 	rusage, err := goBuild(ctx, work, "./bench/planapply/rusage", "rusage")
 	if err != nil {
@@ -126,16 +112,11 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 			return err
 		}
 	}
-	status("starting etcd + kube-apiserver")
-	cl, err := testcluster.Start(ctx, testcluster.Options{Dir: filepath.Join(work, "cluster")})
+	cl, stopCluster, err := benchmain.StartCluster(ctx, work)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if serr := cl.Stop(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
+	defer stopCluster(&err)
 
 	// Each tool gets its own discovery cache, warmed before anything is timed.
 	cacheArgs := func(name string) []string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
 // ours runs the kubectl-gitops binary with its defaults (no client-side rate limit; --concurrency 16) unless
@@ -15,16 +17,9 @@ type ours struct {
 	set  string
 }
 
-// summary is the "summary" object of the plan JSON (docs/plan-json.md).
-type summary struct {
-	Create    int `json:"create"`
-	Update    int `json:"update"`
-	Delete    int `json:"delete"`
-	Unchanged int `json:"unchanged"`
-	Skip      int `json:"skip"`
-	Failed    int `json:"failed"`
-	Problems  int `json:"problems"`
-}
+// summary is the "summary" object of the plan JSON (docs/plan-json.md): pkg/plan's
+// Counts.
+type summary plan.Counts
 
 func (s summary) String() string {
 	return fmt.Sprintf("%d create, %d update, %d delete, %d unchanged, %d failed, %d problems",

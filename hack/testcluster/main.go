@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/lifetime"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/testcluster"
 )
 
@@ -34,7 +35,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := testcluster.SignalOnParentExit(syscall.SIGTERM); err != nil {
+	if err := lifetime.SignalOnParentExit(syscall.SIGTERM); err != nil {
 		fmt.Fprintln(os.Stderr, "testcluster:", err)
 		os.Exit(1)
 	}

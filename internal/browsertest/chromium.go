@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/lifetime"
 )
 
 // Path is Debian's Chromium (package chromium), which hack/test-tools.sh installs.
@@ -129,12 +131,11 @@ func Load(t testing.TB, rawURL string, opts ...Option) *Page {
 		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 
 	start := time.Now()
-	if err := startCmd(cmd); err != nil {
+	if err := lifetime.StartChild(cmd); err != nil { // own process group, SIGKILL when the test process dies
 		t.Fatalf("browsertest: starting %s: %v", bin, err)
 	}
 	err := waitKillGroup(cmd)

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/lifetime"
 )
 
 // Options configure Start.
@@ -166,7 +168,6 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 
 func (c *Cluster) run(o Options, name string, args ...string) error {
 	cmd := exec.Command(filepath.Join(o.BinDir, name), args...)
-	cmd.SysProcAttr = sysProcAttr()
 	if o.Log != nil {
 		cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	} else {
@@ -177,7 +178,7 @@ func (c *Cluster) run(o Options, name string, args ...string) error {
 		c.logs = append(c.logs, f)
 		cmd.Stdout, cmd.Stderr = f, f
 	}
-	if err := startCmd(cmd); err != nil {
+	if err := lifetime.StartChild(cmd); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	c.procs = append(c.procs, cmd)

@@ -45,3 +45,13 @@ func transportError(err error, creds bool) error {
 	}
 	return err
 }
+
+// The errors of an ssh remote whose host key known_hosts does not vouch for (sshauth.go).
+var (
+	// ErrHostKeyUnknown is wrapped by the error of a connection refused because the
+	// server's host key is not in known_hosts.
+	ErrHostKeyUnknown = errors.New("SSH host key unknown")
+	// ErrHostKeyChanged is wrapped by the error of a connection refused because the
+	// server's host key differs from the one known_hosts pins for it (or is revoked).
+	ErrHostKeyChanged = errors.New("SSH host key does not match known_hosts")
+)

@@ -17,15 +17,6 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-var (
-	// ErrHostKeyUnknown is wrapped by the error of a connection refused because the
-	// server's host key is not in known_hosts.
-	ErrHostKeyUnknown = errors.New("SSH host key unknown")
-	// ErrHostKeyChanged is wrapped by the error of a connection refused because the
-	// server's host key differs from the one known_hosts pins for it (or is revoked).
-	ErrHostKeyChanged = errors.New("SSH host key does not match known_hosts")
-)
-
 // sshAuth is what to authenticate to ssh remotes with: a key (nil: the SSH agent),
 // and the known_hosts to check the server against.
 type sshAuth struct {

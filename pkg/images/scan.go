@@ -1,10 +1,7 @@
 package images
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -54,13 +51,16 @@ type Image struct {
 }
 
 // Where renders "file:line" and the object, for messages.
-func (im *Image) Where() string {
-	s := fmt.Sprintf("%s:%d", im.File, im.Line)
-	if im.Object != nil {
-		s += ": " + im.Object.String()
+func (im *Image) Where() string { return where(im.File, im.Line, im.Object, im.Container) }
+
+// where renders "file:line", then the object and the container when known.
+func where(file string, line int, obj *object.ID, container string) string {
+	s := fmt.Sprintf("%s:%d", file, line)
+	if obj != nil {
+		s += ": " + obj.String()
 	}
-	if im.Container != "" {
-		s += " container " + im.Container
+	if container != "" {
+		s += " container " + container
 	}
 	return s
 }
@@ -117,17 +117,8 @@ func scanFile(f File, rules *Rules) ([]Image, []error) {
 		errs []error
 	)
 	li := newLineIndex(f.Data)
-	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			errs = append(errs, &manifest.Error{Source: manifest.Source{File: f.Path}, Err: fmt.Errorf("parse YAML: %w", err)})
-			break
-		}
+	nodes, err := manifest.YAMLNodes(f.Data)
+	for _, n := range nodes {
 		if len(n.Content) == 0 {
 			continue
 		}
@@ -135,6 +126,9 @@ func scanFile(f File, rules *Rules) ([]Image, []error) {
 		s.object(n.Content[0])
 		out = append(out, s.images...)
 		errs = append(errs, s.errs...)
+	}
+	if err != nil {
+		errs = append(errs, &manifest.Error{Source: manifest.Source{File: f.Path}, Err: fmt.Errorf("parse YAML: %w", err)})
 	}
 	return out, errs
 }

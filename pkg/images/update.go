@@ -28,16 +28,7 @@ type Update struct {
 }
 
 // Where renders "file:line" and the object.
-func (u Update) Where() string {
-	s := fmt.Sprintf("%s:%d", u.File, u.Line)
-	if u.Object != nil {
-		s += ": " + u.Object.String()
-	}
-	if u.Container != "" {
-		s += " container " + u.Container
-	}
-	return s
-}
+func (u Update) Where() string { return where(u.File, u.Line, u.Object, u.Container) }
 
 // Updates returns the rewrites for the results with StatusUpdate. An image whose bytes
 // cannot be rewritten in place becomes an error and the others are kept.

@@ -67,14 +67,7 @@ type container struct {
 
 // containers returns the containers of d when it is a workload.
 func (d doc) containers() []container {
-	path, known := podSpecPaths[d.kind]
-	if !known {
-		path = genericPodSpecPath
-	}
-	spec := d.root
-	for _, k := range path {
-		spec = gitopsfile.MappingValue(spec, k)
-	}
+	spec, path := d.podSpec()
 	if spec == nil {
 		return nil
 	}
@@ -99,8 +92,9 @@ func (d doc) containers() []container {
 	return out
 }
 
-// podSpec returns the pod spec mapping of a workload (for imagePullSecrets).
-func (d doc) podSpec() *yaml.Node {
+// podSpec returns the pod spec mapping of a workload (nil when d has none) and the
+// path of keys to it.
+func (d doc) podSpec() (*yaml.Node, []string) {
 	path, known := podSpecPaths[d.kind]
 	if !known {
 		path = genericPodSpecPath
@@ -109,7 +103,7 @@ func (d doc) podSpec() *yaml.Node {
 	for _, k := range path {
 		spec = gitopsfile.MappingValue(spec, k)
 	}
-	return spec
+	return spec, path
 }
 
 func scalar(n *yaml.Node) string {
@@ -121,7 +115,7 @@ func scalar(n *yaml.Node) string {
 
 // pullSecrets returns where the workload's pods get registry credentials.
 func (d doc) pullSecrets() *PullSecretRef {
-	spec := d.podSpec()
+	spec, _ := d.podSpec()
 	if spec == nil {
 		return nil
 	}

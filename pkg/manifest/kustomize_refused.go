@@ -33,13 +33,9 @@ func refusedFetches(root sourceRoot, reads fileReads, msg string) []*Error {
 		}
 		rel := root.rel(abs)
 		data := reads[abs]
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		for {
-			var doc yaml.Node
-			if dec.Decode(&doc) != nil {
-				break
-			}
-			walkScalars(&doc, "", 0, func(n *yaml.Node, field string, line int) {
+		docs, _ := YAMLNodes(data) // what parses: a Kustomize error is being explained
+		for _, doc := range docs {
+			walkScalars(doc, "", 0, func(n *yaml.Node, field string, line int) {
 				url := remoteIn(n.Value)
 				if url == "" || !strings.Contains(msg, url) {
 					return

@@ -100,31 +100,25 @@ func decodeChunk(c chunk) ([]doc, *lineError) {
 
 // decodeChunkNodes is decodeChunk with the YAML parser for every chunk.
 func decodeChunkNodes(c chunk) ([]doc, *lineError) {
-	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	all, err := YAMLNodes(c.data)
+	if err != nil {
+		// Report what kubectl's parser (sigs.k8s.io/yaml) says when it also fails: its
+		// line numbers are the ones users see from kubectl, and yaml.v3 counts some
+		// parser errors from the line before.
+		if _, err2 := sigsyaml.YAMLToJSON(c.data); err2 != nil {
+			err = err2
+		}
+		le := yamlLineError(err, c.data, c.line)
+		if !le.hasLine {
+			le.line = firstContentLine(c)
+		}
+		return nil, le
+	}
 	var nodes []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			break
+	for _, n := range all {
+		if len(n.Content) > 0 && !isNull(n.Content[0]) {
+			nodes = append(nodes, n)
 		}
-		if err != nil {
-			// Report what kubectl's parser (sigs.k8s.io/yaml) says when it also fails: its
-			// line numbers are the ones users see from kubectl, and yaml.v3 counts some
-			// parser errors from the line before.
-			if _, err2 := sigsyaml.YAMLToJSON(c.data); err2 != nil {
-				err = err2
-			}
-			le := yamlLineError(err, c.data, c.line)
-			if !le.hasLine {
-				le.line = firstContentLine(c)
-			}
-			return nil, le
-		}
-		if len(n.Content) == 0 || isNull(n.Content[0]) {
-			continue
-		}
-		nodes = append(nodes, &n)
 	}
 	if len(nodes) == 1 {
 		return []doc{{raw: c.data, line: c.line - 1 + fileLine(c.data, nodes[0].Content[0].Line), offset: c.line}}, nil
@@ -138,6 +132,24 @@ func decodeChunkNodes(c chunk) ([]doc, *lineError) {
 		docs = append(docs, doc{raw: raw, line: c.line - 1 + fileLine(c.data, n.Content[0].Line)})
 	}
 	return docs, nil
+}
+
+// YAMLNodes decodes the documents of a YAML stream (yaml.v3 nodes), up to the first that
+// does not parse: the documents before it are returned with the parser's error.
+func YAMLNodes(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var nodes []*yaml.Node
+	for {
+		n := new(yaml.Node)
+		err := dec.Decode(n)
+		if errors.Is(err, io.EOF) {
+			return nodes, nil
+		}
+		if err != nil {
+			return nodes, err
+		}
+		nodes = append(nodes, n)
+	}
 }
 
 // plainDocument converts a chunk holding at most one plain document (no directive, no

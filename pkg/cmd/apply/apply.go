@@ -134,12 +134,9 @@ func (o *Options) Validate() error {
 
 // Run applies once, or keeps syncing with --interval.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Target.Reachable(ctx); err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
-	src, err := o.Source.Open(ctx, o.Log)
+	src, err := o.Source.OpenFor(ctx, &o.Target, o.Log)
 	if err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
+		return err
 	}
 	defer src.Close()
 	if o.GitSyncTag != "" && src.Repo == nil {

@@ -67,7 +67,8 @@ type Command interface {
 }
 
 // RunE returns a cobra RunE for c: errors from Complete and Validate exit with
-// ExitFailure, Run decides its own exit code.
+// ExitFailure, Run decides its own exit code. Run gets the command's context
+// (context.Background when it has none).
 func RunE(c Command) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := c.Complete(args); err != nil {
@@ -76,6 +77,10 @@ func RunE(c Command) func(*cobra.Command, []string) error {
 		if err := c.Validate(); err != nil {
 			return Exit(ExitFailure, err)
 		}
-		return c.Run(cmd.Context())
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return c.Run(ctx)
 	}
 }

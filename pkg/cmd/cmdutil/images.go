@@ -74,6 +74,42 @@ func (o *ImageSourceOptions) open(ctx context.Context, log *slog.Logger, check f
 	return src, sc, nil
 }
 
+// CheckedImages is an opened, scanned source whose images were checked against their
+// registries.
+type CheckedImages struct {
+	Source  *source.Source
+	Scanned *images.Scanned
+	Results []images.Result
+	// Requests are the requests each registry host answered (nil when scanning is off).
+	Requests []images.HostStats
+}
+
+// OpenChecked opens and scans the source as Open does, then checks every image against
+// its registry (images.RegistrySettings.Checker). The caller closes c.Source.
+func (o *ImageSourceOptions) OpenChecked(ctx context.Context, log *slog.Logger) (*CheckedImages, error) {
+	return o.openChecked(ctx, log, nil, false)
+}
+
+// openChecked is OpenChecked with open's check, asking only for the automated images
+// when onlyAutomated; on an error the source is closed.
+func (o *ImageSourceOptions) openChecked(ctx context.Context, log *slog.Logger, check func(*source.Source) error, onlyAutomated bool) (*CheckedImages, error) {
+	src, sc, err := o.open(ctx, log, check)
+	if err != nil {
+		return nil, err
+	}
+	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, log)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	checker.OnlyAutomated = onlyAutomated
+	c := &CheckedImages{Source: src, Scanned: sc, Results: checker.Check(ctx, sc.Images)}
+	if reg != nil {
+		c.Requests = reg.Stats()
+	}
+	return c, nil
+}
+
 // ImageEditOptions are the flags of the image commands that rewrite manifests (images
 // update, release): what to scan, the git commit flags, --dry-run and --output (text
 // or json).
@@ -122,7 +158,18 @@ func (o *ImageEditOptions) Validate() error {
 // Open opens the source, checks that the commit flags suit it, and scans it. The caller
 // closes the source.
 func (o *ImageEditOptions) Open(ctx context.Context, log *slog.Logger) (*source.Source, *images.Scanned, error) {
-	return o.open(ctx, log, func(src *source.Source) error { return o.Git.CheckOpened(src, o.DryRun) })
+	return o.open(ctx, log, o.checkOpened)
+}
+
+// OpenChecked opens and scans the source as Open does, then checks the automated images
+// only (what an edit may change) against their registries. The caller closes c.Source.
+func (o *ImageEditOptions) OpenChecked(ctx context.Context, log *slog.Logger) (*CheckedImages, error) {
+	return o.openChecked(ctx, log, o.checkOpened, true)
+}
+
+// checkOpened checks that the commit flags suit the opened source.
+func (o *ImageEditOptions) checkOpened(src *source.Source) error {
+	return o.Git.CheckOpened(src, o.DryRun)
 }
 
 // ApplyAndReport writes rep's updates into the scanned files, commits and pushes them

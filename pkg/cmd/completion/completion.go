@@ -47,21 +47,24 @@ The script this command prints completes the binary called by its own name,
 			case "bash":
 				return root.GenBashCompletionV2(out, desc)
 			case "zsh":
-				if desc {
-					return root.GenZshCompletion(out)
-				}
-				return root.GenZshCompletionNoDesc(out)
+				return described(desc, root.GenZshCompletion, root.GenZshCompletionNoDesc)(out)
 			case "fish":
 				return root.GenFishCompletion(out, desc)
 			case "powershell":
-				if desc {
-					return root.GenPowerShellCompletionWithDesc(out)
-				}
-				return root.GenPowerShellCompletion(out)
+				return described(desc, root.GenPowerShellCompletionWithDesc, root.GenPowerShellCompletion)(out)
 			}
 			return fmt.Errorf("unknown shell %q: want one of %v", args[0], Shells)
 		},
 	}
 	cmd.Flags().BoolVar(&noDesc, "no-descriptions", false, "leave out the descriptions of the candidates")
 	return cmd
+}
+
+// described is withDesc when the candidates' descriptions are wanted, else noDesc: the
+// two generators of a shell whose cobra function takes no desc argument.
+func described(desc bool, withDesc, noDesc func(io.Writer) error) func(io.Writer) error {
+	if desc {
+		return withDesc
+	}
+	return noDesc
 }

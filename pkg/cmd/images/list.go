@@ -57,24 +57,12 @@ func (o *ListOptions) Validate() error {
 
 // Run scans, checks and prints.
 func (o *ListOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, sc, err := o.Open(ctx, logger)
+	c, err := o.OpenChecked(ctx, cmdutil.NewErrorLogger(o.ErrOut))
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, logger)
-	if err != nil {
-		return err
-	}
-	results := checker.Check(ctx, sc.Images)
-	rep := images.ListReport{Images: results, Problems: images.Problems(sc.Errs, results)}
-	if reg != nil {
-		rep.Requests = reg.Stats()
-	}
+	defer c.Source.Close()
+	rep := images.ListReport{Images: c.Results, Problems: images.Problems(c.Scanned.Errs, c.Results), Requests: c.Requests}
 	if rep.Images == nil {
 		rep.Images = []images.Result{}
 	}

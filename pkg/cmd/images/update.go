@@ -54,28 +54,15 @@ the others are still updated; the command then exits non-zero.`,
 
 // Run scans, checks, rewrites, and commits/pushes when asked.
 func (o *UpdateOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, sc, err := o.Open(ctx, logger)
+	c, err := o.OpenChecked(ctx, cmdutil.NewErrorLogger(o.ErrOut))
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	checker, reg, err := o.Registry.Checker(ctx, sc.Rules, sc.Images, logger)
-	if err != nil {
-		return err
-	}
-	checker.OnlyAutomated = true // update asks only for what it may change
-	results := checker.Check(ctx, sc.Images)
-	updates, uerrs := images.Updates(results)
+	defer c.Source.Close()
+	updates, uerrs := images.Updates(c.Results)
 	rep := &images.UpdateReport{SchemaVersion: images.UpdateSchemaVersion, DryRun: o.DryRun, Updates: updates,
-		Problems: images.Problems(append(sc.Errs, uerrs...), results)}
-	if reg != nil {
-		rep.Requests = reg.Stats()
-	}
-	if err := o.ApplyAndReport(ctx, src, sc, rep, images.CommitMessage("Update images", updates), o.Out, o.ErrOut); err != nil {
+		Problems: images.Problems(append(c.Scanned.Errs, uerrs...), c.Results), Requests: c.Requests}
+	if err := o.ApplyAndReport(ctx, c.Source, c.Scanned, rep, images.CommitMessage("Update images", updates), o.Out, o.ErrOut); err != nil {
 		return err
 	}
 	if len(rep.Problems) > 0 {

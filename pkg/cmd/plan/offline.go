@@ -7,16 +7,9 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/engine"
 )
 
-// runOffline plans SOURCE against the render of --base, without a cluster.
-func (o *Options) runOffline(ctx context.Context) error {
-	head, err := o.Source.Open(ctx, o.Log)
-	if err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
-	defer head.Close()
-	if err := o.complete(head.Revision); err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
+// runOffline plans SOURCE, opened as head, against the render of --base, without a
+// cluster.
+func (o *Options) runOffline(ctx context.Context, head *cmdutil.Source) error {
 	o.Status.Pending(ctx, "planning offline against "+o.Base, o.Log)
 	base := o.Source.Options
 	base.Ref = o.Base

@@ -109,19 +109,20 @@ func (o *Options) Validate() error {
 
 // Run builds and prints the plan. The exit status is 1 when there are changes.
 func (o *Options) Run(ctx context.Context) error {
+	target := &o.Target
 	if o.Base != "" {
-		return o.runOffline(ctx)
+		target = nil // offline: no cluster
 	}
-	if err := o.Target.Reachable(ctx); err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
-	}
-	src, err := o.Source.Open(ctx, o.Log)
+	src, err := o.Source.OpenFor(ctx, target, o.Log)
 	if err != nil {
-		return cmdutil.Exit(cmdutil.ExitFailure, err)
+		return err
 	}
 	defer src.Close()
 	if err := o.complete(src.Revision); err != nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
+	}
+	if o.Base != "" {
+		return o.runOffline(ctx, src)
 	}
 	o.Status.Pending(ctx, "planning", o.Log)
 	p, _, err := engine.PlanLive(ctx, o.Target.Conn, o.Target.Engine(o.Plan), src, o.Log)

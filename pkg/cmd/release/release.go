@@ -115,11 +115,7 @@ func (o *Options) Validate() error {
 
 // Run edits the manifests (and commits/pushes when asked).
 func (o *Options) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	logger := cmdutil.NewErrorLogger(o.ErrOut)
-	src, sc, err := o.Open(ctx, logger)
+	src, sc, err := o.Open(ctx, cmdutil.NewErrorLogger(o.ErrOut))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package testcluster
+package lifetime
 
 import (
 	"fmt"
@@ -9,18 +9,9 @@ import (
 	"syscall"
 )
 
-// A control plane never outlives the process that started it. The components run in their
-// own process group (a Ctrl-C meant for the caller's terminal reaches the caller, which
-// stops them in order) and get SIGKILL from the kernel when their parent dies, even by
-// SIGKILL (Pdeathsig).
-//
 // Linux sends the parent-death signal when the *thread* that forked the child (or called
 // prctl) exits, and the Go runtime ends a thread when a goroutine locked to it returns. So
 // both happen on one thread that stays locked for the life of the process.
-
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-}
 
 var (
 	lockedOnce  sync.Once
@@ -43,9 +34,15 @@ func onLockedThread(f func()) {
 	<-done
 }
 
-// startCmd starts cmd from the long-lived thread, so its Pdeathsig fires only when this
-// process dies.
-func startCmd(cmd *exec.Cmd) (err error) {
+// StartChild starts cmd in its own process group (a Ctrl-C meant for the caller's
+// terminal reaches the caller, which stops the child in order), with SIGKILL from the
+// kernel when this process dies (Pdeathsig). It is started from the long-lived thread,
+// so the signal comes only when this process dies. Other cmd.SysProcAttr fields are kept.
+func StartChild(cmd *exec.Cmd) (err error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid, cmd.SysProcAttr.Pdeathsig = true, syscall.SIGKILL
 	onLockedThread(func() { err = cmd.Start() })
 	return err
 }
