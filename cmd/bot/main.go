@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	yaml "go.yaml.in/yaml/v3"
@@ -70,6 +72,7 @@ type Options struct {
 	key, secret []byte
 	sinks       map[string]notify.Sink
 	access      *bot.ClusterAccess
+	board       *statuspage.Board
 
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
@@ -81,6 +84,11 @@ type Options struct {
 	JobTimeout time.Duration
 	// MaxCloneBytes bounds what one clone fetches and checks out (0: no bound).
 	MaxCloneBytes int64
+	// DriftInterval is how often the leader checks every target with a granted cluster
+	// for drift (0: off).
+	DriftInterval time.Duration
+	// AdminListen serves the read-only status page ("" : off).
+	AdminListen string
 }
 
 // AddFlags registers the flags.
@@ -101,6 +109,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", plancomment.DefaultMaxPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", webhook.DefaultMaxBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
+	fs.DurationVar(&o.DriftInterval, "drift-interval", bot.DefaultDriftInterval, "how often one replica (the Lease's holder) live-plans every target whose cluster is granted, at its default branch's head, and reports drift (check run, issue, metrics); nothing is applied; 0 turns it off")
+	fs.StringVar(&o.AdminListen, "admin-listen", "", "address of the read-only status page (GET /), apart from --listen; keep it off the internet (it names repositories, targets and clusters); \"\" turns it off")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for queued jobs")
 	fs.BoolVar(&o.GitReadOnly, "git-readonly", false, "image-bump pull requests: compute and report them (logs, metrics) but never push a branch or open, edit or close a pull request")
@@ -252,7 +262,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log}
+	board := statuspage.NewBoard()
+	board.GitHubURL = githubapp.WebURL(o.GitHubAPIURL)
+	o.board = board
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log, Board: board}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {
@@ -276,9 +289,21 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	board.Queue = srv.QueueState
 	autoCtx, stopAuto := context.WithCancel(jobCtx)
 	defer stopAuto()
-	autoDone := o.runBumpScheduler(autoCtx, auto)
+	leaders := bot.NewLeaderGroup(o.elector())
+	autoDone := o.runBumpScheduler(autoCtx, auto, leaders.Elector())
+	drift := &bot.DriftDetector{Planner: planner, Repos: func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
+		Metrics: bot.NewDriftMetrics(metrics.Registry), Board: board, Log: o.log.With("component", "drift")}
+	driftDone := make(chan struct{})
+	go func() { defer close(driftDone); drift.Run(autoCtx, o.DriftInterval, leaders.Elector()) }()
+	leadDone := make(chan struct{})
+	go func() { defer close(leadDone); leaders.Run(autoCtx) }()
+	admin, err := o.serveAdmin(board)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Listen, err)
@@ -308,10 +333,15 @@ func (o *Options) Run(ctx context.Context) error {
 	o.log.Info("shutting down: no new events, draining the queue", "timeout", o.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	stopAuto() // the scan stops, then the lease is released for another replica
-	select {
-	case <-autoDone:
-	case <-sctx.Done():
+	stopAuto() // the scan and drift checks stop, then the lease is released for another replica
+	for _, done := range []<-chan struct{}{autoDone, driftDone, leadDone} {
+		select {
+		case <-done:
+		case <-sctx.Done():
+		}
+	}
+	if admin != nil {
+		_ = admin.Shutdown(sctx)
 	}
 	qerr := srv.Shutdown(sctx) // the webhook answers 503 from now on
 	herr := hs.Shutdown(sctx)
@@ -324,7 +354,7 @@ func (o *Options) Run(ctx context.Context) error {
 // newBumper is the image-bump side of the bot (a bot.Bumper), for the
 // triggers: registry events, package events, the periodic scan.
 func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.GitHubBumper {
-	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Log: o.log.With("component", "image-bump")}
+	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Board: o.board, Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

@@ -108,7 +108,7 @@ func (o *Options) elector() bot.Elector {
 
 // runBumpScheduler builds the index and runs the periodic scan under leader election
 // until ctx ends (then the lease is released); the channel closes when it is done.
-func (o *Options) runBumpScheduler(ctx context.Context, a *bot.BumpScheduler) <-chan struct{} {
+func (o *Options) runBumpScheduler(ctx context.Context, a *bot.BumpScheduler, el bot.Elector) <-chan struct{} {
 	done := make(chan struct{})
 	if a == nil {
 		close(done)
@@ -116,7 +116,7 @@ func (o *Options) runBumpScheduler(ctx context.Context, a *bot.BumpScheduler) <-
 	}
 	go func() {
 		defer close(done)
-		a.Run(ctx, o.AutomationInterval, 0, o.elector())
+		a.Run(ctx, o.AutomationInterval, 0, el)
 	}()
 	return done
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 
 	"github.com/google/go-github/v60/github"
 
@@ -41,7 +44,9 @@ type GitHubBumper struct {
 	// TagLister given to Bump, when it can).
 	Created images.CreatedLookup
 	Metrics *BumpMetrics
-	Log     *slog.Logger
+	// Board, when set, shows the open image-bump pull requests on the status page.
+	Board *statuspage.Board
+	Log   *slog.Logger
 	// MaxCloneBytes bounds each clone of a default branch (--max-clone-bytes; 0: no
 	// bound).
 	MaxCloneBytes int64
@@ -180,11 +185,26 @@ func (b *GitHubBumper) Bump(ctx context.Context, repo RepoRef, only []string, ta
 		if err := b.closeStale(ctx, w, groups, branches, res); err != nil {
 			errs = append(errs, err)
 		}
+		b.recordPulls(repo, res)
 	}
 	if len(errs) > 0 {
 		b.Metrics.failed()
 	}
 	return res, errors.Join(errs...)
+}
+
+// recordPulls shows the open image-bump pull requests of a full run on the status page.
+func (b *GitHubBumper) recordPulls(repo RepoRef, res *BumpResult) {
+	if b.Board == nil || res.ReadOnly {
+		return
+	}
+	var pulls []statuspage.Pull
+	for _, br := range res.Branches {
+		if br.PullRequest != 0 && br.Action != "closed" {
+			pulls = append(pulls, statuspage.Pull{Number: br.PullRequest, Title: "Bump " + strings.Join(br.Images, ", ")})
+		}
+	}
+	b.Board.SetPulls(repo.Installation, repo.FullName(), pulls)
 }
 
 func (b *GitHubBumper) log() *slog.Logger {

@@ -66,6 +66,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 			failed = true
 		}
 		comment.Add(t.Name, targetTitle(t, live, access.Reason), pl, err)
+		p.recordPlan(j, pr, t, pl, err)
 	}
 	comment.Silent = cfg.Comments.Disabled
 	p.notify(ctx, cfg, comment, plans, failed, pr, log)
@@ -108,7 +109,7 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 		return nil, fmt.Errorf("cluster %s: the ApplySet's namespace %q is not allowed (allowed: %v): set applysetNamespace", t.Cluster, target.ApplySetNamespace, target.AllowNamespaces)
 	}
 	if err := conn.Reachable(ctx); err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
+		return nil, &unreachableError{cluster: t.Cluster, err: err}
 	}
 	pl, _, err := engine.PlanLive(ctx, conn, target, src, log)
 	if err != nil {
@@ -116,3 +117,13 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 	}
 	return pl, nil
 }
+
+// unreachableError is a target's cluster that did not answer: drift detection reports
+// it as such, not as drift.
+type unreachableError struct {
+	cluster string
+	err     error
+}
+
+func (e *unreachableError) Error() string { return fmt.Sprintf("cluster %s: %v", e.cluster, e.err) }
+func (e *unreachableError) Unwrap() error { return e.err }

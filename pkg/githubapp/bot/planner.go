@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
+
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/google/go-github/v60/github"
@@ -48,6 +50,8 @@ type Planner struct {
 	// MaxCloneBytes bounds each clone of a pull request's head and base
 	// (--max-clone-bytes; 0: no bound).
 	MaxCloneBytes int64
+	// Board, when set, records each target's last plan for the status page.
+	Board *statuspage.Board
 
 	loginMu sync.Mutex
 }

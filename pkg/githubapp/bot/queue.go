@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 )
 
 // Errors of Push. A webhook answers both with 503, so GitHub can deliver again.
@@ -163,6 +165,13 @@ func (q *Queue) Push(j Job) error {
 	q.depth()
 	q.cond.Signal()
 	return nil
+}
+
+// State is the queue's jobs waiting and running, and its size, for the status page.
+func (q *Queue) State() statuspage.Queue {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return statuspage.Queue{Waiting: q.total, Running: len(q.running), Capacity: q.size}
 }
 
 // Len is the number of jobs waiting.

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
@@ -114,6 +116,9 @@ func (s *Server) dispatch(_ context.Context, ev webhook.Event) error {
 	}
 	return nil
 }
+
+// QueueState is the work queue's state, for the status page.
+func (s *Server) QueueState() statuspage.Queue { return s.queue.State() }
 
 // Push queues a job that no event brought (a re-plan at start, a scan). It counts
 // against j.Installation's share of the queue like a webhook's job.

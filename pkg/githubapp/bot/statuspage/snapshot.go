@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"cmp"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -89,6 +90,9 @@ func (b *Board) Snapshot() Snapshot {
 		}
 		slices.SortFunc(rv.Targets, func(a, b TargetView) int { return strings.Compare(a.Name, b.Name) })
 		for _, p := range r.pulls {
+			if p.URL == "" {
+				p.URL = fmt.Sprintf("%s/pull/%d", rv.URL, p.Number)
+			}
 			rv.Pulls = append(rv.Pulls, p)
 		}
 		slices.SortFunc(rv.Pulls, func(a, b Pull) int { return cmp.Compare(a.Number, b.Number) })
