@@ -1,7 +1,8 @@
 // Package githubapp is kubectl-gitops' client of the GitHub REST API (go-github v60):
 // App and installation auth (App, NewClient), and the calls the bot, the plugin's
 // --github-* flags and the Action make: commit statuses (StatusReporter), sticky
-// comments (StickyComment), check runs with annotations (CreateCheckRun), issues the
+// comments (StickyComment, with notes: AddNote), commits (on a branch, their history,
+// statuses and pull requests), check runs with annotations (CreateCheckRun), issues the
 // App keeps up to date (TrackedIssue), pull requests, branches, labels, reviewers,
 // contents.
 // Every call is retried when GitHub or the network fails transiently, waits out rate

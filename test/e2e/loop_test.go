@@ -32,7 +32,9 @@ import (
 // spec-checked fake) sends pull_request opened → the bot posts the plan comment with
 // the image change → the pull request is merged → `kubectl gitops apply` of main
 // runs the new tag on the control plane and posts gitops/apply success → GitHub sends
-// the push of main → the bot deletes the merged branch and writes nothing else.
+// the status, and the bot heads the merged pull request's comment with "Applied" →
+// GitHub sends the push of main → the bot deletes the merged branch and writes
+// nothing else.
 func TestTheLoop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -201,6 +203,13 @@ func TestTheLoop(t *testing.T) {
 	if st := gh.Statuses("acme/fleet", head); st[len(st)-1].Context != "gitops/apply" || st[len(st)-1].State != "success" {
 		t.Fatalf("statuses of %s after the apply: %+v", head, st)
 	}
+
+	// GitHub sent the status: the bot heads the merged pull request's plan comment
+	// with the apply, once.
+	eventually(t, 2*time.Minute, "the merged pull request's comment says it was applied", func() (bool, error) {
+		cs := gh.Comments("acme/fleet", pr.Number)
+		return len(cs) == 1 && strings.Contains(cs[0].Body, "**Applied** to `dev` at "), nil
+	})
 
 	// GitHub sent the push of main: the bot deletes the merged branch, nothing else.
 	eventually(t, 2*time.Minute, "the merged bump branch deleted", func() (bool, error) {

@@ -3,7 +3,8 @@
 // metrics), the bounded work queue those deliveries feed, and the routes per event
 // kind (NewRoutes, the one table of them) that turn events into jobs. The jobs drive
 // pkg/engine and pkg/images through pkg/githubapp: the Planner (plan comments and the
-// gitops/plan status, with each repository's .gitops.yaml read by pkg/repoconfig), the
+// gitops/plan status, with each repository's .gitops.yaml read by pkg/repoconfig; and
+// the deployed notes a gitops/apply status adds to merged pull requests, deployed.go), the
 // GitHubBumper (image-bump pull requests, bump*.go; the Bumper interface is what the
 // triggers need of it) and the BumpScheduler (which repositories to bump when:
 // registry events, pushes, the periodic scan under leader election, scheduler*.go).

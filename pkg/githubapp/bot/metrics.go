@@ -27,7 +27,7 @@ var (
 	unauthenticatedRegistryOutcomes = []string{"unauthorized", "too_large", "bad_request"}
 	// jobKinds are the kinds of the bot's jobs; an event's name is one too when
 	// webhook.Known says so.
-	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories"}
+	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories", "status"}
 )
 
 const (

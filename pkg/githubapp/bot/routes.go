@@ -27,6 +27,7 @@ type Routes map[string]Route
 //   - installation, installation_repositories: the Installations tracker (a removed
 //     installation's cached token is dropped);
 //   - pull_request, issue_comment: p, the Planner;
+//   - status: p's deployed notes on merged pull requests (deployed.go);
 //   - with image automation (auto not nil, the BumpScheduler): push, and the
 //     installation events chained after the tracker's so that auto's index follows
 //     the repositories added and removed.
@@ -44,6 +45,7 @@ func NewRoutes(p *Planner, auto *BumpScheduler, log *slog.Logger) Routes {
 		},
 		NewInstallations(p.App, log).addRoutes,
 		p.addRoutes,
+		p.addDeployedRoutes,
 	}
 	if auto != nil {
 		adders = append(adders, auto.addRoutes)

@@ -296,7 +296,7 @@ func (s *Server) Merge(repo string, number int) error {
 	if _, err := gitrepotest.Run("", "--git-dir", r.GitDir, "update-ref", "refs/heads/"+pr.BaseRef, pr.HeadSHA, base); err != nil {
 		return fmt.Errorf("fast-forward %s: %w", pr.BaseRef, err)
 	}
-	pr.State, pr.Merged = "closed", true
+	pr.State, pr.Merged, pr.MergeCommitSHA = "closed", true, pr.HeadSHA // a fast-forward: the head is what lands
 	s.queuePullEvent(r, pr, "closed")
 	s.queuePushEvent(r, pr.BaseRef, base, pr.HeadSHA)
 	go s.flush() // as GitHub does once the merge is done

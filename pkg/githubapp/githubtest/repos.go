@@ -37,6 +37,8 @@ type PullRequest struct {
 	HeadRepo *Repo
 	State    string // "open" (default) or "closed"
 	Merged   bool
+	// MergeCommitSHA is the commit Merge put on the base branch.
+	MergeCommitSHA string
 
 	Title, Body   string
 	Labels        []string
@@ -222,7 +224,7 @@ func pullJSON(repo *Repo, pr *PullRequest) map[string]any {
 	return map[string]any{
 		"number": pr.Number, "state": pr.State, "user": map[string]any{"login": pr.User},
 		"title": pr.Title, "body": pr.Body, "labels": labels, "requested_reviewers": reviewers, "requested_teams": teams,
-		"merged": pr.Merged, "merged_at": mergedAt(pr),
+		"merged": pr.Merged, "merged_at": mergedAt(pr), "merge_commit_sha": nilIfEmpty(pr.MergeCommitSHA),
 		"html_url": fmt.Sprintf("https://github.com/%s/pull/%d", repo.FullName, pr.Number),
 		"head":     map[string]any{"sha": pr.HeadSHA, "ref": pr.HeadRef, "repo": repoJSON(head)},
 		"base":     map[string]any{"ref": pr.BaseRef, "sha": pr.BaseSHA, "repo": repoJSON(repo)},

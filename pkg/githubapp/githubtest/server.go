@@ -224,7 +224,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	if s.servePulls(w, r, body) || s.serveIssues(w, r, body) || s.serveRepos(w, r) || s.serveChecks(w, r, body) {
+	if s.servePulls(w, r, body) || s.serveIssues(w, r, body) || s.serveRepos(w, r) || s.serveChecks(w, r, body) || s.serveCommits(w, r) {
 		return
 	}
 	p := r.URL.Path
@@ -277,6 +277,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 		s.statuses = append(s.statuses, in)
+		s.queueStatusEvent(in, len(s.statuses))
 		writeJSON(w, http.StatusCreated, map[string]any{"id": len(s.statuses), "state": in.State, "context": in.Context})
 	default:
 		notFound(w)
