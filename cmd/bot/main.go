@@ -265,7 +265,8 @@ func (o *Options) Run(ctx context.Context) error {
 	board := statuspage.NewBoard()
 	board.GitHubURL = githubapp.WebURL(o.GitHubAPIURL)
 	o.board = board
-	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log, Board: board}
+	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log, Board: board,
+		Metrics: bot.NewPlanMetrics(metrics.Registry)}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {

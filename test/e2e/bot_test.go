@@ -291,10 +291,11 @@ notify:
 		t.Fatal("the live plan sent no request to the cluster")
 	}
 	// Exactly these writes went to GitHub: one installation token (cached for every
-	// later call), one comment, the status pending then success.
+	// later call), one comment, a check run per target, the status pending then success.
 	requireWrites(t, e.gh.Calls()[before:], map[string]int{
 		"POST /app/installations/1/access_tokens":  1,
 		"POST /repos/acme/fleet/issues/7/comments": 1,
+		"POST /repos/acme/fleet/check-runs":        2,
 		"POST /repos/acme/fleet/statuses/" + head1: 2,
 	})
 

@@ -81,7 +81,7 @@ func (r *driftReport) report(ctx context.Context, t repoconfig.Target, pl *plan.
 // pruned are drift; a cluster that did not answer, a failed plan or a plan with
 // problems are not.
 func driftStateOf(pl *plan.Plan, err error) (statuspage.DriftState, int) {
-	var ue *unreachableError
+	var ue *unavailableError
 	switch {
 	case errors.As(err, &ue):
 		return statuspage.Unreachable, 0

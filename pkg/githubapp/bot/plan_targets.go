@@ -19,34 +19,44 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
-// render plans every target of the pull request; failed is true when any target
-// has problems or could not be planned. A repository whose config is invalid gets a
-// comment naming the file and line.
-func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, log *slog.Logger) (*plancomment.Comment, bool, error) {
+// rendered is a pull request's plan: the comment, each target's outcome for its
+// check run, and where the head was checked out.
+type rendered struct {
+	comment *plancomment.Comment
+	// failed is true when any target has problems or could not be planned.
+	failed  bool
+	targets []targetPlan
+	root    string
+}
+
+// render plans every target of the pull request. A repository whose config is
+// invalid gets a comment naming the file and line (and no check runs: there are no
+// targets).
+func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *github.PullRequest, log *slog.Logger) (*rendered, error) {
 	head := pr.GetHead().GetSHA()
 	cfg, err := p.repoConfig(ctx, gh, j, pr.GetBase().GetRepo().GetDefaultBranch())
 	if err != nil {
 		var ce *repoconfig.Error
 		if errors.As(err, &ce) {
-			return configErrorComment(head, err), true, nil
+			return &rendered{comment: configErrorComment(head, err), failed: true}, nil
 		}
-		return nil, true, err
+		return nil, err
 	}
 	token, err := p.App.Token(ctx, j.inst)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	auth := gitrepo.TokenAuth(token)
 	co, err := p.checkout(ctx, j, pr, auth, log)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	defer co.Close()
 	fork := !strings.EqualFold(pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName())
 
-	comment := p.planComment(pr.GetHead().GetRepo().GetHTMLURL(), head)
+	out := &rendered{comment: p.planComment(pr.GetHead().GetRepo().GetHTMLURL(), head), root: co.headDir()}
+	comment := out.comment
 	plans := map[string]*plan.Plan{}
-	failed := false
 	for _, t := range cfg.Targets {
 		// The operator's grant, not the repository, decides the cluster and namespaces.
 		access := p.Access.Resolve(j.owner+"/"+j.repo, t.Cluster, t.AllowNamespaces)
@@ -61,16 +71,18 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 				pl.Source += fmt.Sprintf(" (offline: against %s at %s)", pr.GetBase().GetRef(), short(pr.GetBase().GetSHA()))
 			}
 			plans[t.Name] = pl
-			failed = failed || len(pl.Problems) > 0
+			out.failed = out.failed || len(pl.Problems) > 0
 		} else {
-			failed = true
+			out.failed = true
 		}
-		comment.Add(t.Name, targetTitle(t, live, access.Reason), pl, err)
+		title := targetTitle(t, live, access.Reason)
+		comment.Add(t.Name, title, pl, err)
 		p.recordPlan(j, pr, t, pl, err)
+		out.targets = append(out.targets, targetPlan{name: t.Name, title: title, plan: pl, err: err})
 	}
 	comment.Silent = cfg.Comments.Disabled
-	p.notify(ctx, cfg, comment, plans, failed, pr, log)
-	return comment, failed, nil
+	p.notify(ctx, cfg, comment, plans, out.failed, pr, log)
+	return out, nil
 }
 
 // planTarget plans one target: live against its cluster, or offline. Its Target is
@@ -92,7 +104,7 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 	if !live {
 		dir, err := baseDir()
 		if err != nil {
-			return nil, err
+			return nil, unavailable(err)
 		}
 		base := source.Options{Source: dir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 		pl, err := engine.PlanOffline(ctx, target, src, base, log)
@@ -103,13 +115,13 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 	}
 	conn, err := engine.Connect(engine.ContextFlags(p.Kubeconfig, t.Cluster, p.CacheDir), &target)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", t.Cluster, err)
+		return nil, unavailable(fmt.Errorf("cluster %s: %w", t.Cluster, err))
 	}
 	if !plan.NamespaceAllowed(target.AllowNamespaces, target.ApplySetNamespace) {
 		return nil, fmt.Errorf("cluster %s: the ApplySet's namespace %q is not allowed (allowed: %v): set applysetNamespace", t.Cluster, target.ApplySetNamespace, target.AllowNamespaces)
 	}
 	if err := conn.Reachable(ctx); err != nil {
-		return nil, &unreachableError{cluster: t.Cluster, err: err}
+		return nil, unavailable(fmt.Errorf("cluster %s: %w", t.Cluster, err))
 	}
 	pl, _, err := engine.PlanLive(ctx, conn, target, src, log)
 	if err != nil {
@@ -117,13 +129,3 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 	}
 	return pl, nil
 }
-
-// unreachableError is a target's cluster that did not answer: drift detection reports
-// it as such, not as drift.
-type unreachableError struct {
-	cluster string
-	err     error
-}
-
-func (e *unreachableError) Error() string { return fmt.Sprintf("cluster %s: %v", e.cluster, e.err) }
-func (e *unreachableError) Unwrap() error { return e.err }

@@ -24,7 +24,8 @@ const commentKey = "plan"
 // live plan (server-side dry-run) when the operator granted the repository the
 // target's cluster (Access), otherwise an
 // offline plan (the base's render against the head's); the result goes to one sticky
-// comment and the gitops/plan commit status of the head.
+// comment, the gitops/plan commit status of the head, and one check run per target
+// (gitops/plan/<target>, plan_check.go).
 type Planner struct {
 	App *githubapp.App
 	// Kubeconfig holds one context per cluster that repositories target; "" means
@@ -52,6 +53,8 @@ type Planner struct {
 	MaxCloneBytes int64
 	// Board, when set, records each target's last plan for the status page.
 	Board *statuspage.Board
+	// Metrics count the check runs that could not be written (nil: not counted).
+	Metrics *PlanMetrics
 
 	loginMu sync.Mutex
 }
@@ -61,7 +64,7 @@ type Planner struct {
 func (p *Planner) Plan(ctx context.Context, j prJob) error {
 	log := p.log().With("pr", j.key(), "trigger", j.trigger)
 	gh := p.App.Installation(j.inst)
-	if j.commentID != 0 {
+	if j.commentID != 0 || j.rerun != 0 {
 		allowed, err := p.mayPlan(ctx, gh, j)
 		if err != nil || !allowed {
 			return err
@@ -76,28 +79,31 @@ func (p *Planner) Plan(ctx context.Context, j prJob) error {
 	if err := status.Pending(ctx, "planning"); err != nil {
 		return err
 	}
-	comment, failed, err := p.render(ctx, gh, j, pr, log)
+	out, err := p.render(ctx, gh, j, pr, log)
 	if err != nil {
 		_ = status.Error(ctx, err.Error())
 		return err
 	}
+	comment, failed := out.comment, out.failed
 	// The newest head wins: a push during the plan queued a job that will write.
 	if cur, err := githubapp.GetPullRequest(ctx, gh, j.owner, j.repo, j.number); err == nil && cur.GetHead().GetSHA() != head {
 		log.Info("the pull request moved on during the plan; leaving the comment to the newer head", "planned", head, "now", cur.GetHead().GetSHA())
 		return nil
 	}
 	comment.MaxPages = p.MaxCommentPages
+	details := ""
 	if !comment.Silent {
 		login, err := p.login(ctx)
 		if err != nil {
 			_ = status.Error(ctx, "the App's identity could not be read")
 			return err
 		}
-		if _, err := stickyComment(gh, j, login, log).Sync(ctx, head, comment.Pages(0)); err != nil {
+		if details, err = stickyComment(gh, j, login, log).Sync(ctx, head, comment.Pages(0)); err != nil {
 			_ = status.Error(ctx, "the plan comment could not be written")
 			return err
 		}
 	}
+	p.writeChecks(ctx, gh, j, pr, out.root, details, out.targets, log)
 	desc := comment.Summary()
 	if failed {
 		return status.Failure(ctx, desc)

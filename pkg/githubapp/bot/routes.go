@@ -26,7 +26,8 @@ type Routes map[string]Route
 //   - ping: acknowledged, no job;
 //   - installation, installation_repositories: the Installations tracker (a removed
 //     installation's cached token is dropped);
-//   - pull_request, issue_comment: p, the Planner;
+//   - pull_request, issue_comment, check_run (a re-run of a plan's check run): p, the
+//     Planner;
 //   - status: p's deployed notes on merged pull requests (deployed.go);
 //   - with image automation (auto not nil, the BumpScheduler): push, and the
 //     installation events chained after the tracker's so that auto's index follows

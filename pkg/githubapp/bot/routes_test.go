@@ -19,8 +19,8 @@ func TestNewRoutes(t *testing.T) {
 		auto *BumpScheduler
 		want []string
 	}{
-		{"plans only", nil, []string{"installation", "installation_repositories", "issue_comment", "ping", "pull_request", "status"}},
-		{"with image automation", auto, []string{"installation", "installation_repositories", "issue_comment", "ping", "pull_request", "push", "status"}},
+		{"plans only", nil, []string{"check_run", "installation", "installation_repositories", "issue_comment", "ping", "pull_request", "status"}},
+		{"with image automation", auto, []string{"check_run", "installation", "installation_repositories", "issue_comment", "ping", "pull_request", "push", "status"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

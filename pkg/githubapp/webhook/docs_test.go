@@ -10,7 +10,8 @@ import (
 
 // TestAppManifestCoversTheBot keeps docs/github-app-manifest.json honest: it subscribes
 // to every event the bot handles (installation events come without a subscription) and
-// asks for the permissions its calls need (contents: write pushes image-bump branches).
+// asks for the permissions its calls need (contents: write pushes image-bump branches,
+// checks: write makes the plans' check runs).
 func TestAppManifestCoversTheBot(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "github-app-manifest.json"))
 	if err != nil {
@@ -32,7 +33,7 @@ func TestAppManifestCoversTheBot(t *testing.T) {
 			t.Errorf("the manifest does not subscribe to %s", ev)
 		}
 	}
-	for perm, level := range map[string]string{"contents": "write", "pull_requests": "write", "issues": "write", "statuses": "write", "metadata": "read"} {
+	for perm, level := range map[string]string{"contents": "write", "pull_requests": "write", "issues": "write", "statuses": "write", "checks": "write", "metadata": "read"} {
 		if m.DefaultPermissions[perm] != level {
 			t.Errorf("permission %s: %q, want %q", perm, m.DefaultPermissions[perm], level)
 		}

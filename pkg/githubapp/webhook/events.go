@@ -55,6 +55,39 @@ type IssueCommentEvent struct {
 	Installation *Installation `json:"installation"`
 }
 
+// CheckRunEvent is a check_run delivery. go-github's type is not used: it refuses
+// the timestamps of some of GitHub's own example payloads ("2018-04-25 20:42:10"),
+// and the bot needs a few fields.
+type CheckRunEvent struct {
+	Action   string `json:"action"`
+	CheckRun struct {
+		ID         int64  `json:"id"`
+		Name       string `json:"name"`
+		HeadSHA    string `json:"head_sha"`
+		ExternalID string `json:"external_id"`
+		App        struct {
+			ID int64 `json:"id"`
+		} `json:"app"`
+		// PullRequests are the open pull requests of the run's commit in the
+		// repository (none for a pull request from a fork).
+		PullRequests []struct {
+			Number int `json:"number"`
+			Head   struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+		} `json:"pull_requests"`
+	} `json:"check_run"`
+	// Sender is who asked, e.g. for a re-run.
+	Sender struct {
+		Login string `json:"login"`
+	} `json:"sender"`
+	Repository   Repo          `json:"repository"`
+	Installation *Installation `json:"installation"`
+}
+
+// InstallationID is the event's installation, 0 for none.
+func (e *CheckRunEvent) InstallationID() int64 { return installationID(e.Installation) }
+
 // InstallationID is the event's installation, 0 for none.
 func (e *PullRequestEvent) InstallationID() int64 { return installationID(e.Installation) }
 

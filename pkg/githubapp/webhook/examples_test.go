@@ -12,7 +12,7 @@ import (
 )
 
 // BotEvents are the webhook events the bot handles.
-var botEvents = []string{"pull_request", "issue_comment", "push", "installation", "installation_repositories", "ping", "package", "registry_package", "status"}
+var botEvents = []string{"pull_request", "issue_comment", "push", "installation", "installation_repositories", "ping", "package", "registry_package", "status", "check_run"}
 
 // webhookExamples reads GitHub's example payloads of the events the bot handles
 // (githubtest.WebhookExamples).

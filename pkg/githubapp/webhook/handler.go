@@ -38,7 +38,7 @@ type Event struct {
 	// Delivery is the X-GitHub-Delivery id; Name the X-GitHub-Event, e.g. "pull_request".
 	Delivery, Name string
 	// Payload is the parsed event: go-github's type (e.g. *github.InstallationEvent), or
-	// ours for pull_request, issue_comment and package events (events.go).
+	// ours for pull_request, issue_comment, check_run and package events (events.go).
 	Payload any
 	// Installation is the App installation the event came through (0 for none).
 	Installation int64

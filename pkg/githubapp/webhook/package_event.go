@@ -56,7 +56,7 @@ func (e *PackageEvent) Pkg() *Package {
 }
 
 // parseEvent parses a payload into go-github's type for the event, or ours where
-// go-github's does not fit GitHub's payloads (package events) or costs too much on
+// go-github's does not fit GitHub's payloads (package and check_run events) or costs too much on
 // the request path (pull_request, issue_comment: see events.go).
 func parseEvent(name string, payload []byte) (any, error) {
 	var ev any
@@ -67,6 +67,8 @@ func parseEvent(name string, payload []byte) (any, error) {
 		ev = &PullRequestEvent{}
 	case "issue_comment":
 		ev = &IssueCommentEvent{}
+	case "check_run":
+		ev = &CheckRunEvent{}
 	default:
 		return parseGitHubEvent(name, payload)
 	}
