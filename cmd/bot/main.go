@@ -281,7 +281,7 @@ func (o *Options) Run(ctx context.Context) error {
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
 		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
 		Log: o.log, Metrics: metrics, Routes: bot.NewRoutes(planner, auto, o.log),
-		RegistryWebhookSecret: o.registrySecret,
+		RegistryWebhookSecret: o.registrySecret, Board: board,
 	}
 	if auto != nil {
 		cfg.ImagesPushed = auto.ImagesPushed

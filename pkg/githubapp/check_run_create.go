@@ -10,9 +10,11 @@ import (
 // CreateCheckRun makes commit r.HeadSHA of owner/repo show the check run r and
 // returns the run as GitHub last answered.
 //
-// It is idempotent: when the commit already has a run named r.Name with the same
-// ExternalID (an event delivered again, another replica), the newest such run is
-// updated instead (created is false). Its annotations are taken to be the first of
+// It is idempotent: when the newest run of the commit named r.Name has the same
+// ExternalID (an event delivered again, another replica), that run is updated
+// instead (created is false). An older run with that ExternalID does not count: a
+// result that comes back (in sync, drift, in sync again) is a new run, so the newest
+// run, the one GitHub shows, is always r. Its annotations are taken to be the first of
 // r.Annotations, sent before for the same content (GitHub keeps them in order and
 // never removes one), and only those beyond them are sent. To start a new run on the
 // same commit, e.g. when a user asks for a re-run, give a new ExternalID.
@@ -70,8 +72,8 @@ func CreateCheckRun(ctx context.Context, gh *github.Client, owner, repo string, 
 	return run, true, err
 }
 
-// findCheckRun is the newest run of r.HeadSHA named r.Name with r.ExternalID (nil
-// when there is none).
+// findCheckRun is the newest run of r.HeadSHA named r.Name when it has r.ExternalID
+// (nil when there is none, or it has another).
 func findCheckRun(ctx context.Context, gh *github.Client, owner, repo string, r CheckRun) (*github.CheckRun, error) {
 	runs, err := ListCheckRunsForRef(ctx, gh, owner, repo, r.HeadSHA, r.Name)
 	if err != nil {
@@ -79,10 +81,12 @@ func findCheckRun(ctx context.Context, gh *github.Client, owner, repo string, r 
 	}
 	var found *github.CheckRun
 	for _, run := range runs {
-		if run.GetName() == r.Name && run.GetHeadSHA() == r.HeadSHA && run.GetExternalID() == r.ExternalID &&
-			(found == nil || run.GetID() > found.GetID()) {
+		if run.GetName() == r.Name && run.GetHeadSHA() == r.HeadSHA && (found == nil || run.GetID() > found.GetID()) {
 			found = run
 		}
+	}
+	if found.GetExternalID() != r.ExternalID {
+		return nil, nil
 	}
 	return found, nil
 }

@@ -217,6 +217,15 @@ func TestCreateCheckRunIsIdempotent(t *testing.T) {
 	if n := len(s.CheckRuns("o/r")); n != 3 {
 		t.Errorf("%d runs, want 3", n)
 	}
+
+	// A result that comes back (plan, re-run, plan again) is a new run: only the
+	// newest run of a name counts, so the run GitHub shows is the last one written.
+	if _, created, err := CreateCheckRun(ctx, gh, "o", "r", plan); err != nil || !created {
+		t.Fatalf("the first result again, after another: created %v, %v", created, err)
+	}
+	if n := len(s.CheckRuns("o/r")); n != 4 {
+		t.Errorf("%d runs, want 4", n)
+	}
 }
 
 func TestUpdateCheckRun(t *testing.T) {

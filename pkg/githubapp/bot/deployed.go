@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
@@ -115,7 +116,13 @@ func (p *Planner) NoteDeployed(ctx context.Context, j deployJob) error {
 	if err != nil {
 		return err
 	}
-	line := deployedNote(j, p.targetName(ctx, gh, j, branch))
+	target := p.targetName(ctx, gh, j, branch)
+	p.recordApply(j, target)
+	named := "the cluster"
+	if target != "" {
+		named = plan.MarkdownCode(target)
+	}
+	line := deployedNote(j, named)
 	outcome := "applied:"
 	if j.state != "success" {
 		outcome = "failed:"
@@ -174,17 +181,30 @@ func (p *Planner) sinceLastApply(ctx context.Context, gh *github.Client, j deplo
 	return out, nil
 }
 
-// targetName is the target j applied, as the note names it: the context's name, else
-// the repository's single target, else "the cluster".
+// targetName is the target j applied: the context's name, else the repository's
+// single target, else "" (unknown).
 func (p *Planner) targetName(ctx context.Context, gh *github.Client, j deployJob, branch string) string {
 	if name, _ := applyTarget(j.context); name != "" {
-		return plan.MarkdownCode(clipText(name, 100))
+		return clipText(name, 100)
 	}
 	cfg, err := p.repoConfig(ctx, gh, prJob{inst: j.inst, owner: j.owner, repo: j.repo}, branch)
-	if err == nil && len(cfg.Targets) == 1 && cfg.Targets[0].Name != "" {
-		return plan.MarkdownCode(clipText(cfg.Targets[0].Name, 100))
+	if err == nil && len(cfg.Targets) == 1 {
+		return clipText(cfg.Targets[0].Name, 100)
 	}
-	return "the cluster"
+	return ""
+}
+
+// recordApply shows j's apply of target on the status page.
+func (p *Planner) recordApply(j deployJob, target string) {
+	if p.Board == nil || target == "" {
+		return
+	}
+	at := j.at
+	if at.IsZero() {
+		at = time.Now()
+	}
+	p.Board.RecordApply(j.inst, j.owner+"/"+j.repo, target, statuspage.Run{SHA: j.sha, Time: at,
+		Summary: clipText(j.description, 200), Failed: j.state != "success", URL: runURL(j.runURL)})
 }
 
 // deployedNote is the note's line: the apply's outcome, when, its run (linked when
@@ -217,8 +237,9 @@ func deployedNote(j deployJob, target string) string {
 	return s
 }
 
-// runLink links the apply's run when its URL is an https URL of a host, else "".
-func runLink(u string) string {
+// runURL is an apply's run address when it is safe to link: https, with a host and
+// no user, at most 500 bytes; else "".
+func runURL(u string) string {
 	if len(u) > 500 {
 		return ""
 	}
@@ -226,7 +247,15 @@ func runLink(u string) string {
 	if err != nil || pu.Scheme != "https" || pu.Host == "" || pu.User != nil {
 		return ""
 	}
-	return plan.MarkdownLink("the run", pu.String())
+	return pu.String()
+}
+
+// runLink links "the run" to runURL(u); "" when it is not safe to link.
+func runLink(u string) string {
+	if u = runURL(u); u == "" {
+		return ""
+	}
+	return plan.MarkdownLink("the run", u)
 }
 
 // clipText bounds s to n bytes (whole characters), marking the cut.

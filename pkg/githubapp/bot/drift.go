@@ -77,10 +77,14 @@ func (d *DriftDetector) CheckAll(ctx context.Context) error {
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
-	seen := map[string]bool{}
+	seen, kept := map[string]bool{}, map[string]bool{}
 	for _, r := range repos {
 		if ctx.Err() != nil {
 			break
+		}
+		if d.Board != nil {
+			d.Board.SetInstallation(r.Installation, r.Owner)
+			d.Board.SetRepository(r.Installation, r.FullName())
 		}
 		sem <- struct{}{}
 		wg.Go(func() {
@@ -93,12 +97,13 @@ func (d *DriftDetector) CheckAll(ctx context.Context) error {
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", r.FullName(), err))
+				kept[r.FullName()] = true // not checked: its last results stay, and age
 			}
 		})
 	}
 	wg.Wait()
-	if ctx.Err() == nil {
-		d.Metrics.forgetExcept(seen)
+	if ctx.Err() == nil && err == nil { // the list of repositories is whole
+		d.Metrics.forgetExcept(seen, kept)
 	}
 	err = errors.Join(errs...)
 	d.Metrics.round(time.Since(start), err)
@@ -162,9 +167,14 @@ func (d *DriftDetector) CheckRepo(ctx context.Context, r RepoRef) ([]string, err
 	var names []string
 	var errs []error
 	for _, lt := range targets {
-		pl, err := p.planTarget(ctx, lt.t, true, lt.namespacedOnly, src.Root, nil, auth, log)
+		// Fields someone else took over (kubectl edit) are drift: shown as changes.
+		mode := planMode{live: true, namespacedOnly: lt.namespacedOnly, forceConflicts: true}
+		pl, err := p.planTarget(ctx, lt.t, mode, src.Root, nil, auth, log)
 		if ctx.Err() != nil {
 			return names, ctx.Err()
+		}
+		if err == nil {
+			pl.Source = fmt.Sprintf("%s, path %s, %s", r.FullName(), lt.t.Path, branch)
 		}
 		names = append(names, lt.t.Name)
 		if err := rep.report(ctx, lt.t, pl, err); err != nil {

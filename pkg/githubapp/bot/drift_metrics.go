@@ -70,15 +70,16 @@ func (m *DriftMetrics) target(repo, target string, state statuspage.DriftState, 
 	}
 }
 
-// forgetExcept drops the series of targets not in seen ("owner/name/target").
-func (m *DriftMetrics) forgetExcept(seen map[string]bool) {
+// forgetExcept drops the series of targets not in seen ("owner/name/target"), but
+// those of the repositories in kept ("owner/name"), which could not be checked.
+func (m *DriftMetrics) forgetExcept(seen, kept map[string]bool) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, l := range m.keys {
-		if seen[k] {
+		if seen[k] || kept[l[0]] {
 			continue
 		}
 		delete(m.keys, k)

@@ -137,7 +137,8 @@ func (r *driftReport) issue(ctx context.Context, t repoconfig.Target, pl *plan.P
 	}
 	var body bytes.Buffer
 	fmt.Fprintf(&body, "The cluster of target **%s** differs from `%s` at %s: %s. The bot applies nothing: "+
-		"apply `%s`, or change it to what the cluster should be. This issue is edited while the drift lasts and closed when it is gone.\n\n",
+		"apply `%s` (with `--force-conflicts` where a change in the cluster, such as `kubectl edit`, took fields over), "+
+		"or change it to what the cluster should be. This issue is edited while the drift lasts and closed when it is gone.\n\n",
 		plan.MarkdownText(t.Name), plan.MarkdownText(r.branch), r.commitLink(), plural(objects, "object", "objects"), plan.MarkdownText(r.branch))
 	if err := pl.WriteMarkdown(&body, plan.MarkdownOptions{MaxBytes: driftIssueBytes, Title: "Drift of " + t.Name, SourceURL: r.sourceURL}); err != nil {
 		return "", err

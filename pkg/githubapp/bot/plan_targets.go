@@ -64,7 +64,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		if live {
 			t.AllowNamespaces = access.AllowNamespaces
 		}
-		pl, err := p.planTarget(ctx, t, live, access.NamespacedOnly, co.headDir(), co.baseDir, auth, log)
+		pl, err := p.planTarget(ctx, t, planMode{live: live, namespacedOnly: access.NamespacedOnly}, co.headDir(), co.baseDir, auth, log)
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s", pr.GetHead().GetRepo().GetFullName(), t.Path)
 			if !live {
@@ -85,9 +85,20 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 	return out, nil
 }
 
+// planMode is how a target is planned.
+type planMode struct {
+	// live plans against the target's cluster; else offline, against baseDir.
+	live bool
+	// namespacedOnly refuses cluster-scoped objects (the grant's namespaces are a list).
+	namespacedOnly bool
+	// forceConflicts shows fields another field manager took over as changes (drift),
+	// instead of as conflicts.
+	forceConflicts bool
+}
+
 // planTarget plans one target: live against its cluster, or offline. Its Target is
 // engine.DefaultTarget with the repository's settings over it.
-func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, namespacedOnly bool, headDir string, baseDir func() (string, error), auth transport.AuthMethod, log *slog.Logger) (*plan.Plan, error) {
+func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, mode planMode, headDir string, baseDir func() (string, error), auth transport.AuthMethod, log *slog.Logger) (*plan.Plan, error) {
 	red := redact.New()
 	so := source.Options{Source: headDir, Paths: []string{t.Path}, Redactor: red, Auth: auth, Limits: p.Limits}
 	src, err := so.Open(ctx, log)
@@ -100,8 +111,9 @@ func (p *Planner) planTarget(ctx context.Context, t repoconfig.Target, live, nam
 		target.ApplySet = t.ApplySet
 	}
 	target.ApplySetNamespace, target.DefaultNamespace = t.ApplySetNamespace, t.DefaultNamespace
-	target.AllowNamespaces, target.NamespacedOnly = t.AllowNamespaces, namespacedOnly
-	if !live {
+	target.AllowNamespaces, target.NamespacedOnly = t.AllowNamespaces, mode.namespacedOnly
+	target.ForceConflicts = mode.forceConflicts
+	if !mode.live {
 		dir, err := baseDir()
 		if err != nil {
 			return nil, unavailable(err)

@@ -66,6 +66,9 @@ func WithPerInstallation(n int) QueueOption { return func(q *Queue) { q.perInst 
 // read d with JobTimeout to say so to its users.
 func WithJobTimeout(d time.Duration) QueueOption { return func(q *Queue) { q.timeout = d } }
 
+// WithFailed calls f with every job that failed and its error, after it is logged.
+func WithFailed(f func(Job, error)) QueueOption { return func(q *Queue) { q.failed = f } }
+
 type entry struct {
 	job      Job
 	inst     int64
@@ -103,6 +106,7 @@ type Queue struct {
 	closed   bool
 	wg       sync.WaitGroup
 
+	failed  func(Job, error)
 	onStart func(Job) // tests: called under the lock when a job is taken
 }
 
@@ -304,6 +308,9 @@ func (q *Queue) run(ctx context.Context, e *entry) {
 	}
 	if err != nil {
 		q.log.Error("job failed", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "duration", d, "error", err)
+		if q.failed != nil {
+			q.failed(e.job, err)
+		}
 		return
 	}
 	q.log.Info("job done", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "duration", d)

@@ -50,6 +50,8 @@ type Config struct {
 	// JobTimeout is the deadline of every job from its start (0: none); a plan that
 	// runs out of time says so on its pull request.
 	JobTimeout time.Duration
+	// Board, when set, shows the jobs that failed on the status page.
+	Board *statuspage.Board
 }
 
 // Server is the bot's HTTP side: POST /webhook, POST /hooks/registry (with a registry
@@ -79,7 +81,11 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, readyTTL: time.Minute}
 	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue(),
-		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout))
+		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithFailed(func(j Job, err error) {
+			if cfg.Board != nil {
+				cfg.Board.RecordError(j.Key, j.Kind, err.Error())
+			}
+		}))
 	if err := s.addImageTriggers(); err != nil {
 		return nil, err
 	}
