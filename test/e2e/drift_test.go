@@ -2,70 +2,108 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/browsertest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 )
 
-// TestDriftDetection: a target applied from the default branch is in sync; someone
-// edits its ConfigMap in the cluster and the next round reports drift (a failed
-// gitops/drift/dev check run annotated at the object's file and line, an issue
-// "Drift: dev" with the repository's labels, the status page in Chromium says so);
-// applying the branch again ends it (the check run succeeds, the issue is closed with
-// a comment). The bot's account never writes to the cluster.
+// TestDriftDetection drives the bot binary with drift checks every second and its
+// status page on: a target applied from the default branch is in sync; someone edits
+// its ConfigMap in the cluster (kubectl edit) and the bot reports drift (a failed
+// gitops/drift/dev check run annotated at the object's file and line, one issue
+// "Drift: dev" with the repository's labels and assignees, the metrics, the status
+// page as Chromium shows it); applying the branch again ends it (the check run
+// succeeds, the issue is closed with one comment). Every call stays within GitHub's
+// OpenAPI description, and the bot's account never writes to the cluster.
 func TestDriftDetection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	ns := unique("drift")
 	ensureNamespace(t, ns)
 	r, cloneURL, bare := remoteRepo(t, map[string]string{
-		".gitops.yaml": fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %s\n    defaultNamespace: %s\n"+
-			"drift:\n  labels: [drift]\n  assignees: [alice]\n", ns, ns),
+		".gitops.yaml": fmt.Sprintf("targets:\n  - name: dev\n    path: deploy\n    cluster: test\n    applyset: %[1]s\n    applysetNamespace: %[1]s\n    defaultNamespace: %[1]s\n"+
+			"drift:\n  labels: [drift]\n  assignees: [alice]\n", ns),
 		"deploy/cm.yaml": configMapWith("settings", ns, "color", "blue", nil),
 	})
 	head := r.Head(t)
-	mustGitops(t, 0, "apply", r.Dir, "--path", "deploy", "--applyset", ns, "--progress", "none")
+	apply := func(extra ...string) {
+		mustGitops(t, 0, append([]string{"apply", r.Dir, "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none"}, extra...)...)
+	}
+	apply()
+	applyDeployBot(t) // the bot's account and its dry-run-only policy
 
-	e := newBotEnv(t)
-	e.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: bare, CloneURL: cloneURL})
-	board := statuspage.NewBoard()
-	board.GitHubURL = "https://github.com"
-	e.planner.Board = board
-	d := &bot.DriftDetector{Planner: e.planner, Board: board, Metrics: bot.NewDriftMetrics(nil), Log: slog.New(slog.DiscardHandler),
-		Repos: func(context.Context) ([]bot.RepoRef, error) {
-			return []bot.RepoRef{{Installation: 1, Owner: "acme", Name: "fleet"}}, nil
-		}}
-	ctx := context.Background()
-	check := func() githubtest.CheckRun {
-		t.Helper()
-		if err := d.CheckAll(ctx); err != nil {
-			t.Fatalf("check: %v", err)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.NewChecked(t)
+	gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
+		Installations: map[int64]bool{1: true}, Repos: map[int64][]string{1: {"acme/fleet"}}}
+	gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: bare, CloneURL: cloneURL})
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"key.pem":             string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		"webhook-secret":      "drift-webhook-secret",
+		"cluster-access.yaml": fmt.Sprintf("clusters:\n  test:\n    repositories: [acme/fleet]\n    namespaces: [%s]\n", ns),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
 		}
-		var last *githubtest.CheckRun
-		for _, c := range e.gh.CheckRuns("acme/fleet") {
+	}
+	botAddr, adminAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
+	startBot(t, ctx, dir, []string{
+		"GITOPS_BOT_LISTEN=" + botAddr,
+		"GITOPS_BOT_ADMIN_LISTEN=" + adminAddr,
+		"GITOPS_BOT_GITHUB_API_URL=" + gh.URL + "/",
+		"GITOPS_BOT_APP_ID=5",
+		"GITOPS_BOT_APP_PRIVATE_KEY_FILE=" + filepath.Join(dir, "key.pem"),
+		"GITOPS_BOT_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "webhook-secret"),
+		// The bot's dry-run-only account, impersonated: drift checks never write.
+		"GITOPS_BOT_KUBECONFIG=" + writeKubeconfigAs(t, cluster.Config.Host, cluster.Config.BearerToken, "test", botUser, botGroups...),
+		"GITOPS_BOT_CLUSTER_ACCESS=" + filepath.Join(dir, "cluster-access.yaml"),
+		"GITOPS_BOT_DRIFT_INTERVAL=1s",
+		"GITOPS_BOT_AUTOMATION_INTERVAL=0",
+		"GITOPS_BOT_LEADER_ELECT=false",
+		"GITOPS_BOT_LOG_FORMAT=json",
+		"HOME=" + dir,
+	})
+
+	lastRun := func() (githubtest.CheckRun, bool) {
+		var last githubtest.CheckRun
+		found := false
+		for _, c := range gh.CheckRuns("acme/fleet") {
 			if c.Name == "gitops/drift/dev" && c.HeadSHA == head {
-				last = &c
+				last, found = c, true
 			}
 		}
-		if last == nil {
-			t.Fatalf("no check run gitops/drift/dev on %s", head[:7])
-		}
-		return *last
+		return last, found
+	}
+	waitRun := func(what, conclusion string) githubtest.CheckRun {
+		t.Helper()
+		var run githubtest.CheckRun
+		eventually(t, 2*time.Minute, what, func() (bool, error) {
+			var ok bool
+			run, ok = lastRun()
+			return ok && run.Conclusion == conclusion, nil
+		})
+		return run
 	}
 
 	// In sync: a successful check run, no issue.
-	if run := check(); run.Conclusion != "success" {
-		t.Fatalf("in sync: check run %s %q, want success", run.Conclusion, run.Title)
-	}
-	if is := e.gh.Issues("acme/fleet"); len(is) != 0 {
+	waitRun("gitops/drift/dev succeeds", "success")
+	if is := gh.Issues("acme/fleet"); len(is) != 0 {
 		t.Fatalf("in sync: issues %+v, want none", is)
 	}
 
@@ -79,9 +117,9 @@ func TestDriftDetection(t *testing.T) {
 	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
 		t.Fatal(err)
 	}
-	run := check()
-	if run.Conclusion != "failure" || !strings.Contains(run.Title, "an object") {
-		t.Fatalf("drift: check run %s %q, want a failure naming an object:\n%s\n%s", run.Conclusion, run.Title, run.Summary, run.Text)
+	run := waitRun("gitops/drift/dev fails", "failure")
+	if !strings.Contains(run.Title, "the cluster differs: an object") {
+		t.Errorf("drift: check run titled %q, want it to name an object", run.Title)
 	}
 	var at []string
 	for _, a := range run.Annotations {
@@ -90,40 +128,38 @@ func TestDriftDetection(t *testing.T) {
 	if len(at) != 1 || at[0] != "deploy/cm.yaml:1" {
 		t.Errorf("annotations at %v, want deploy/cm.yaml:1", at)
 	}
-	is := e.gh.Issues("acme/fleet")
-	if len(is) != 1 || is[0].State != "open" || is[0].Title != "Drift: dev" {
-		t.Fatalf("drift: issues %+v, want one open \"Drift: dev\"", is)
+	var is []githubtest.Issue
+	eventually(t, time.Minute, "the drift issue", func() (bool, error) {
+		is = gh.Issues("acme/fleet")
+		return len(is) == 1 && is[0].State == "open", nil
+	})
+	if is[0].Title != "Drift: dev" || strings.Join(is[0].Labels, ",") != "drift" || strings.Join(is[0].Assignees, ",") != "alice" {
+		t.Errorf("issue %q, labels %v, assignees %v; want \"Drift: dev\", [drift], [alice]", is[0].Title, is[0].Labels, is[0].Assignees)
 	}
 	requireContainsAll(t, is[0].Body, "settings", "-  color: red", "+  color: blue", head[:7], "--force-conflicts")
-	if strings.Join(is[0].Labels, ",") != "drift" || strings.Join(is[0].Assignees, ",") != "alice" {
-		t.Errorf("issue labels %v, assignees %v; want [drift], [alice]", is[0].Labels, is[0].Assignees)
-	}
-	// A second round finds the same drift: still one issue.
-	check()
-	if n := len(e.gh.Issues("acme/fleet")); n != 1 {
-		t.Errorf("second round: %d issues, want 1", n)
-	}
+	eventually(t, time.Minute, "the drift metrics", func() (bool, error) {
+		m := metricsOf(t, botAddr)
+		return strings.Contains(m, `gitops_drift_objects{repository="acme/fleet",target="dev"} 1`) &&
+			strings.Contains(m, `gitops_drift_state{repository="acme/fleet",state="drift",target="dev"} 1`), nil
+	})
 
 	// The status page, in Chromium, says the target drifts and links its issue.
-	srv := httptest.NewServer(board)
-	defer srv.Close()
-	p := browsertest.Load(t, srv.URL+"/", browsertest.Phone, browsertest.WithScreenshot(filepath.Join(browsertest.OutputDir(t), "drift.png")))
+	p := browsertest.Load(t, "http://"+adminAddr+"/", browsertest.Phone, browsertest.WithScreenshot(filepath.Join(browsertest.OutputDir(t), "drift.png")))
 	if got := p.TextOf("acme/fleet/dev"); !strings.Contains(got, "in drift") {
 		t.Errorf("status page: dev reads %q, want in drift", got)
 	}
 
 	// Apply the branch again, taking back the field kubectl edit took: in sync, the
-	// issue closed with a comment.
-	mustGitops(t, 0, "apply", r.Dir, "--path", "deploy", "--applyset", ns, "--progress", "none", "--force-conflicts")
-	if run := check(); run.Conclusion != "success" {
-		t.Fatalf("after apply: check run %s %q, want success\n%s", run.Conclusion, run.Title, run.Text)
-	}
-	is = e.gh.Issues("acme/fleet")
-	if len(is) != 1 || is[0].State != "closed" {
-		t.Fatalf("after apply: issues %+v, want the one closed", is)
-	}
+	// issue closed with one comment.
+	apply("--force-conflicts")
+	waitRun("gitops/drift/dev succeeds again", "success")
+	eventually(t, time.Minute, "the drift issue closed", func() (bool, error) {
+		is = gh.Issues("acme/fleet")
+		return len(is) == 1 && is[0].State == "closed", nil
+	})
+	time.Sleep(3 * time.Second) // more rounds: nothing more is written
 	var closing int
-	for _, c := range e.gh.Comments("acme/fleet", is[0].Number) {
+	for _, c := range gh.Comments("acme/fleet", is[0].Number) {
 		if strings.Contains(c.Body, "The drift is gone") {
 			closing++
 		}
@@ -131,7 +167,19 @@ func TestDriftDetection(t *testing.T) {
 	if closing != 1 {
 		t.Errorf("%d closing comments, want 1", closing)
 	}
-	for _, c := range e.gh.Calls() {
+	if n := len(gh.Issues("acme/fleet")); n != 1 {
+		t.Errorf("%d issues, want 1", n)
+	}
+	runs := 0
+	for _, c := range gh.CheckRuns("acme/fleet") {
+		if c.Name == "gitops/drift/dev" {
+			runs++
+		}
+	}
+	if runs != 3 { // in sync, drift, in sync: once each, however many rounds
+		t.Errorf("%d drift check runs, want 3", runs)
+	}
+	for _, c := range gh.Calls() {
 		if c.Status >= 400 {
 			t.Errorf("%s %s answered %d: outside GitHub's contract or refused", c.Method, c.Path, c.Status)
 		}
