@@ -211,6 +211,7 @@ func TestBumpPullRequests(t *testing.T) {
 	requireContainsAll(t, comment, "`Deployment.apps "+b.ns+"/web`", "image `"+b.image+":1.0.0` → `"+b.image+":1.1.0`")
 	requireWrites(t, b.gh.Calls()[before:], map[string]int{
 		"POST /app/installations/1/access_tokens":            1,
+		"POST /repos/acme/fleet/check-runs":                  1,
 		"POST /repos/acme/fleet/pulls":                       1,
 		"POST /repos/acme/fleet/issues/1/labels":             1,
 		"POST /repos/acme/fleet/pulls/1/requested_reviewers": 1,
@@ -258,6 +259,7 @@ func TestBumpPullRequests(t *testing.T) {
 	b.planComment(pr.Number, head3)
 	// The body is the same: only git moved, and the bot's plan of the new head wrote.
 	requireWrites(t, b.gh.Calls()[before:], map[string]int{
+		"POST /repos/acme/fleet/check-runs":                                                       1,
 		"POST /repos/acme/fleet/statuses/" + head3:                                                2,
 		fmt.Sprintf("PATCH /repos/acme/fleet/issues/comments/%d", b.botComments(pr.Number)[0].ID): 1,
 	})
@@ -358,6 +360,12 @@ func TestBumpWholeLoop(t *testing.T) {
 	if len(st) == 0 || st[len(st)-1].Context != "gitops/apply" || st[len(st)-1].State != "success" {
 		t.Fatalf("statuses of %s: %+v", main, st)
 	}
+
+	// GitHub sent the status: the merged pull request's comment says it was applied.
+	eventually(t, time.Minute, "the merged pull request's comment says it was applied", func() (bool, error) {
+		cs := b.gh.Comments("acme/fleet", res.Opened[0])
+		return len(cs) == 1 && strings.Contains(cs[0].Body, "**Applied**"), nil
+	})
 
 	// The next run finds main up to date: the merged branch goes, nothing else is written.
 	before := len(b.gh.Calls())

@@ -159,6 +159,7 @@ current-context: ctx-a
 		"GITOPS_BOT_KUBECONFIG=" + filepath.Join(dir, "kubeconfig"),
 		"GITOPS_BOT_CLUSTER_ACCESS=" + filepath.Join(dir, "cluster-access.yaml"),
 		"GITOPS_BOT_AUTOMATION_INTERVAL=0",
+		"GITOPS_BOT_DRIFT_INTERVAL=0", // only the pull requests' plans write
 		"GITOPS_BOT_LEADER_ELECT=false",
 		"GITOPS_BOT_LOG_FORMAT=json",
 		"HOME=" + dir,
@@ -246,6 +247,7 @@ current-context: ctx-a
 		t.Errorf("acme's status %+v, want failure (an object outside the granted namespaces)", st)
 	}
 	if got, want := fmt.Sprint(writes(gh.Calls()[before:])), fmt.Sprint(map[string]int{
+		"POST /repos/acme/fleet/check-runs":           2, // a check run per target
 		"POST /repos/acme/fleet/issues/1/comments":    1,
 		"POST /repos/acme/fleet/statuses/" + acmeHead: 2,
 	}); got != want {
@@ -283,6 +285,7 @@ current-context: ctx-a
 		t.Errorf("beta's comment shows acme's namespace:\n%s", body)
 	}
 	if got, want := fmt.Sprint(writes(gh.Calls()[before:])), fmt.Sprint(map[string]int{
+		"POST /repos/beta/shop/check-runs":           1,
 		"POST /repos/beta/shop/issues/1/comments":    1,
 		"POST /repos/beta/shop/statuses/" + betaHead: 2,
 	}); got != want {
