@@ -110,6 +110,12 @@ if [ "$cmd" = plan ] && [ "${GITOPS_INPUT_COMMENT:-true}" = true ]; then
 	*) echo "not a pull_request event: no plan comment" ;;
 	esac
 fi
+# Problems and changes as annotations at their file:line in the pull request's Files tab.
+if [ "$cmd" = plan ]; then
+	case "${GITHUB_EVENT_NAME:-}" in
+	pull_request | pull_request_target) args+=(--github-annotations) ;;
+	esac
+fi
 
 # Webhook URLs are secrets: they reach the plugin in its environment (GITOPS_NOTIFY,
 # one per line), never on its command line, which every user of the runner can read.

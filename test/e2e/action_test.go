@@ -250,7 +250,9 @@ func TestActionPlansPullRequestsAndAppliesPushes(t *testing.T) {
 	if res.Err != nil {
 		t.Fatalf("plan: %v\nlog:\n%s", res.Err, res.Log)
 	}
-	requireContainsAll(t, res.Log, "building kubectl-gitops from the action's source", "settings")
+	requireContainsAll(t, res.Log, "building kubectl-gitops from the action's source", "settings",
+		// the changes annotated at their file:line on the Files tab
+		"::notice file=deploy/cm.yaml,line=1,title=kubectl gitops plan%3A to update::ConfigMap "+ns+"/settings to update")
 	comments := e.gh.Comments("acme/fleet", 7)
 	if len(comments) != 1 || comments[0].Author != "github-actions[bot]" {
 		t.Fatalf("want one comment by github-actions[bot], got %+v", comments)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,10 @@ type ReportOptions struct {
 	OutputDir    string
 	SummaryFile  string
 	GitHubOutput string
+	// Annotations writes workflow commands to Out that annotate the plan's problems
+	// and changes at their file:line (WriteAnnotations).
+	Annotations bool
+	Out         io.Writer
 }
 
 // AddFlags registers the report flags.
@@ -38,6 +43,11 @@ func (o *ReportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.OutputDir, "output-dir", "", "also write the result to "+PlanMarkdownFile+" and "+PlanJSONFile+" in this directory (created)")
 	fs.StringVar(&o.SummaryFile, "summary-file", "", "append the result in Markdown to this file, within GitHub's 1 MiB job summary limit (e.g. $GITHUB_STEP_SUMMARY)")
 	fs.StringVar(&o.GitHubOutput, "github-output", "", "append the counts, changed and the files' paths as step outputs to this file (e.g. $GITHUB_OUTPUT)")
+}
+
+// AddAnnotationsFlag registers --github-annotations (plan only: Out must be set).
+func (o *ReportOptions) AddAnnotationsFlag(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Annotations, "github-annotations", false, "print GitHub Actions workflow commands that annotate each problem (error) and each object that changes (notice) at its file:line in the pull request's Files tab (at most 10 of each)")
 }
 
 // FullPlan says in Markdown where these reports hold the whole plan, for a comment
@@ -81,6 +91,11 @@ func (o *ReportOptions) Write(p *plan.Plan, title string) error {
 	if o.GitHubOutput != "" {
 		if err := appendOutputs(o.GitHubOutput, outputs); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if o.Annotations && o.Out != nil {
+		if err := WriteAnnotations(o.Out, title, p); err != nil {
+			errs = append(errs, fmt.Errorf("--github-annotations: %w", err))
 		}
 	}
 	return errors.Join(errs...)

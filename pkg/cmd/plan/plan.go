@@ -39,6 +39,7 @@ type Options struct {
 // NewCmdPlan returns the plan command.
 func NewCmdPlan(f *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, log *slog.Logger, red *redact.Redactor) *cobra.Command {
 	o := &Options{flags: f, IOStreams: streams, Log: log}
+	o.Report.Out = streams.Out
 	o.Source.Redactor, o.Status.Redactor, o.Notify.Redactor = red, red, red
 	o.Notify.Kind, o.Status.Planned = "plan", true
 	cmd := &cobra.Command{
@@ -74,6 +75,7 @@ Exit status: 0 no changes, 1 changes, 2 errors (bad input, unreachable cluster).
 	o.Status.AddFlags(cmd.Flags(), githubapp.PlanStatusContext)
 	o.Comment.AddFlags(cmd.Flags())
 	o.Report.AddFlags(cmd.Flags())
+	o.Report.AddAnnotationsFlag(cmd.Flags())
 	o.Notify.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.Base, "base", "", "offline plan: compare with the render of this git ref instead of the cluster (no cluster needed)")
 	return cmd
