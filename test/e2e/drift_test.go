@@ -2,12 +2,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,43 +37,8 @@ func TestDriftDetection(t *testing.T) {
 		mustGitops(t, 0, append([]string{"apply", r.Dir, "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none"}, extra...)...)
 	}
 	apply()
-	applyDeployBot(t) // the bot's account and its dry-run-only policy
-
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh := githubtest.NewChecked(t)
-	gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
-		Installations: map[int64]bool{1: true}, Repos: map[int64][]string{1: {"acme/fleet"}}}
-	gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: bare, CloneURL: cloneURL})
-	dir := t.TempDir()
-	for name, content := range map[string]string{
-		"key.pem":             string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
-		"webhook-secret":      "drift-webhook-secret",
-		"cluster-access.yaml": fmt.Sprintf("clusters:\n  test:\n    repositories: [acme/fleet]\n    namespaces: [%s]\n", ns),
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	botAddr, adminAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
-	startBot(t, ctx, dir, []string{
-		"GITOPS_BOT_LISTEN=" + botAddr,
-		"GITOPS_BOT_ADMIN_LISTEN=" + adminAddr,
-		"GITOPS_BOT_GITHUB_API_URL=" + gh.URL + "/",
-		"GITOPS_BOT_APP_ID=5",
-		"GITOPS_BOT_APP_PRIVATE_KEY_FILE=" + filepath.Join(dir, "key.pem"),
-		"GITOPS_BOT_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "webhook-secret"),
-		// The bot's dry-run-only account, impersonated: drift checks never write.
-		"GITOPS_BOT_KUBECONFIG=" + writeKubeconfigAs(t, cluster.Config.Host, cluster.Config.BearerToken, "test", botUser, botGroups...),
-		"GITOPS_BOT_CLUSTER_ACCESS=" + filepath.Join(dir, "cluster-access.yaml"),
-		"GITOPS_BOT_DRIFT_INTERVAL=1s",
-		"GITOPS_BOT_AUTOMATION_INTERVAL=0",
-		"GITOPS_BOT_LEADER_ELECT=false",
-		"GITOPS_BOT_LOG_FORMAT=json",
-		"HOME=" + dir,
-	})
+	b := startBinaryBot(t, ctx, ns, bare, cloneURL, "GITOPS_BOT_DRIFT_INTERVAL=1s")
+	gh := b.gh
 
 	lastRun := func() (githubtest.CheckRun, bool) {
 		var last githubtest.CheckRun
@@ -138,13 +98,13 @@ func TestDriftDetection(t *testing.T) {
 	}
 	requireContainsAll(t, is[0].Body, "settings", "-  color: red", "+  color: blue", head[:7], "--force-conflicts")
 	eventually(t, time.Minute, "the drift metrics", func() (bool, error) {
-		m := metricsOf(t, botAddr)
+		m := metricsOf(t, b.addr)
 		return strings.Contains(m, `gitops_drift_objects{repository="acme/fleet",target="dev"} 1`) &&
 			strings.Contains(m, `gitops_drift_state{repository="acme/fleet",state="drift",target="dev"} 1`), nil
 	})
 
 	// The status page, in Chromium, says the target drifts and links its issue.
-	p := browsertest.Load(t, "http://"+adminAddr+"/", browsertest.Phone, browsertest.WithScreenshot(filepath.Join(browsertest.OutputDir(t), "drift.png")))
+	p := browsertest.Load(t, "http://"+b.adminAddr+"/", browsertest.Phone, browsertest.WithScreenshot(filepath.Join(browsertest.OutputDir(t), "drift.png")))
 	if got := p.TextOf("acme/fleet/dev"); !strings.Contains(got, "in drift") {
 		t.Errorf("status page: dev reads %q, want in drift", got)
 	}
@@ -179,9 +139,5 @@ func TestDriftDetection(t *testing.T) {
 	if runs != 3 { // in sync, drift, in sync: once each, however many rounds
 		t.Errorf("%d drift check runs, want 3", runs)
 	}
-	for _, c := range gh.Calls() {
-		if c.Status >= 400 {
-			t.Errorf("%s %s answered %d: outside GitHub's contract or refused", c.Method, c.Path, c.Status)
-		}
-	}
+	b.requireWithinContract(t)
 }
