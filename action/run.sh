@@ -80,6 +80,7 @@ while IFS= read -r ns; do
 done <<<"${allow//,/$'\n'}"
 if [ -n "${GITOPS_INPUT_REF:-}" ]; then args+=(--ref "$GITOPS_INPUT_REF"); fi
 if [ -n "${GITOPS_INPUT_APPLYSET:-}" ]; then args+=(--applyset "$GITOPS_INPUT_APPLYSET"); fi
+if [ -n "${GITOPS_INPUT_APPLYSET_NAMESPACE:-}" ]; then args+=(--applyset-namespace "$GITOPS_INPUT_APPLYSET_NAMESPACE"); fi
 if [ -n "${GITOPS_INPUT_DEFAULT_NAMESPACE:-}" ]; then args+=(--default-namespace "$GITOPS_INPUT_DEFAULT_NAMESPACE"); fi
 
 name=${GITOPS_INPUT_NAME:-}

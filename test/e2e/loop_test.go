@@ -30,9 +30,9 @@ import (
 // Debian's docker-registry notifies the bot binary (cmd/bot, as deployed) of a pushed
 // tag → the bot opens one bump pull request on the git remote → GitHub (the
 // spec-checked fake) sends pull_request opened → the bot posts the plan comment with
-// the image change → the pull request is merged → `kubectl gitops apply` of main
-// runs the new tag on the control plane and posts gitops/apply success → GitHub sends
-// the status, and the bot heads the merged pull request's comment with "Applied" →
+// the image change → the pull request is merged → the Action (action.yml, as a runner
+// runs it) applies main on its push: the new tag runs on the control plane and
+// gitops/apply success is posted → GitHub sends the status, and the bot heads the merged pull request's comment with "Applied" →
 // GitHub sends the push of main → the bot deletes the merged branch and writes
 // nothing else.
 func TestTheLoop(t *testing.T) {
@@ -188,14 +188,27 @@ func TestTheLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := app.Token(ctx, 1) // what a pipeline gets from the App, or GITHUB_TOKEN in Actions
+	token, err := app.Token(ctx, 1) // what the workflow's token may do here, as an App's
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("GITHUB_TOKEN", token)
-	t.Setenv("GITHUB_REPOSITORY", "acme/fleet")
-	mustGitops(t, 0, "apply", cloneURL, "--ref", "main", "--path", "deploy", "--applyset", ns, "--applyset-namespace", ns, "--progress", "none",
-		"--github-status", "--github-api-url", gh.URL+"/")
+	// The Action (action.yml, run as a runner does) applies main on its push and posts
+	// gitops/apply on the commit.
+	kc, err := os.ReadFile(cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workspace := filepath.Join(t.TempDir(), "fleet")
+	if _, err := gitrepotest.Run("", "clone", "-q", "--branch", "main", bare, workspace); err != nil {
+		t.Fatal(err)
+	}
+	action := newActionEnv(t)
+	action.gh = gh // the same GitHub as the bot's
+	res := action.run(workspace, t.TempDir(), "main", "push", map[string]any{"ref": "refs/heads/main", "after": head}, head,
+		map[string]string{"command": "apply", "path": "deploy", "applyset": ns, "applyset-namespace": ns, "default-namespace": ns, "kubeconfig": string(kc), "github-token": token})
+	if res.Err != nil {
+		t.Fatalf("the Action's apply: %v\nlog:\n%s", res.Err, res.Log)
+	}
 	d, err := kube(t).AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 	if err != nil || d.Spec.Template.Spec.Containers[0].Image != image+":1.0.1" {
 		t.Fatalf("the cluster runs %v (%v), want %s:1.0.1", d.Spec.Template.Spec.Containers, err, image)
