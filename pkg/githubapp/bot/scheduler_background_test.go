@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -142,4 +143,25 @@ func gaugeValue(reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return -2
+}
+
+// TestInstallationIndexInTheBackground checks that with Background, an installation
+// event's job only queues a background job per repository added.
+func TestInstallationIndexInTheBackground(t *testing.T) {
+	fa := &fakeBumper{images: map[RepoRef][]string{repoA: {imgX}, repoB: {imgY}}}
+	fg, bg := &jobList{}, &jobList{}
+	a, err := NewBumpScheduler(BumpSchedulerConfig{Bumper: fa, Registry: &countingRegistry{}, Push: fg.push, Background: bg.push,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	must(t, err)
+	j := a.indexJob(webhook.Event{Name: "installation", Delivery: "d1", Installation: 1}, []RepoRef{repoA, repoB})
+	must(t, j.Run(context.Background()))
+	if len(fa.imageRead) != 0 {
+		t.Fatalf("the installation's job read %v itself", fa.imageRead)
+	}
+	if keys := bg.runAll(t); fmt.Sprint(keys) != "[acme/a:index-added acme/b:index-added]" {
+		t.Fatalf("background jobs %v", keys)
+	}
+	if got := a.Index().Repos(imgY); fmt.Sprint(got) != fmt.Sprint([]RepoRef{repoB}) {
+		t.Fatalf("index of %s: %v", imgY, got)
+	}
 }
