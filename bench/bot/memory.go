@@ -29,7 +29,11 @@ type memResult struct {
 	heapAfterEvents                   int64 // go_memstats_heap_inuse_bytes from the bot's /metrics
 	deliveries, busy                  int
 	planTook                          time.Duration
-	log                               string
+	// atStart is the time from a pull request event sent 1 s after the bot's start
+	// to its comment, while the start-up work (image index, re-plans) goes on;
+	// sentAfter says how long after the start it was sent.
+	atStart, sentAfter time.Duration
+	log                string
 }
 
 // measureMemory builds cmd/bot and runs it as a subprocess against a fake GitHub
@@ -89,6 +93,7 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 	if err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -98,6 +103,25 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 	}()
 	scanned := make(chan struct{})
 	go watchLog(stderr, logf, "re-planned stale pull requests", scanned)
+	url := "http://" + addr + "/webhook"
+
+	// A pull request event 1 s after start (or as soon as the bot listens), during the
+	// start-up work: the restart must not delay it.
+	err = waitFor(ctx, time.Minute, func() bool {
+		resp, err := netguard.Client().Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the bot's /healthz: %w", err)
+	}
+	time.Sleep(time.Until(started.Add(time.Second)))
+	res.sentAfter = time.Since(started)
+	if res.atStart, _, err = eventToComment(ctx, gh, url, example, fx.live, 2); err != nil {
+		return nil, fmt.Errorf("a pull request event 1 s after start: %w", err)
+	}
 	select {
 	case <-scanned:
 	case <-time.After(5 * time.Minute):
@@ -110,7 +134,6 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 		return nil, err
 	}
 
-	url := "http://" + addr + "/webhook"
 	if err := feedInstallations(ctx, url, installs, res); err != nil {
 		return nil, err
 	}

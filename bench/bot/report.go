@@ -34,6 +34,8 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 	row(out, fmt.Sprintf("bot RSS, %d installations × %d repositories known", c.installations, c.reposPer), "< 200 MiB",
 		fmt.Sprintf("%s (peak so far %s)", mib(idle.rss), mib(idle.hwm)), idle.hwm < 200<<20)
 	row(out, "bot peak RSS, after that one live plan too", "< 200 MiB", mib(mem.afterPlan.hwm), mem.afterPlan.hwm < 200<<20)
+	row(out, fmt.Sprintf("PR event sent %s after the bot's start → comment, live plan", secs(mem.sentAfter)), "idle bot's + 1 s",
+		fmt.Sprintf("%s (idle bot: %s)", secs(mem.atStart), secs(mem.planTook)), mem.atStart < mem.planTook+time.Second)
 
 	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
 	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
@@ -84,7 +86,9 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 	fmt.Fprintf(out, "(VmRSS now, VmHWM peak): what the kernel counts, nothing estimated. The fake GitHub's App has %d installations of\n", c.installations)
 	fmt.Fprintf(out, "%d repositories; the bot's start-up scan lists them all (a token per installation, the open pull requests of\n", c.reposPer)
 	fmt.Fprintf(out, "every repository), then %d deliveries (installation created + installation_repositories added, %d answered 503 and\n", mem.deliveries, mem.busy)
-	fmt.Fprintf(out, "were sent again) fill its Installations tracker.\n\n")
+	fmt.Fprintf(out, "were sent again) fill its Installations tracker. A pull request event of the %d-object repository is sent %s after\n", c.objects, secs(mem.sentAfter))
+	fmt.Fprintf(out, "the start, during the start-up work (image index, re-plans of stale pull requests): its comment came %s later; the same\n", secs(mem.atStart))
+	fmt.Fprintf(out, "event on the bot once idle: %s.\n\n", secs(mem.planTook))
 	fmt.Fprintln(out, "| bot process | RSS | peak RSS |")
 	fmt.Fprintln(out, "|---|---|---|")
 	fmt.Fprintf(out, "| after the start-up scan | %s | %s |\n", mib(mem.afterScan.rss), mib(mem.afterScan.hwm))

@@ -80,6 +80,8 @@ type Options struct {
 
 	// QueuePerInstallation bounds one installation's jobs waiting.
 	QueuePerInstallation int
+	// BackgroundWorkers bounds the workers that run start-up work at once.
+	BackgroundWorkers int
 	// JobTimeout is every job's deadline.
 	JobTimeout time.Duration
 	// MaxCloneBytes bounds what one clone fetches and checks out (0: no bound).
@@ -104,6 +106,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", 4, "jobs run at once")
 	fs.IntVar(&o.QueueSize, "queue-size", bot.DefaultQueueSize, "jobs waiting at most; when full, webhooks answer 503")
 	fs.IntVar(&o.QueuePerInstallation, "queue-per-installation", bot.DefaultQueuePerInstallation, "jobs of one installation waiting at most (workers take jobs round-robin across installations); beyond it that installation's webhooks answer 503 while the others' still get in")
+	fs.IntVar(&o.BackgroundWorkers, "background-workers", bot.DefaultBackgroundWorkers, "of --workers, how many may run background work at once: the image index (at start and every 30 minutes) and re-plans of stale pull requests at start; it runs only when no webhook's job waits")
 	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
 	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", plancomment.DefaultMaxPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
@@ -162,6 +165,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Workers < 1 || o.QueueSize < 1 || o.QueuePerInstallation < 1 {
 		errs = append(errs, errors.New("--workers, --queue-size and --queue-per-installation must be at least 1"))
+	}
+	if o.BackgroundWorkers < 1 {
+		errs = append(errs, errors.New("--background-workers must be at least 1"))
 	}
 	if o.JobTimeout <= 0 {
 		errs = append(errs, errors.New("--job-timeout must be positive"))
@@ -273,13 +279,13 @@ func (o *Options) Run(ctx context.Context) error {
 		o.log.Info("clusters granted to repositories", "contexts", o.access.Contexts())
 	}
 	var srv *bot.Server
-	auto, err := o.newBumpScheduler(app, metrics, func(j bot.Job) error { return srv.Push(j) })
+	auto, err := o.newBumpScheduler(app, metrics, func(j bot.Job) error { return srv.Push(j) }, func(j bot.Job) error { return srv.PushBackground(j) })
 	if err != nil {
 		return err
 	}
 	cfg := bot.Config{
 		App: app, WebhookSecret: o.secret, Workers: o.Workers, QueueSize: o.QueueSize, MaxBody: o.MaxBody,
-		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout,
+		QueuePerInstallation: o.QueuePerInstallation, JobTimeout: o.JobTimeout, BackgroundWorkers: o.BackgroundWorkers,
 		Log: o.log, Metrics: metrics, Routes: bot.NewRoutes(planner, auto, o.log),
 		RegistryWebhookSecret: o.registrySecret, Board: board,
 	}
@@ -318,8 +324,9 @@ func (o *Options) Run(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	go func() {
-		// What a restart or a lost delivery left undone: stale plan comments.
-		n, err := planner.ReplanStale(jobCtx, srv.Push)
+		// What a restart or a lost delivery left undone: stale plan comments, re-planned
+		// in the background, behind every webhook's job.
+		n, err := planner.ReplanStale(jobCtx, srv.PushBackground)
 		if err != nil {
 			o.log.Warn("re-planning stale pull requests", "queued", n, "error", err)
 			return

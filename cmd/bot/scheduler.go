@@ -58,8 +58,9 @@ func (o *AutomationOptions) validate() error {
 	return o.Registry.Validate()
 }
 
-// newBumpScheduler is the triggers' brain over the bot's queue (push), driving the GitHubBumper.
-func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, push func(bot.Job) error) (*bot.BumpScheduler, error) {
+// newBumpScheduler is the triggers' brain over the bot's queue (push; background for
+// the index build), driving the GitHubBumper.
+func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, push, background func(bot.Job) error) (*bot.BumpScheduler, error) {
 	reg, err := o.Registry.NewRegistry(o.log)
 	if err != nil {
 		return nil, err
@@ -69,6 +70,7 @@ func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, pus
 		Registry:    reg,
 		Repos:       func(ctx context.Context) ([]bot.RepoRef, error) { return bot.ListInstalledRepos(ctx, app) },
 		Push:        push,
+		Background:  background,
 		Concurrency: o.Workers,
 		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
 		Log:         o.log,

@@ -110,7 +110,7 @@ func TestAutomationRegistryHosts(t *testing.T) {
 			}
 			o.Workers = 1
 			o.log = slog.New(slog.NewTextHandler(logs, nil))
-			a, err := o.newBumpScheduler(f.app, bot.NewMetrics(), func(bot.Job) error { return nil })
+			a, err := o.newBumpScheduler(f.app, bot.NewMetrics(), func(bot.Job) error { return nil }, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

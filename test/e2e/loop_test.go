@@ -255,7 +255,13 @@ func TestTheLoop(t *testing.T) {
 // graceful shutdown is waited for); its logs are returned.
 func startBot(t *testing.T, ctx context.Context, dir string, env []string) *botproc.Logs {
 	t.Helper()
-	logs := botproc.Start(t, botproc.Build(t, dir), nil, env)
+	return startBotBinary(t, botproc.Build(t, dir), env)
+}
+
+// startBotBinary is startBot of a bot already built (botproc.Build).
+func startBotBinary(t *testing.T, bin string, env []string) *botproc.Logs {
+	t.Helper()
+	logs := botproc.Start(t, bin, nil, env)
 	for _, e := range env {
 		if addr, ok := strings.CutPrefix(e, "GITOPS_BOT_LISTEN="); ok {
 			eventually(t, time.Minute, "the bot's /healthz", func() (bool, error) {

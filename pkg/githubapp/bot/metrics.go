@@ -27,7 +27,8 @@ var (
 	unauthenticatedRegistryOutcomes = []string{"unauthorized", "too_large", "bad_request"}
 	// jobKinds are the kinds of the bot's jobs; an event's name is one too when
 	// webhook.Known says so.
-	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories", "status"}
+	jobKinds = []string{"pull_request", "push", "images", "package", "installation", "installation_repositories", "status",
+		"index", "replan"} // the last two: background jobs (the image index, re-plans of stale pull requests)
 )
 
 const (
@@ -83,6 +84,7 @@ type Metrics struct {
 	Registry   *prometheus.Registry
 	deliveries *prometheus.CounterVec
 	queueDepth prometheus.Gauge
+	bgDepth    prometheus.Gauge
 	queueWait  *prometheus.HistogramVec
 	jobs       *prometheus.HistogramVec
 	superseded *prometheus.CounterVec
@@ -104,7 +106,9 @@ func NewMetrics() *Metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_webhook_deliveries_total",
 			Help: "Webhook deliveries by event (a verified delivery of an event the bot knows; else other) and outcome (accepted, duplicate, ignored, busy, unauthorized, too_large, header_too_large, bad_request)."},
 			[]string{"event", "outcome"}),
-		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_queue_depth", Help: "Jobs waiting."}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_queue_depth", Help: "Jobs waiting (webhooks' jobs: the foreground)."}),
+		bgDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_queue_background_depth",
+			Help: "Background jobs waiting (the image index, re-plans of stale pull requests): they run only when no webhook's job waits."}),
 		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gitops_bot_queue_wait_seconds",
 			Help: "Time jobs waited before a worker took them.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"kind"}),
 		jobs: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gitops_bot_job_duration_seconds",
@@ -124,7 +128,7 @@ func NewMetrics() *Metrics {
 		Help: "Image push events in registry notifications by format and outcome (accepted, duplicate, busy, error)."},
 		[]string{"format", "outcome"})
 	r.MustRegister(m.registryNotifications, m.registryEvents)
-	r.MustRegister(m.deliveries, m.queueDepth, m.queueWait, m.jobs, m.superseded, m.apiCalls, m.rateLimit,
+	r.MustRegister(m.deliveries, m.queueDepth, m.bgDepth, m.queueWait, m.jobs, m.superseded, m.apiCalls, m.rateLimit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The series of refused requests exist from the start: no request creates one.
 	for _, o := range unauthenticatedOutcomes {
@@ -157,8 +161,9 @@ func (m *Metrics) RegistryNotification(format, outcome string, events, duplicate
 // Queue is the queue's view of the metrics.
 func (m *Metrics) Queue() QueueMetrics {
 	return QueueMetrics{
-		Depth:  func(n int) { m.queueDepth.Set(float64(n)) },
-		Waited: func(kind string, d time.Duration) { m.queueWait.WithLabelValues(kindLabel(kind)).Observe(d.Seconds()) },
+		Depth:           func(n int) { m.queueDepth.Set(float64(n)) },
+		BackgroundDepth: func(n int) { m.bgDepth.Set(float64(n)) },
+		Waited:          func(kind string, d time.Duration) { m.queueWait.WithLabelValues(kindLabel(kind)).Observe(d.Seconds()) },
 		Done: func(kind string, d time.Duration, err error) {
 			outcome := "success"
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,11 @@ const (
 	DefaultQueueSize            = 100
 	DefaultQueuePerInstallation = 25
 	DefaultJobTimeout           = 5 * time.Minute
+	// DefaultBackgroundWorkers is how many workers may run background jobs at once.
+	DefaultBackgroundWorkers = 1
+	// DefaultBackgroundSize bounds the background jobs waiting: start-up work (the
+	// image index, re-plans of stale pull requests) fed in a little at a time.
+	DefaultBackgroundSize = 10000
 )
 
 // Job is one unit of work, e.g. planning one pull request at one head.
@@ -44,14 +50,20 @@ type Job struct {
 	// another's work.
 	Installation int64
 	Run          func(ctx context.Context) error
+	// Dropped, when set, is called once if the job will never run: a newer job of its
+	// key replaced it while it waited, or the queue shut down first. It is called
+	// outside the queue's lock.
+	Dropped func()
 }
 
 // QueueMetrics receives what the queue does; nil fields are skipped.
 type QueueMetrics struct {
-	Depth      func(n int)
-	Waited     func(kind string, d time.Duration)
-	Done       func(kind string, d time.Duration, err error)
-	Superseded func(kind string)
+	Depth func(n int)
+	// BackgroundDepth is the number of background jobs waiting.
+	BackgroundDepth func(n int)
+	Waited          func(kind string, d time.Duration)
+	Done            func(kind string, d time.Duration, err error)
+	Superseded      func(kind string)
 }
 
 // QueueOption configures NewQueue.
@@ -69,13 +81,29 @@ func WithJobTimeout(d time.Duration) QueueOption { return func(q *Queue) { q.tim
 // WithFailed calls f with every job that failed and its error, after it is logged.
 func WithFailed(f func(Job, error)) QueueOption { return func(q *Queue) { q.failed = f } }
 
+// WithBackground bounds the background lane (PushBackground): at most workers of
+// the queue's workers run background jobs at once (default
+// DefaultBackgroundWorkers, never more than the workers), and at most size wait
+// (default DefaultBackgroundSize). 0 keeps a default.
+func WithBackground(workers, size int) QueueOption {
+	return func(q *Queue) {
+		if workers > 0 {
+			q.bgWorkers = workers
+		}
+		if size > 0 {
+			q.bgSize = size
+		}
+	}
+}
+
 type entry struct {
 	job      Job
 	inst     int64
 	enqueued time.Time
+	bg       bool // in the background lane
 }
 
-// line is one installation's part of the queue, kept while it has jobs waiting or
+// line is one installation's part of a lane, kept while it has jobs waiting or
 // running.
 type line struct {
 	keys      []string // waiting, oldest first
@@ -84,27 +112,140 @@ type line struct {
 	arrival   uint64 // when the line was made: the tie-breaker
 }
 
-// Queue runs jobs on a bounded number of workers, holding at most size waiting and
-// at most perInst of one installation. Workers start the oldest job of the
-// installation that started one least recently: round-robin across the
-// installations with work waiting.
-type Queue struct {
-	log     *slog.Logger
-	metrics QueueMetrics
-	size    int
-	perInst int
-	timeout time.Duration
-
-	mu       sync.Mutex
-	cond     *sync.Cond
+// lane is one priority of the queue: its waiting jobs by key, and its installations'
+// lines.
+type lane struct {
 	waiting  map[string]*entry // the waiting job of each key
 	lines    map[int64]*line
 	total    int // jobs waiting
-	starts   uint64
+	running  int // jobs running
 	arrivals uint64
-	running  map[string]bool
-	closed   bool
-	wg       sync.WaitGroup
+}
+
+func newLane() *lane { return &lane{waiting: map[string]*entry{}, lines: map[int64]*line{}} }
+
+// add queues e at the end of its installation's line.
+func (l *lane) add(e *entry) {
+	ln := l.lines[e.inst]
+	if ln == nil {
+		l.arrivals++
+		ln = &line{arrival: l.arrivals}
+		l.lines[e.inst] = ln
+	}
+	l.waiting[e.job.Key] = e
+	ln.keys = append(ln.keys, e.job.Key)
+	l.total++
+}
+
+// remove takes the waiting job of key out of the lane.
+func (l *lane) remove(key string) *entry {
+	e := l.waiting[key]
+	if e == nil {
+		return nil
+	}
+	delete(l.waiting, key)
+	l.total--
+	if ln := l.lines[e.inst]; ln != nil {
+		if i := slices.Index(ln.keys, key); i >= 0 {
+			ln.keys = slices.Delete(ln.keys, i, i+1)
+		}
+		l.forget(e.inst, ln)
+	}
+	return e
+}
+
+// forget drops the line of inst once it has nothing waiting or running.
+func (l *lane) forget(inst int64, ln *line) {
+	if ln.running == 0 && len(ln.keys) == 0 {
+		delete(l.lines, inst)
+	}
+}
+
+// take starts the oldest job whose key is not running of the installation that
+// started a job least recently (first come first served between those that never
+// did); nil when no job can start.
+func (l *lane) take(running map[string]bool, starts uint64) *entry {
+	var best *line
+	bestAt := -1
+	for _, ln := range l.lines {
+		if best != nil && (ln.lastStart > best.lastStart || ln.lastStart == best.lastStart && ln.arrival > best.arrival) {
+			continue
+		}
+		for i, k := range ln.keys {
+			if !running[k] {
+				best, bestAt = ln, i
+				break
+			}
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	k := best.keys[bestAt]
+	e := l.waiting[k]
+	best.keys = append(best.keys[:bestAt:bestAt], best.keys[bestAt+1:]...)
+	delete(l.waiting, k)
+	l.total--
+	l.running++
+	best.lastStart = starts
+	best.running++
+	return e
+}
+
+// done records that e, taken from this lane, ended.
+func (l *lane) done(e *entry) {
+	l.running--
+	if ln := l.lines[e.inst]; ln != nil {
+		ln.running--
+		l.forget(e.inst, ln)
+	}
+}
+
+// drop empties the lane's waiting jobs and returns them.
+func (l *lane) drop() []*entry {
+	out := make([]*entry, 0, l.total)
+	for _, e := range l.waiting {
+		out = append(out, e)
+	}
+	for inst, ln := range l.lines {
+		ln.keys = nil
+		l.forget(inst, ln)
+	}
+	l.waiting, l.total = map[string]*entry{}, 0
+	return out
+}
+
+// Queue runs jobs on a bounded number of workers. It has two lanes:
+//
+//   - the foreground (Push): webhooks' jobs, holding at most size waiting and at
+//     most perInst of one installation;
+//   - the background (PushBackground): work nobody waits for, such as the image
+//     index at start and re-plans of stale pull requests. A background job starts
+//     only when no foreground job can, on at most bgWorkers workers at once, so a
+//     foreground job waits for a free worker at most one background job's time
+//     (none while workers outnumber bgWorkers). Background jobs never count against
+//     the foreground's bounds.
+//
+// In each lane, workers start the oldest job of the installation that started one
+// least recently: round-robin across the installations with work waiting. Two jobs
+// of one key never run at once, whatever their lanes.
+type Queue struct {
+	log       *slog.Logger
+	metrics   QueueMetrics
+	size      int
+	perInst   int
+	timeout   time.Duration
+	workers   int
+	bgWorkers int
+	bgSize    int
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	fg, bg  *lane
+	starts  uint64
+	running map[string]bool
+	closed  bool
+	wg      sync.WaitGroup
 
 	failed  func(Job, error)
 	onStart func(Job) // tests: called under the lock when a job is taken
@@ -116,82 +257,168 @@ func NewQueue(ctx context.Context, size, workers int, log *slog.Logger, m QueueM
 	if log == nil {
 		log = slog.Default()
 	}
-	q := &Queue{log: log, metrics: m, size: max(size, 1), perInst: DefaultQueuePerInstallation,
-		waiting: map[string]*entry{}, lines: map[int64]*line{}, running: map[string]bool{}}
+	q := &Queue{log: log, metrics: m, size: max(size, 1), perInst: DefaultQueuePerInstallation, workers: max(workers, 1),
+		bgWorkers: DefaultBackgroundWorkers, bgSize: DefaultBackgroundSize,
+		fg: newLane(), bg: newLane(), running: map[string]bool{}}
 	for _, o := range opts {
 		o(q)
 	}
 	if q.perInst <= 0 || q.perInst > q.size {
 		q.perInst = q.size
 	}
+	q.bgWorkers = min(max(q.bgWorkers, 1), q.workers)
 	q.cond = sync.NewCond(&q.mu)
-	for range max(workers, 1) {
+	for range q.workers {
 		q.wg.Add(1)
 		go q.work(ctx)
 	}
 	return q
 }
 
-// Push queues j. It never blocks: a full queue answers an error wrapping
-// ErrQueueFull (ErrInstallationQueueFull when j's installation has its share
-// waiting).
+// Push queues j in the foreground. It never blocks: a full queue answers an error
+// wrapping ErrQueueFull (ErrInstallationQueueFull when j's installation has its
+// share waiting). A background job of j's key that waits is replaced by j, which
+// moves to the foreground when there is room for it there, else takes its place.
 func (q *Queue) Push(j Job) error {
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	dropped, err := q.push(j)
+	q.mu.Unlock()
+	callDropped(dropped)
+	return err
+}
+
+func (q *Queue) push(j Job) (*entry, error) {
 	if q.closed {
-		return ErrQueueClosed
+		return nil, ErrQueueClosed
 	}
-	if old, ok := q.waiting[j.Key]; ok {
-		q.log.Debug("queued job superseded by a newer one", "key", j.Key, "kind", j.Kind, "installation", j.Installation)
-		if q.metrics.Superseded != nil {
-			q.metrics.Superseded(old.job.Kind)
+	if old, ok := q.fg.waiting[j.Key]; ok {
+		return q.supersede(old, j), nil
+	}
+	if err := q.room(j); err != nil {
+		if old, ok := q.bg.waiting[j.Key]; ok {
+			return q.supersede(old, j), nil // its work gets done, in its turn
 		}
-		old.job = j // keeps its place in line (its installation's)
-		return nil
+		return nil, err
 	}
-	if q.total >= q.size {
+	var dropped *entry
+	if old, ok := q.bg.waiting[j.Key]; ok {
+		q.bg.remove(j.Key)
+		q.superseded(old, j)
+		dropped = old
+		q.bgDepth()
+	}
+	q.fg.add(&entry{job: j, inst: j.Installation, enqueued: time.Now()})
+	q.depth()
+	q.cond.Signal()
+	return dropped, nil
+}
+
+// room is nil when the foreground has room for j, else why not.
+func (q *Queue) room(j Job) error {
+	if q.fg.total >= q.size {
 		return ErrQueueFull
 	}
-	l := q.lines[j.Installation]
-	if l != nil && len(l.keys) >= q.perInst {
+	if l := q.fg.lines[j.Installation]; l != nil && len(l.keys) >= q.perInst {
 		q.log.Warn("installation has its share of the work queue waiting: job refused", "installation", j.Installation,
 			"key", j.Key, "kind", j.Kind, "waiting", len(l.keys))
 		return fmt.Errorf("installation %d has %d jobs waiting: %w", j.Installation, len(l.keys), ErrInstallationQueueFull)
 	}
-	if l == nil {
-		q.arrivals++
-		l = &line{arrival: q.arrivals}
-		q.lines[j.Installation] = l
-	}
-	q.waiting[j.Key] = &entry{job: j, inst: j.Installation, enqueued: time.Now()}
-	l.keys = append(l.keys, j.Key)
-	q.total++
-	q.depth()
-	q.cond.Signal()
 	return nil
 }
 
-// State is the queue's jobs waiting and running, and its size, for the status page.
+// PushBackground queues j in the background lane: it runs when no foreground job
+// can start, on at most the background's workers at once. It never blocks and never
+// takes room from Push: a full background lane answers an error wrapping
+// ErrQueueFull. A waiting job of j's key, in either lane, is replaced by j, which
+// keeps its place.
+func (q *Queue) PushBackground(j Job) error {
+	q.mu.Lock()
+	dropped, err := q.pushBackground(j)
+	q.mu.Unlock()
+	callDropped(dropped)
+	return err
+}
+
+func (q *Queue) pushBackground(j Job) (*entry, error) {
+	if q.closed {
+		return nil, ErrQueueClosed
+	}
+	if old, ok := q.fg.waiting[j.Key]; ok {
+		return q.supersede(old, j), nil
+	}
+	if old, ok := q.bg.waiting[j.Key]; ok {
+		return q.supersede(old, j), nil
+	}
+	if q.bg.total >= q.bgSize {
+		return nil, fmt.Errorf("%d background jobs waiting: %w", q.bg.total, ErrQueueFull)
+	}
+	q.bg.add(&entry{job: j, inst: j.Installation, enqueued: time.Now(), bg: true})
+	q.bgDepth()
+	q.cond.Signal()
+	return nil, nil
+}
+
+// supersede puts j in the place of the waiting old (same key) and returns what
+// old held, to be told it was dropped.
+func (q *Queue) supersede(old *entry, j Job) *entry {
+	q.superseded(old, j)
+	was := *old
+	old.job = j // keeps its place in line (its installation's)
+	return &was
+}
+
+func (q *Queue) superseded(old *entry, j Job) {
+	q.log.Debug("queued job superseded by a newer one", "key", j.Key, "kind", j.Kind, "installation", j.Installation)
+	if q.metrics.Superseded != nil {
+		q.metrics.Superseded(old.job.Kind)
+	}
+}
+
+func callDropped(es ...*entry) {
+	for _, e := range es {
+		if e != nil && e.job.Dropped != nil {
+			e.job.Dropped()
+		}
+	}
+}
+
+// State is the queue's jobs waiting in the foreground and running, and its size,
+// for the status page.
 func (q *Queue) State() statuspage.Queue {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return statuspage.Queue{Waiting: q.total, Running: len(q.running), Capacity: q.size}
+	return statuspage.Queue{Waiting: q.fg.total, Running: len(q.running), Capacity: q.size}
 }
 
-// Len is the number of jobs waiting.
+// Len is the number of foreground jobs waiting.
 func (q *Queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.total
+	return q.fg.total
 }
 
-// Shutdown refuses new jobs and waits until the waiting and running ones are done,
-// or ctx ends (then the jobs still waiting are dropped and ctx's error returned).
+// BackgroundLen is the number of background jobs waiting.
+func (q *Queue) BackgroundLen() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bg.total
+}
+
+// Shutdown refuses new jobs, drops the background jobs waiting (start-up work that
+// the next start does again), and waits until the waiting foreground jobs and the
+// running ones are done, or ctx ends (then the jobs still waiting are dropped and
+// ctx's error returned).
 func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
+	bg := q.bg.drop()
+	q.bgDepth()
 	q.cond.Broadcast()
 	q.mu.Unlock()
+	callDropped(bg...)
+	if len(bg) > 0 {
+		q.log.Info("shutting down: background jobs not started dropped", "jobs", len(bg))
+	}
 	done := make(chan struct{})
 	go func() { q.wg.Wait(); close(done) }()
 	select {
@@ -199,17 +426,12 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		q.mu.Lock()
-		dropped := q.total
-		for inst, l := range q.lines {
-			l.keys = nil
-			if l.running == 0 {
-				delete(q.lines, inst)
-			}
-		}
-		q.waiting, q.total = map[string]*entry{}, 0
+		fg := q.fg.drop()
+		q.depth()
 		q.cond.Broadcast()
 		q.mu.Unlock()
-		return fmt.Errorf("shut down the work queue with %d jobs not started: %w", dropped, ctx.Err())
+		callDropped(fg...)
+		return fmt.Errorf("shut down the work queue with %d jobs not started: %w", len(fg), ctx.Err())
 	}
 }
 
@@ -223,57 +445,42 @@ func (q *Queue) work(ctx context.Context) {
 		q.run(ctx, e)
 		q.mu.Lock()
 		delete(q.running, e.job.Key)
-		if l := q.lines[e.inst]; l != nil {
-			l.running--
-			if l.running == 0 && len(l.keys) == 0 {
-				delete(q.lines, e.inst)
-			}
+		if e.bg {
+			q.bg.done(e)
+		} else {
+			q.fg.done(e)
 		}
-		q.cond.Broadcast() // a job of this key may be waiting
+		q.cond.Broadcast() // a job of this key, or a background job, may be waiting
 		q.mu.Unlock()
 	}
 }
 
 // next waits for a job whose key is not running; nil when the queue is closed and
-// empty. Of the installations with such a job, it takes the oldest job of the one
-// that started a job least recently (first come first served between those that
-// never did).
+// empty. A foreground job goes first; a background job starts only when none can
+// and fewer than bgWorkers background jobs run.
 func (q *Queue) next() *entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
-		var best *line
-		var bestInst int64
-		bestAt := -1
-		for inst, l := range q.lines {
-			if best != nil && (l.lastStart > best.lastStart || l.lastStart == best.lastStart && l.arrival > best.arrival) {
-				continue
-			}
-			for i, k := range l.keys {
-				if !q.running[k] {
-					best, bestInst, bestAt = l, inst, i
-					break
-				}
-			}
+		e := q.fg.take(q.running, q.starts+1)
+		if e == nil && q.bg.running < q.bgWorkers {
+			e = q.bg.take(q.running, q.starts+1)
 		}
-		if best != nil {
-			k := best.keys[bestAt]
-			e := q.waiting[k]
-			best.keys = append(best.keys[:bestAt:bestAt], best.keys[bestAt+1:]...)
-			delete(q.waiting, k)
-			q.total--
-			q.running[k] = true
+		if e != nil {
 			q.starts++
-			best.lastStart = q.starts
-			best.running++
+			q.running[e.job.Key] = true
 			if q.onStart != nil {
 				q.onStart(e.job)
 			}
-			q.log.Debug("job started", "key", k, "kind", e.job.Kind, "installation", bestInst)
-			q.depth()
+			q.log.Debug("job started", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "background", e.bg)
+			if e.bg {
+				q.bgDepth()
+			} else {
+				q.depth()
+			}
 			return e
 		}
-		if q.closed && q.total == 0 {
+		if q.closed && q.fg.total == 0 && q.bg.total == 0 {
 			return nil
 		}
 		q.cond.Wait()
@@ -318,7 +525,13 @@ func (q *Queue) run(ctx context.Context, e *entry) {
 
 func (q *Queue) depth() {
 	if q.metrics.Depth != nil {
-		q.metrics.Depth(q.total)
+		q.metrics.Depth(q.fg.total)
+	}
+}
+
+func (q *Queue) bgDepth() {
+	if q.metrics.BackgroundDepth != nil {
+		q.metrics.BackgroundDepth(q.bg.total)
 	}
 }
 

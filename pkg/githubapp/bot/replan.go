@@ -12,6 +12,8 @@ import (
 // ReplanStale queues a plan for every open pull request, in every repository of
 // every installation, whose plan comment is missing or was made for an older head:
 // what a restart (or a lost delivery) left undone. It returns how many it queued.
+// The bot passes Server.PushBackground as push: re-plans run only when no webhook's
+// job waits, so a restart never delays a pull request event. Their kind is "replan".
 func (p *Planner) ReplanStale(ctx context.Context, push func(Job) error) (int, error) {
 	repos, err := ListInstalledRepos(ctx, p.App)
 	if err != nil {
@@ -47,7 +49,9 @@ func (p *Planner) replanRepo(ctx context.Context, r RepoRef, login string, push 
 			return nil
 		}
 		j := prJob{inst: r.Installation, owner: r.Owner, repo: r.Name, number: pr.GetNumber(), trigger: "re-plan at start"}
-		if err := push(p.job(j)); err != nil {
+		job := p.job(j)
+		job.Kind = "replan"
+		if err := push(job); err != nil {
 			return fmt.Errorf("queue a re-plan of %s: %w", j.key(), err)
 		}
 		queued++

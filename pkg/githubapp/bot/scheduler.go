@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
@@ -24,8 +25,13 @@ type BumpSchedulerConfig struct {
 	Repos func(ctx context.Context) ([]RepoRef, error)
 	// Push queues a job on the bot's work queue (Server.Push).
 	Push func(Job) error
+	// Background, when set, queues a job on the work queue's background lane
+	// (Server.PushBackground): the index build reads each repository in a job of its
+	// own there, so it never holds up a webhook's job. Without it, the build reads
+	// repositories Concurrency at a time outside the queue.
+	Background func(Job) error
 	// Concurrency bounds the repositories indexed or bumped at once by a scan or an
-	// index build (default 4).
+	// index build (default 4); with Background, the index build's jobs queued at once.
 	Concurrency int
 	// BumpOnPush makes a push to a default branch bump that repository too (rebasing
 	// its bump branches at once, closing pull requests the branch now contains), not
@@ -77,9 +83,11 @@ func NewBumpScheduler(cfg BumpSchedulerConfig) (*BumpScheduler, error) {
 // Index is the BumpScheduler's index of image → repositories.
 func (a *BumpScheduler) Index() *ImageIndex { return a.index }
 
-// BuildIndex reads the automated images of every installed repository (bounded
-// concurrency) into the index. A repository that fails is logged and tried again by
-// the next scan; the others are indexed all the same.
+// BuildIndex reads the automated images of every installed repository into the
+// index: in background jobs with Background (Concurrency of them queued at a time),
+// else Concurrency at a time here. A repository that fails is logged and tried again
+// by the next scan; the others are indexed all the same. The metrics follow its
+// progress, and its end when ctx did not end first.
 func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 	defer a.indexOnce.Do(func() { close(a.indexed) })
 	if a.cfg.Repos == nil {
@@ -89,15 +97,75 @@ func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 	if err != nil {
 		a.cfg.Log.Warn("image automation: listing installed repositories", "error", err, "listed", len(repos))
 	}
-	a.indexRepos(ctx, repos)
+	start := time.Now()
+	a.cfg.Metrics.buildStarted(len(repos))
+	var n atomic.Int64
+	read := func(ctx context.Context, r RepoRef) {
+		_, _ = a.indexRepo(ctx, r)
+		n.Add(1)
+		a.cfg.Metrics.buildRead()
+	}
+	if a.cfg.Background != nil {
+		a.inBackground(ctx, repos, read, func(RepoRef) { n.Add(1); a.cfg.Metrics.buildRead() })
+	} else {
+		forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { read(ctx, r) })
+	}
+	a.cfg.Metrics.index(a.index)
+	if ctx.Err() != nil {
+		return errors.Join(err, ctx.Err())
+	}
+	if int(n.Load()) < len(repos) { // the queue shut down
+		a.cfg.Log.Info("image automation: index build stopped", "repositories", len(repos), "read", n.Load())
+		return err
+	}
+	a.cfg.Metrics.buildDone(time.Now())
 	nr, ni := a.index.Size()
-	a.cfg.Log.Info("image automation: index built", "repositories", len(repos), "automated", nr, "images", ni)
+	a.cfg.Log.Info("image automation: index built", "repositories", len(repos), "automated", nr, "images", ni,
+		"duration", time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// inBackground calls f for every repository, each in a background job of its own
+// ("owner/name:index"), with at most Concurrency of them queued or running at once,
+// until ctx ends. A repository whose job cannot be queued (the background lane is
+// full) counts as failed, so the next scan reads it again, and is passed to refused.
+func (a *BumpScheduler) inBackground(ctx context.Context, repos []RepoRef, f func(context.Context, RepoRef), refused func(RepoRef)) {
+	forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) {
+		done := make(chan struct{})
+		var once sync.Once
+		finish := func() { once.Do(func() { close(done) }) }
+		err := a.cfg.Background(Job{Key: r.FullName() + ":index", Kind: "index", Installation: r.Installation,
+			Run: func(jctx context.Context) error {
+				defer finish()
+				if ctx.Err() != nil {
+					return nil // the build was stopped while the job waited
+				}
+				jctx, cancel := context.WithCancel(jctx)
+				defer cancel()
+				defer context.AfterFunc(ctx, cancel)()
+				f(jctx, r)
+				return nil
+			},
+			Dropped: finish})
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, ErrQueueClosed) {
+				a.index.Failed(r)
+				a.cfg.Metrics.errors.WithLabelValues("index").Inc()
+				a.cfg.Log.Warn("image automation: cannot queue the reading of a repository's images", "repository", r.FullName(), "installation", r.Installation, "error", err)
+				refused(r)
+			}
+			return
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	})
 }
 
 // indexRepos reads the images of repos into the index.
 func (a *BumpScheduler) indexRepos(ctx context.Context, repos []RepoRef) {
-	forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { a.indexRepo(ctx, r) })
+	forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { _, _ = a.indexRepo(ctx, r) })
 	a.cfg.Metrics.index(a.index)
 }
 

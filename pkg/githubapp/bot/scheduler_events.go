@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/google/go-github/v60/github"
 
@@ -83,10 +85,28 @@ func (a *BumpScheduler) installationReposRoute(ev webhook.Event) (Job, bool) {
 	return j, true
 }
 
-// indexJob reads the images of repos (added to the App) into the index.
+// indexJob reads the images of repos (added to the App) into the index. With
+// Background, the job only queues a background job per repository
+// ("owner/name:index-added"), so an installation of many repositories never holds a
+// worker that webhooks' jobs need.
 func (a *BumpScheduler) indexJob(ev webhook.Event, repos []RepoRef) Job {
 	return Job{Key: "installation/" + ev.Delivery, Kind: ev.Name, Installation: ev.Installation, Run: func(ctx context.Context) error {
-		a.indexRepos(ctx, repos)
-		return nil
+		if a.cfg.Background == nil {
+			a.indexRepos(ctx, repos)
+			return nil
+		}
+		var errs []error
+		for _, r := range repos {
+			err := a.cfg.Background(Job{Key: r.FullName() + ":index-added", Kind: "index", Installation: r.Installation, Run: func(ctx context.Context) error {
+				_, err := a.indexRepo(ctx, r)
+				a.cfg.Metrics.index(a.index)
+				return err
+			}})
+			if err != nil {
+				a.index.Failed(r) // the next scan reads it
+				errs = append(errs, fmt.Errorf("queue the reading of %s's images: %w", r.FullName(), err))
+			}
+		}
+		return errors.Join(errs...)
 	}}
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +20,12 @@ type SchedulerMetrics struct {
 	errors       *prometheus.CounterVec
 	indexRepos   prometheus.Gauge
 	indexImages  prometheus.Gauge
+	indexRead    prometheus.Gauge
+	indexListed  prometheus.Gauge
+	indexAge     prometheus.GaugeFunc
 	leader       prometheus.Gauge
+
+	builtAt atomic.Int64 // when the last complete index build ended, Unix nanoseconds (0: none yet)
 }
 
 // NewSchedulerMetrics registers the metrics on reg (the bot's Metrics.Registry); a
@@ -44,11 +50,19 @@ func NewSchedulerMetrics(reg prometheus.Registerer) *SchedulerMetrics {
 			Help: "Repositories with automated images in this replica's index."}),
 		indexImages: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_index_images",
 			Help: "Distinct image repositories in this replica's index."}),
+		indexRead: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_index_build_read_repositories",
+			Help: "Repositories the index build under way (else the last one) has read so far; it is complete at gitops_bot_automation_index_build_listed_repositories."}),
+		indexListed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_index_build_listed_repositories",
+			Help: "Installed repositories the index build under way (else the last one) reads."}),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_leader",
 			Help: "1 while this replica holds the lease and runs the periodic scan."}),
 	}
+	m.indexAge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gitops_bot_automation_index_age_seconds",
+		Help: "Seconds since the last complete index build ended (at start, and every 30 minutes); -1 until the first one ends."},
+		func() float64 { return m.indexAgeSeconds(time.Now()) })
 	if reg != nil {
-		reg.MustRegister(m.scans, m.scanDuration, m.bumps, m.tagLists, m.tagListTime, m.events, m.errors, m.indexRepos, m.indexImages, m.leader)
+		reg.MustRegister(m.scans, m.scanDuration, m.bumps, m.tagLists, m.tagListTime, m.events, m.errors, m.indexRepos, m.indexImages,
+			m.indexRead, m.indexListed, m.indexAge, m.leader)
 	}
 	return m
 }
@@ -74,6 +88,28 @@ func (m *SchedulerMetrics) index(x *ImageIndex) {
 	r, i := x.Size()
 	m.indexRepos.Set(float64(r))
 	m.indexImages.Set(float64(i))
+}
+
+// buildStarted records that an index build of n repositories started.
+func (m *SchedulerMetrics) buildStarted(n int) {
+	m.indexRead.Set(0)
+	m.indexListed.Set(float64(n))
+}
+
+// buildRead records that the index build read one more repository (or failed to).
+func (m *SchedulerMetrics) buildRead() { m.indexRead.Inc() }
+
+// buildDone records that an index build read every repository it listed, at t.
+func (m *SchedulerMetrics) buildDone(t time.Time) { m.builtAt.Store(t.UnixNano()) }
+
+// indexAgeSeconds is the time from the last complete index build to now; -1 before
+// the first.
+func (m *SchedulerMetrics) indexAgeSeconds(now time.Time) float64 {
+	at := m.builtAt.Load()
+	if at == 0 {
+		return -1
+	}
+	return now.Sub(time.Unix(0, at)).Seconds()
 }
 
 // SetLeader records whether this replica leads.

@@ -50,6 +50,9 @@ type Config struct {
 	// JobTimeout is the deadline of every job from its start (0: none); a plan that
 	// runs out of time says so on its pull request.
 	JobTimeout time.Duration
+	// BackgroundWorkers bounds the workers that run background jobs (PushBackground)
+	// at once (default DefaultBackgroundWorkers, at most Workers).
+	BackgroundWorkers int
 	// Board, when set, shows the jobs that failed on the status page.
 	Board *statuspage.Board
 }
@@ -81,7 +84,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, readyTTL: time.Minute}
 	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue(),
-		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithFailed(func(j Job, err error) {
+		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithBackground(cfg.BackgroundWorkers, 0), WithFailed(func(j Job, err error) {
 			if cfg.Board != nil {
 				cfg.Board.RecordError(j.Key, j.Kind, err.Error())
 			}
@@ -126,9 +129,15 @@ func (s *Server) dispatch(_ context.Context, ev webhook.Event) error {
 // QueueState is the work queue's state, for the status page.
 func (s *Server) QueueState() statuspage.Queue { return s.queue.State() }
 
-// Push queues a job that no event brought (a re-plan at start, a scan). It counts
-// against j.Installation's share of the queue like a webhook's job.
+// Push queues a job that no event brought but that someone waits for (a registry
+// event's bump). It counts against j.Installation's share of the queue like a
+// webhook's job.
 func (s *Server) Push(j Job) error { return s.queue.Push(j) }
+
+// PushBackground queues work nobody waits for (the image index, re-plans of stale
+// pull requests at start): it runs only when no webhook's job can start, on at most
+// Config.BackgroundWorkers workers, and never makes a webhook answer 503.
+func (s *Server) PushBackground(j Job) error { return s.queue.PushBackground(j) }
 
 // addImageTriggers wires ImagesPushed to its triggers: GHCR's package events on
 // /webhook (unless Routes has its own for them) and, with a registry webhook
