@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -90,7 +91,32 @@ func FetchCommit(ctx context.Context, dir, url, sha string, opts ...Option) (int
 		return st.used.Load(), red.err(fmt.Errorf("fetch %s from %s: %w", sha[:12], safe, transportError(err, hasCreds(url, auth))))
 	}
 
-	err = fetch(sha+":"+keep.String(), 1)
+	byID := sha + ":" + keep.String()
+	err = errIncremental
+	if hasMirrorRefs(repo) {
+		// The commits kept here are offered as haves and the remote sends what lies
+		// between them and sha: with a depth, it would cut sha from its parents and send
+		// all its files again. Within a quarter of the limit, else from nothing.
+		st.max = o.maxBytes / 4
+		err = fetch(byID, 0)
+		if errors.Is(err, ErrTooLarge) && ctx.Err() == nil {
+			o.log.Debug("the commit is far from those kept; fetching it alone", "url", safe, "commit", sha)
+			removeTempObjects(dir)
+			err = errIncremental
+		}
+		st.max = o.maxBytes
+		if _, perr := peel(repo, h); err == nil && perr != nil {
+			// An ancestor of a kept commit: the remote took it for had (the kept
+			// commits' history is not here).
+			err = errIncremental
+		}
+		if errors.Is(err, errIncremental) {
+			st.used.Store(0)
+		}
+	}
+	if errors.Is(err, errIncremental) {
+		err = fetch(byID, 1)
+	}
 	if err != nil && (errors.Is(err, ErrTooLarge) || ctx.Err() != nil) {
 		return fail(err)
 	}
@@ -120,6 +146,37 @@ func FetchCommit(ctx context.Context, dir, url, sha string, opts ...Option) (int
 		return st.used.Load(), &refNotFoundError{ref: sha, url: safe}
 	}
 	return st.used.Load(), nil
+}
+
+// errIncremental says no incremental fetch was made.
+var errIncremental = errors.New("no incremental fetch")
+
+// hasMirrorRefs reports whether the repository keeps a commit FetchCommit fetched.
+func hasMirrorRefs(repo *git.Repository) bool {
+	it, err := repo.References()
+	if err != nil {
+		return false
+	}
+	found := false
+	_ = it.ForEach(func(r *plumbing.Reference) error {
+		if strings.HasPrefix(r.Name().String(), MirrorRefPrefix) {
+			found = true
+			return storer.ErrStop
+		}
+		return nil
+	})
+	return found
+}
+
+// removeTempObjects removes what a fetch cut short left in the objects of dir.
+func removeTempObjects(dir string) {
+	packs := filepath.Join(dir, "objects", "pack")
+	entries, _ := os.ReadDir(packs)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "tmp_") {
+			_ = os.Remove(filepath.Join(packs, e.Name()))
+		}
+	}
 }
 
 // removeRefs removes the refs under prefix; what fails to go is only a have offered.

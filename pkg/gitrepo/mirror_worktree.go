@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,7 +80,13 @@ func AddWorktree(ctx context.Context, bare, sha, dir, url string, fetched int64,
 	if err != nil {
 		return nil, fmt.Errorf("check out %s of %s: %w", sha, safe, err)
 	}
-	if err := checkTreeSizeFrom(repo, c, o.maxBytes, fetched, safe); err != nil {
+	// Every object of the tree is looked at, bound or not: a cache missing one fails
+	// here, before a file is written.
+	limit := o.maxBytes
+	if limit <= 0 {
+		limit = math.MaxInt64
+	}
+	if err := checkTreeSizeFrom(repo, c, limit, fetched, safe); err != nil {
 		return nil, err
 	}
 	wt, err := repo.Worktree()
