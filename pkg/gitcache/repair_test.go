@@ -105,7 +105,7 @@ func TestEvictionUnderBudget(t *testing.T) {
 	one, _ := c.Usage()
 	co.Close()
 	// Room for two repositories and a half.
-	c.budget = one*5/2
+	c.budget = one * 5 / 2
 
 	for _, r := range repos[1:] {
 		co := checkout(t, c, r.url, "")
