@@ -23,6 +23,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/webhook"
@@ -86,6 +87,10 @@ type Options struct {
 	JobTimeout time.Duration
 	// MaxCloneBytes bounds what one clone fetches and checks out (0: no bound).
 	MaxCloneBytes int64
+	// GitCacheDir keeps repositories between jobs ("": a clone per job); GitCacheSize
+	// is its disk budget.
+	GitCacheDir  string
+	GitCacheSize int64
 	// DriftInterval is how often the leader checks every target with a granted cluster
 	// for drift (0: off).
 	DriftInterval time.Duration
@@ -109,6 +114,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.BackgroundWorkers, "background-workers", bot.DefaultBackgroundWorkers, "of --workers, how many may run background work at once: the image index (at start and every 30 minutes) and re-plans of stale pull requests at start; it runs only when no webhook's job waits")
 	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
 	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
+	fs.StringVar(&o.GitCacheDir, "git-cache-dir", "", "directory keeping one bare repository per repository between jobs, so that a plan or drift check fetches only the commits it lacks; \"\" (default): a clone per job")
+	fs.Int64Var(&o.GitCacheSize, "git-cache-size", bot.DefaultGitCacheBytes, "bytes the repositories of --git-cache-dir may take; past it the least recently used ones not in use are removed; 0: no bound")
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", plancomment.DefaultMaxPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", webhook.DefaultMaxBody, "largest webhook body accepted, in bytes (larger: 413)")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
@@ -174,6 +181,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxCloneBytes < 0 {
 		errs = append(errs, errors.New("--max-clone-bytes must not be negative (0: no bound)"))
+	}
+	if o.GitCacheSize < 0 {
+		errs = append(errs, errors.New("--git-cache-size must not be negative (0: no bound)"))
 	}
 	if o.MaxCommentPages < 1 {
 		errs = append(errs, fmt.Errorf("--max-comment-pages %d: want at least 1", o.MaxCommentPages))
@@ -273,6 +283,14 @@ func (o *Options) Run(ctx context.Context) error {
 	o.board = board
 	planner := &bot.Planner{App: app, Kubeconfig: o.Kubeconfig, Access: o.access, Notify: o.sinks, MaxCommentPages: o.MaxCommentPages, MaxCloneBytes: o.MaxCloneBytes, Limits: o.Limits, Log: o.log, Board: board,
 		Metrics: bot.NewPlanMetrics(metrics.Registry)}
+	if o.GitCacheDir != "" {
+		gc, err := gitcache.New(gitcache.Options{Dir: o.GitCacheDir, MaxBytes: o.GitCacheSize, Log: o.log.With("component", "git-cache")})
+		if err != nil {
+			return fmt.Errorf("--git-cache-dir: %w", err)
+		}
+		defer gc.Close()
+		planner.GitCache = gc
+	}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
 	} else if o.access != nil {

@@ -15,7 +15,7 @@ const module = "github.com/kubectl-gitops/kubectl-gitops/"
 // engine are the packages that know nothing of commands or GitHub: the plugin, the bot
 // and the Action all call them.
 var engine = []string{
-	"pkg/apply", "pkg/dedupe", "pkg/engine", "pkg/gitopsfile", "pkg/gitrepo", "pkg/images",
+	"pkg/apply", "pkg/dedupe", "pkg/engine", "pkg/gitcache", "pkg/gitopsfile", "pkg/gitrepo", "pkg/images",
 	"pkg/inventory", "pkg/manifest", "pkg/netguard", "pkg/notify", "pkg/object", "pkg/plan",
 	"pkg/plancomment", "pkg/redact", "pkg/registryevent", "pkg/repoconfig", "pkg/repofile", "pkg/source",
 	"pkg/version",

@@ -45,7 +45,7 @@ func byteSize(n int64) string {
 }
 
 // cappedStorage is a repository's storage whose fetches may write at most max bytes
-// of pack: go-git streams what the remote sends into PackfileWriter, whatever the
+// of pack (max ≤ 0: no bound, the bytes only counted): go-git streams what the remote sends into PackfileWriter, whatever the
 // transport (http, ssh, git, file), so counting there stops a fetch before it fills
 // the disk.
 type cappedStorage struct {
@@ -79,11 +79,13 @@ type cappedWriter struct {
 }
 
 func (w *cappedWriter) Write(p []byte) (int, error) {
-	if int64(len(p)) > w.left {
+	if w.s.max > 0 && int64(len(p)) > w.left {
 		w.left = -1
 		return 0, w.err
 	}
-	w.left -= int64(len(p))
+	if w.s.max > 0 {
+		w.left -= int64(len(p))
+	}
 	w.s.used.Add(int64(len(p)))
 	return w.WriteCloser.Write(p)
 }
@@ -105,10 +107,15 @@ const entryBytes = 4096
 // than max bytes (each entry counted at entryBytes more), before they are checked out: a pack within the limit may hold a
 // blob that inflates to far more (a file of zeros compresses a thousandfold).
 func checkTreeSize(repo *git.Repository, c plumbing.Hash, max int64, url string) error {
+	return checkTreeSizeFrom(repo, c, max, packBytes(repo.Storer), url)
+}
+
+// checkTreeSizeFrom is checkTreeSize with the bytes already taken (a fetch made
+// before) given.
+func checkTreeSizeFrom(repo *git.Repository, c plumbing.Hash, max, total int64, url string) error {
 	if max <= 0 {
 		return nil
 	}
-	total := packBytes(repo.Storer)
 	commit, err := repo.CommitObject(c)
 	if err != nil {
 		return fmt.Errorf("read commit %s of %s: %w", c, url, err)

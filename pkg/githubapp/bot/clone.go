@@ -13,6 +13,10 @@ import (
 // request's head and base, fit deploy/bot's 2 GiB scratch volume.
 const DefaultMaxCloneBytes = 256 << 20
 
+// DefaultGitCacheBytes is the git cache's disk budget by default (--git-cache-size):
+// the repositories it keeps, least recently used removed past it.
+const DefaultGitCacheBytes = 4 << 30
+
 // cloneError adds to a clone over the limit which flag sets it.
 func cloneError(err error) error {
 	if errors.Is(err, gitrepo.ErrTooLarge) {

@@ -12,7 +12,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/repoconfig"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
 // Defaults of drift detection.
@@ -157,19 +156,18 @@ func (d *DriftDetector) CheckRepo(ctx context.Context, r RepoRef) ([]string, err
 		return nil, err
 	}
 	auth := gitrepo.TokenAuth(token)
-	so := source.Options{Source: repo.GetCloneURL(), Ref: branch, Auth: auth, MaxCloneBytes: p.MaxCloneBytes}
-	src, err := so.Open(ctx, log.With("component", "git"))
+	src, err := p.openCommit(ctx, repo.GetCloneURL(), branch, auth, log.With("component", "git"))
 	if err != nil {
 		return nil, fmt.Errorf("clone %s: %w", branch, cloneError(err))
 	}
-	defer src.Close()
-	rep := &driftReport{d: d, gh: gh, repo: r, repoURL: repo.GetHTMLURL(), branch: branch, head: src.Revision, cfg: cfg, log: log}
+	defer src.close()
+	rep := &driftReport{d: d, gh: gh, repo: r, repoURL: repo.GetHTMLURL(), branch: branch, head: src.revision, cfg: cfg, log: log}
 	var names []string
 	var errs []error
 	for _, lt := range targets {
 		// Fields someone else took over (kubectl edit) are drift: shown as changes.
 		mode := planMode{live: true, namespacedOnly: lt.namespacedOnly, forceConflicts: true}
-		pl, err := p.planTarget(ctx, lt.t, mode, src.Root, nil, auth, log)
+		pl, err := p.planTarget(ctx, lt.t, mode, src.dir, nil, auth, log)
 		if ctx.Err() != nil {
 			return names, ctx.Err()
 		}

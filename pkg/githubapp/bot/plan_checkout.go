@@ -8,30 +8,56 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/google/go-github/v60/github"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
-// checkout is what a plan of a pull request reads, opened through pkg/source: the
-// head commit, and the base commit once an offline plan needs it. Each is its commit
-// alone (depth 1), within --max-clone-bytes; Close removes both.
+// checkout is what a plan of a pull request reads, a work tree that pkg/source opens:
+// the head commit, and the base commit once an offline plan needs it. Each is its
+// commit alone (depth 1, or what the git cache lacks of it), within --max-clone-bytes;
+// Close removes both.
 type checkout struct {
-	head     *source.Source
-	base     *source.Source
-	openBase func() (*source.Source, error)
+	head     *workTree
+	base     *workTree
+	openBase func() (*workTree, error)
+}
+
+// workTree is one commit checked out: a clone, or a checkout of the git cache.
+type workTree struct {
+	dir      string
+	revision string
+	close    func()
+}
+
+// openCommit checks commit ref (a sha, or a branch: "" for the default one) of repo
+// out: from the git cache when there is one, else by a clone of its own.
+func (p *Planner) openCommit(ctx context.Context, cloneURL, ref string, auth transport.AuthMethod, log *slog.Logger) (*workTree, error) {
+	if p.GitCache != nil {
+		co, err := p.GitCache.Checkout(ctx, gitcache.Request{URL: cloneURL, Ref: ref, Auth: auth, MaxBytes: p.MaxCloneBytes})
+		if err != nil {
+			return nil, err
+		}
+		return &workTree{dir: co.Dir, revision: co.Revision, close: func() { _ = co.Close() }}, nil
+	}
+	o := source.Options{Source: cloneURL, Ref: ref, Auth: auth, MaxCloneBytes: p.MaxCloneBytes}
+	src, err := o.Open(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	return &workTree{dir: src.Root, revision: src.Revision, close: src.Close}, nil
 }
 
 // checkout clones the head of the pull request; the base is cloned by baseDir, once.
 func (p *Planner) checkout(ctx context.Context, j prJob, pr *github.PullRequest, auth transport.AuthMethod, log *slog.Logger) (*checkout, error) {
 	gitLog := log.With("component", "git")
-	open := func(repo *github.Repository, sha string) (*source.Source, error) {
-		o := source.Options{Source: repo.GetCloneURL(), Ref: sha, Auth: auth, MaxCloneBytes: p.MaxCloneBytes}
-		return o.Open(ctx, gitLog)
+	open := func(repo *github.Repository, sha string) (*workTree, error) {
+		return p.openCommit(ctx, repo.GetCloneURL(), sha, auth, gitLog)
 	}
 	head, err := open(pr.GetHead().GetRepo(), pr.GetHead().GetSHA())
 	if err != nil {
 		return nil, fmt.Errorf("clone the head of %s: %w", j.key(), cloneError(err))
 	}
-	return &checkout{head: head, openBase: func() (*source.Source, error) {
+	return &checkout{head: head, openBase: func() (*workTree, error) {
 		base, err := open(pr.GetBase().GetRepo(), pr.GetBase().GetSHA())
 		if err != nil {
 			return nil, fmt.Errorf("clone the base of %s: %w", j.key(), cloneError(err))
@@ -41,7 +67,7 @@ func (p *Planner) checkout(ctx context.Context, j prJob, pr *github.PullRequest,
 }
 
 // headDir is the directory of the head commit.
-func (c *checkout) headDir() string { return c.head.Root }
+func (c *checkout) headDir() string { return c.head.dir }
 
 // baseDir is the directory of the base commit, cloned on the first call.
 func (c *checkout) baseDir() (string, error) {
@@ -52,13 +78,13 @@ func (c *checkout) baseDir() (string, error) {
 		}
 		c.base = b
 	}
-	return c.base.Root, nil
+	return c.base.dir, nil
 }
 
 // Close removes the clones.
 func (c *checkout) Close() {
-	c.head.Close()
+	c.head.close()
 	if c.base != nil {
-		c.base.Close()
+		c.base.close()
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
@@ -51,6 +52,9 @@ type Planner struct {
 	// MaxCloneBytes bounds each clone of a pull request's head and base
 	// (--max-clone-bytes; 0: no bound).
 	MaxCloneBytes int64
+	// GitCache, when set, keeps each repository between jobs: a job fetches only the
+	// commits it lacks, then checks them out (--git-cache-dir). nil: a clone per job.
+	GitCache *gitcache.Cache
 	// Board, when set, records each target's last plan for the status page.
 	Board *statuspage.Board
 	// Metrics count the check runs that could not be written (nil: not counted).

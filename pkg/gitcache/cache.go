@@ -1,0 +1,202 @@
+package gitcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The cache directory's layout.
+const (
+	lockFile     = ".lock"  // <dir>/.lock: flock, one process per directory
+	reposDir     = "repos"  // <dir>/repos/<key>.git: a bare repository
+	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
+	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use
+	checkoutGlob = "gitcache-checkout-*"
+	defaultKeep  = 32 // commits kept as refs (haves) per repository
+)
+
+// Options configure New.
+type Options struct {
+	// Dir is the cache directory, made if absent. Required.
+	Dir string
+	// MaxBytes is the disk budget of the cached repositories (not of checkouts): past
+	// it, the least recently used ones that no job is using are removed. 0: no bound.
+	MaxBytes int64
+	// WorkDir is where checkouts are made (default: os.TempDir()).
+	WorkDir string
+	// KeepCommits is how many fetched commits each repository keeps as refs, offered
+	// to the remote as haves (default 32).
+	KeepCommits int
+	// Log receives what the cache does (default: discard). It never carries credentials.
+	Log *slog.Logger
+}
+
+// Cache is a directory of bare repositories, one per remote repository. Its methods
+// are safe for concurrent use.
+type Cache struct {
+	dir, repos, work string
+	budget           int64
+	keep             int
+	log              *slog.Logger
+	lock             *os.File
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	closed  bool
+}
+
+// entry is one cached repository.
+type entry struct {
+	key string
+	sem chan struct{} // held while the repository changes: fetch, repair, removal
+
+	// Under Cache.mu:
+	pins int       // jobs and checkouts using it: never removed while > 0
+	size int64     // bytes on disk, as of its last change
+	used time.Time // last use
+}
+
+// New opens the cache in o.Dir, taking its lock (an error if another process holds
+// it), repairs what a killed process left (partial fetches, work tree records, their
+// checkouts), and removes repositories past the budget.
+func New(o Options) (*Cache, error) {
+	if o.Dir == "" {
+		return nil, errors.New("git cache: no directory given")
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("git cache %s: %w", o.Dir, err)
+	}
+	if o.MaxBytes < 0 {
+		return nil, fmt.Errorf("git cache %s: negative size %d", dir, o.MaxBytes)
+	}
+	c := &Cache{dir: dir, repos: filepath.Join(dir, reposDir), work: o.WorkDir, budget: o.MaxBytes, keep: o.KeepCommits,
+		log: o.Log, entries: map[string]*entry{}}
+	if c.work == "" {
+		c.work = os.TempDir()
+	}
+	if c.work, err = filepath.Abs(c.work); err != nil {
+		return nil, fmt.Errorf("git cache work directory %s: %w", o.WorkDir, err)
+	}
+	if c.keep <= 0 {
+		c.keep = defaultKeep
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(c.repos, 0o750); err != nil {
+		return nil, fmt.Errorf("create git cache %s: %w", dir, err)
+	}
+	if c.lock, err = lockDir(filepath.Join(dir, lockFile)); err != nil {
+		return nil, err
+	}
+	if err := c.repairAll(); err != nil {
+		_ = c.lock.Close()
+		return nil, err
+	}
+	c.evict()
+	return c, nil
+}
+
+// Dir is the cache directory.
+func (c *Cache) Dir() string { return c.dir }
+
+// Close releases the cache directory's lock. Checkouts still open stay usable until
+// their Close.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if err := c.lock.Close(); err != nil {
+		return fmt.Errorf("release git cache lock of %s: %w", c.dir, err)
+	}
+	return nil
+}
+
+// Usage is the bytes the cached repositories take, as of their last change, and how
+// many there are.
+func (c *Cache) Usage() (bytes int64, repos int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		bytes += e.size
+	}
+	return bytes, len(c.entries)
+}
+
+func (c *Cache) bare(key string) string     { return filepath.Join(c.repos, key+".git") }
+func (c *Cache) marker(key string) string   { return filepath.Join(c.repos, key+fetchingExt) }
+func (c *Cache) usedFile(key string) string { return filepath.Join(c.repos, key+usedExt) }
+
+// pin returns key's entry, made if new, pinned: not removed until unpin.
+func (c *Cache) pin(key string) (*entry, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, fmt.Errorf("git cache %s is closed", c.dir)
+	}
+	e := c.entries[key]
+	if e == nil {
+		e = &entry{key: key, sem: make(chan struct{}, 1)}
+		c.entries[key] = e
+	}
+	e.pins++
+	return e, nil
+}
+
+// unpin ends a use of e begun by pin and records its time.
+func (c *Cache) unpin(e *entry) {
+	now := time.Now()
+	c.mu.Lock()
+	e.pins--
+	e.used = now
+	c.mu.Unlock()
+	f := c.usedFile(e.key)
+	if err := os.Chtimes(f, now, now); errors.Is(err, os.ErrNotExist) {
+		_ = os.WriteFile(f, nil, 0o640)
+	}
+}
+
+// lock waits for e's lock, or for ctx.
+func (e *entry) lock(ctx context.Context) error {
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the git cache's lock of a repository: %w", ctx.Err())
+	}
+}
+
+func (e *entry) unlock() { <-e.sem }
+
+// setSize records the size of e's repository on disk.
+func (c *Cache) setSize(e *entry) {
+	n := diskUsage(c.bare(e.key))
+	c.mu.Lock()
+	e.size = n
+	c.mu.Unlock()
+}
+
+// diskUsage is the bytes the files under dir take, each rounded up to a 4 KiB block.
+func diskUsage(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			n += (fi.Size() + 4095) &^ 4095
+		}
+		return nil
+	})
+	return n
+}
