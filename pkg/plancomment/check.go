@@ -79,7 +79,7 @@ func NewCheck(name string, p *plan.Plan, err error, o plan.MarkdownOptions) Chec
 		more = fmt.Sprintf("\n\n%d more remarks on files are not shown as annotations (at most %d are).", n, MaxNotes)
 	}
 	budget := CheckTextBytes - len(more) - 200
-	c.Summary = fitBlocks(b.Head, budget, section{plan.MarkdownProblemsHeading, b.Problems}, section{plan.MarkdownChangesHeading, b.Rows})
+	c.Summary = fitBlocks(b.Head, budget, section{b.ProblemsHeading, b.Problems}, section{b.ChangesHeading, b.Rows})
 	if b.NoChanges != "" {
 		c.Summary += b.NoChanges
 	}
@@ -88,7 +88,7 @@ func NewCheck(name string, p *plan.Plan, err error, o plan.MarkdownOptions) Chec
 	for i, d := range b.Diffs {
 		diffs[i] = d.Block
 	}
-	c.Text = fitBlocks("", CheckTextBytes-200, section{plan.MarkdownDiffsHeading, diffs})
+	c.Text = fitBlocks("", CheckTextBytes-200, section{b.DiffsHeading, diffs})
 	return c
 }
 
