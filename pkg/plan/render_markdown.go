@@ -64,13 +64,13 @@ func (p *Plan) WriteMarkdown(w io.Writer, o MarkdownOptions) error {
 
 // markdownDoc is a plan cut into the parts that can be left out.
 type markdownDoc struct {
-	head     string   // title, source, counts
-	title    string   // the title as Markdown text
-	body     string   // head without its heading
+	head  string // title, source, counts
+	title string // the title as Markdown text
+	body  string // head without its heading
 	// the headings of the sections, one level below the title
 	problemsHeading, changesHeading, diffsHeading string
-	problems []string // list items
-	rows     []string // rows of the changes table
+	problems                                      []string // list items
+	rows                                          []string // rows of the changes table
 	// problemBytes[i] and rowBytes[i] are the lengths of the first i items.
 	problemBytes, rowBytes []int
 	noChanges              bool     // no row at all: say so instead of a table
