@@ -153,16 +153,7 @@ func newMarkdownDoc(p *Plan, o MarkdownOptions, limit int) *markdownDoc {
 	d.head = heading(level, d.title) + d.body
 
 	for _, pr := range p.Problems {
-		var b strings.Builder
-		b.WriteString("- ")
-		if pr.Source.File != "" {
-			b.WriteString(mdSource(pr.Source, o.SourceURL) + " ")
-		}
-		if pr.ID != nil {
-			b.WriteString(mdCode(pr.ID.String()) + ": ")
-		}
-		b.WriteString(mdText(pr.Message) + "\n")
-		d.problems = append(d.problems, b.String())
+		d.problems = append(d.problems, markdownProblem(pr, o.SourceURL))
 	}
 
 	for _, ch := range p.Changes {
@@ -413,6 +404,28 @@ func limitText(limit int) string {
 		return "GitHub's " + thousands(githublimit.CommentChars) + "-character limit"
 	}
 	return "the " + thousands(limit) + "-byte limit"
+}
+
+// markdownProblem is a problem as an item of a list: its file:line and its cause
+// first (Problem.Brief); a long chain of Kustomize's follows whole, collapsed.
+func markdownProblem(pr Problem, link func(manifest.Source) string) string {
+	src, cause, brief := pr.Brief()
+	var b strings.Builder
+	b.WriteString("- ")
+	if src.File != "" {
+		b.WriteString(mdSource(src, link) + " ")
+	}
+	if pr.ID != nil {
+		b.WriteString(mdCode(pr.ID.String()) + ": ")
+	}
+	b.WriteString(mdText(cause) + "\n")
+	if brief {
+		// Inside the item: every line indented by two spaces.
+		full := oneLine(cleanText(pr.Message))
+		fence := strings.Repeat("`", max(3, longestRun(full, '`')+1))
+		b.WriteString("\n  <details><summary>Kustomize's whole message</summary>\n\n  " + fence + "text\n  " + full + "\n  " + fence + "\n\n  </details>\n\n")
+	}
+	return b.String()
 }
 
 // markdownDetails is the Details cell of a change: its reason and its result.
