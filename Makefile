@@ -3,7 +3,8 @@
 #   make test   every test, end-to-end ones included (builds the control plane once, ≈15-25 min cold)
 #   make bench  plan/apply benchmark against kubectl on the local control plane
 #   make fuzz   every fuzz target in turn for FUZZTIME (docs/testing.md)
-#   make docs   regenerate the flag tables of docs/commands/*.md from the commands
+#   make docs   regenerate the flag tables of docs/commands/*.md from the commands, and
+#               docs/images/plan-comment.png (a plan comment in Chromium; needs make test-tools)
 
 GO          ?= go
 BIN         := bin/kubectl-gitops
@@ -70,11 +71,13 @@ fuzz:
 	  done; \
 	done
 
-# The flag tables of docs/commands/*.md (the prose around them is written by hand);
+# The flag tables of docs/commands/*.md (the prose around them is written by hand), and the
+# picture of a plan comment the README shows (TestPlanCommentPicture, in Chromium);
 # pkg/cmd's TestCommandDocs fails when one is out of date.
 .PHONY: docs
 docs:
 	$(GO) run ./cmd/kubectl-gitops/docs
+	GITOPS_DOCS_IMAGE=$(CURDIR)/docs/images/plan-comment.png $(GO) test ./pkg/plancomment -run '^TestPlanCommentPicture$$' -count=1
 
 clean:
 	rm -rf bin dist .demo test-output

@@ -38,6 +38,7 @@ func PlanLive(ctx context.Context, c *Connection, t Target, s *source.Source, lo
 	if err != nil {
 		return nil, nil, err
 	}
+	p.Repository, p.Paths = s.Remote(), s.Paths
 	if loadErr != nil {
 		p.Problems = append(ManifestProblems(loadErr), p.Problems...)
 	}

@@ -36,6 +36,7 @@ func PlanOffline(ctx context.Context, t Target, head *source.Source, bo source.O
 		BaseRevision:     base.Revision,
 		Source:           head.Describe(),
 	})
+	p.Repository, p.Paths, p.BaseRevision = head.Remote(), head.Paths, base.Revision
 	if loadErr != nil {
 		p.Problems = append(ManifestProblems(loadErr), p.Problems...)
 	}

@@ -13,7 +13,21 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
+)
+
+// bookkeepingLabels and bookkeepingAnnotations are the metadata this tool (and the
+// ApplySet convention it follows) writes for itself: a reviewer has no use for them, so
+// a diff leaves them out unless they are all that changes (adopting an object).
+var (
+	bookkeepingLabels      = []string{inventory.LabelPartOf, inventory.LabelID}
+	bookkeepingAnnotations = []string{
+		object.AnnotationAppliedHash,
+		inventory.AnnotationTooling, inventory.AnnotationGroupKinds, inventory.AnnotationAdditionalNS,
+		inventory.AnnotationLastRevision, inventory.AnnotationLastAppliedTime,
+		inventory.AnnotationLastSummary, inventory.AnnotationLastSource,
+	}
 )
 
 // noisyAnnotations are annotations other tools maintain on live objects; they never
@@ -96,7 +110,35 @@ func Equal(before, after *unstructured.Unstructured) bool {
 // apply, header "git/<id>"), both normalized and with Secret values masked. Either
 // may be nil (a create or a delete). It returns "" when there is no difference.
 // The output is deterministic: YAML keys are sorted.
+//
+// The tool's own bookkeeping (the ApplySet's part-of label, the applied-hash
+// annotation) is left out of both sides, unless it is the only difference.
 func UnifiedDiff(id object.ID, before, after *unstructured.Unstructured) (string, error) {
+	d, err := unifiedYAMLDiff(id, withoutBookkeeping(before), withoutBookkeeping(after))
+	if d != "" || err != nil {
+		return d, err
+	}
+	return unifiedYAMLDiff(id, before, after)
+}
+
+// withoutBookkeeping is a shallow copy of u without the tool's bookkeeping labels and
+// annotations (u itself is not changed); nil for nil.
+func withoutBookkeeping(u *unstructured.Unstructured) *unstructured.Unstructured {
+	if u == nil || u.Object == nil {
+		return u
+	}
+	c := shallowCopy(u) // its label and annotation maps are copies
+	for field, keys := range map[string][]string{"labels": bookkeepingLabels, "annotations": bookkeepingAnnotations} {
+		if m, ok := nestedMap(c.Object, "metadata", field); ok {
+			for _, k := range keys {
+				delete(m, k)
+			}
+		}
+	}
+	return c
+}
+
+func unifiedYAMLDiff(id object.ID, before, after *unstructured.Unstructured) (string, error) {
 	b, a := normalize(shallowCopy(before)), normalize(shallowCopy(after))
 	maskSecretsInPlace(b, a)
 	bText, err := toYAML(b)

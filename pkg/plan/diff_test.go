@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/inventory"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 )
 
@@ -386,5 +387,49 @@ func TestOpCodesInsertOrDeleteOnly(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q -> %q: %v, difflib says %v", tt.a, tt.b, got, want)
 		}
+	}
+}
+
+// The ApplySet's label and the applied-hash annotation belong to no reviewer: a
+// diff leaves them out, unless they are all that changes.
+func TestUnifiedDiffBookkeeping(t *testing.T) {
+	id := object.ID{Kind: "ConfigMap", Namespace: "ns", Name: "cm"}
+	obj := func(data string, labels map[string]interface{}) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]interface{}{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]interface{}{"name": "cm", "namespace": "ns", "labels": labels,
+				"annotations": map[string]interface{}{object.AnnotationAppliedHash: "abc"}},
+			"data": map[string]interface{}{"k": data},
+		}}
+	}
+	member := map[string]interface{}{inventory.LabelPartOf: "applyset-xyz", "app": "web"}
+	for _, tc := range []struct {
+		name          string
+		before, after *unstructured.Unstructured
+		want, wantNot []string
+	}{
+		{"delete", obj("a", member), nil, []string{"-  k: a", "app: web"}, []string{"part-of", "applied-hash"}},
+		{"update", obj("a", member), obj("b", member), []string{"+  k: b"}, []string{"part-of", "applied-hash"}},
+		{"only the label", obj("a", map[string]interface{}{"app": "web"}), obj("a", member), []string{"+    " + inventory.LabelPartOf}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := UnifiedDiff(id, tc.before, tc.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(d, w) {
+					t.Errorf("diff lacks %q:\n%s", w, d)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(d, w) {
+					t.Errorf("diff shows %q:\n%s", w, d)
+				}
+			}
+			if tc.name == "delete" && tc.before.GetLabels()[inventory.LabelPartOf] == "" {
+				t.Error("the live object lost its label")
+			}
+		})
 	}
 }

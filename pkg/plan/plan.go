@@ -94,14 +94,21 @@ func (p Problem) String() string {
 
 // Plan is the difference between the desired set and the cluster, one Change per object.
 type Plan struct {
-	SchemaVersion string    `json:"schemaVersion"`
-	ApplySet      string    `json:"applySet"` // "Secret.v1 namespace/name" of the parent
-	ApplySetID    string    `json:"applySetID"`
-	Revision      string    `json:"revision,omitempty"` // git commit, when known
-	Source        string    `json:"source,omitempty"`   // directory or repository URL
-	Created       time.Time `json:"created"`
-	Changes       []Change  `json:"changes"`
-	Problems      []Problem `json:"problems,omitempty"`
+	SchemaVersion string `json:"schemaVersion"`
+	ApplySet      string `json:"applySet"` // "Secret.v1 namespace/name" of the parent
+	ApplySetID    string `json:"applySetID"`
+	Revision      string `json:"revision,omitempty"` // git commit, when known
+	Source        string `json:"source,omitempty"`   // directory or repository URL
+	// Repository is the repository read, as a reader names it: its URL without
+	// credentials, or "owner/name"; "" for a local directory. Paths are what was read
+	// in it, relative to its top ("" or none: all of it). BaseRevision is the commit an
+	// offline plan compares against. Unlike Source, none of them is a local path.
+	Repository   string    `json:"repository,omitempty"`
+	Paths        []string  `json:"paths,omitempty"`
+	BaseRevision string    `json:"baseRevision,omitempty"`
+	Created      time.Time `json:"created"`
+	Changes      []Change  `json:"changes"`
+	Problems     []Problem `json:"problems,omitempty"`
 
 	// Retained are members that stay in the cluster without a change (not in git while
 	// pruning is off, or already being deleted), and RetainedKinds kinds the cluster

@@ -30,11 +30,18 @@ type MarkdownOptions struct {
 	// SourceURL, when set, links each file:line to the URL it returns (e.g. the file
 	// at the pull request's head commit); "" leaves that source unlinked.
 	SourceURL func(manifest.Source) string
+	// Repository, when set, names and links the repository on the source line; else
+	// the plan's Repository is shown as it is, unlinked.
+	Repository *MarkdownRepository
+	// HeadingLevel is the level of the title's heading (2 when 0); the plan's sections
+	// (problems, changes, diffs) are one level below it.
+	HeadingLevel int
 }
 
-// WriteMarkdown writes the plan for a pull request comment or a job summary: a
-// title, a table of counts, the problems, a table of the objects that change (or are
-// skipped), and each diff in a collapsed <details> block. The output never exceeds
+// WriteMarkdown writes the plan for a pull request comment or a job summary: one
+// heading (the title), where the plan was read from (repository, paths, commit), the
+// counts on one line, then sections one level below: the problems, a table of the
+// objects that change (or are skipped), and each diff in a collapsed <details> block. The output never exceeds
 // MaxBytes: diffs are left out, largest first, and then the largest that was left out
 // is shown truncated if room remains; a note says what was left out. Only when even
 // that is not enough are rows of the tables left out. It fails only when MaxBytes
@@ -57,9 +64,13 @@ func (p *Plan) WriteMarkdown(w io.Writer, o MarkdownOptions) error {
 
 // markdownDoc is a plan cut into the parts that can be left out.
 type markdownDoc struct {
-	head     string   // title, source, counts
-	problems []string // list items
-	rows     []string // rows of the changes table
+	head  string // title, source, counts
+	title string // the title as Markdown text
+	body  string // head without its heading
+	// the headings of the sections, one level below the title
+	problemsHeading, changesHeading, diffsHeading string
+	problems                                      []string // list items
+	rows                                          []string // rows of the changes table
 	// problemBytes[i] and rowBytes[i] are the lengths of the first i items.
 	problemBytes, rowBytes []int
 	noChanges              bool     // no row at all: say so instead of a table
@@ -92,12 +103,24 @@ type mdSelection struct {
 }
 
 const (
-	problemsHeading = "### Problems (nothing will be applied)\n\n"
-	changesHeading  = "### Changes\n\n| Action | Object | Source | Details |\n| --- | --- | --- | --- |\n"
-	diffsHeading    = "### Diffs\n\n"
-	noChangesText   = "No changes.\n\n"
-	detailsEnd      = "\n</details>\n\n"
+	problemsTitle = "Problems"
+	changesTitle  = "Changes"
+	diffsTitle    = "Diffs"
+	changesTable  = "| Action | Object | Source | Details |\n| --- | --- | --- | --- |\n"
+	noChangesText = "No changes.\n\n"
+	detailsEnd    = "\n</details>\n\n"
 )
+
+// MarkdownSectionHeadings are the headings, at level, of a plan's sections: its
+// problems, its changes (with the table's header) and its diffs.
+func MarkdownSectionHeadings(level int) (problems, changes, diffs string) {
+	return heading(level, problemsTitle), heading(level, changesTitle) + changesTable, heading(level, diffsTitle)
+}
+
+// heading is a Markdown heading of level (1 to 6) followed by a blank line.
+func heading(level int, text string) string {
+	return strings.Repeat("#", min(max(level, 1), 6)) + " " + text + "\n\n"
+}
 
 func newMarkdownDoc(p *Plan, o MarkdownOptions, limit int) *markdownDoc {
 	exec := executed(p)
@@ -108,41 +131,29 @@ func newMarkdownDoc(p *Plan, o MarkdownOptions, limit int) *markdownDoc {
 			title = "kubectl gitops apply"
 		}
 	}
+	level := o.HeadingLevel
+	if level <= 0 {
+		level = 2
+	}
 	d := &markdownDoc{limit: limit, limitText: limitText(limit)}
+	d.problemsHeading, d.changesHeading, d.diffsHeading = MarkdownSectionHeadings(level + 1)
 
+	d.title = mdText(title)
 	var h strings.Builder
-	fmt.Fprintf(&h, "## %s\n\n", mdText(title))
-	if src := sourceLine(p); src != "" {
+	if src := sourceLine(p, o.Repository); src != "" {
 		h.WriteString(src + "\n\n")
 	}
-	c := p.Counts()
-	h.WriteString("| Action | Count |\n| --- | ---: |\n")
-	for _, r := range []struct {
-		name string
-		n    int
-	}{{"create", c.Create}, {"update", c.Update}, {"delete", c.Delete}, {"unchanged", c.Unchanged}, {"skip", c.Skip}} {
-		fmt.Fprintf(&h, "| %s | %d |\n", r.name, r.n)
-	}
+	// The counts, once; with problems, that nothing will be applied and why.
 	if exec {
-		fmt.Fprintf(&h, "| failed | %d |\n", c.Failed)
+		h.WriteString(p.resultsMarkdown() + "\n\n")
+	} else {
+		h.WriteString(p.SummaryMarkdown() + "\n\n")
 	}
-	if c.Problems > 0 {
-		fmt.Fprintf(&h, "| problems | %d |\n", c.Problems)
-	}
-	h.WriteString("\n")
-	d.head = h.String()
+	d.body = h.String()
+	d.head = heading(level, d.title) + d.body
 
 	for _, pr := range p.Problems {
-		var b strings.Builder
-		b.WriteString("- ")
-		if pr.Source.File != "" {
-			b.WriteString(mdSource(pr.Source, o.SourceURL) + " ")
-		}
-		if pr.ID != nil {
-			b.WriteString(mdCode(pr.ID.String()) + ": ")
-		}
-		b.WriteString(mdText(pr.Message) + "\n")
-		d.problems = append(d.problems, b.String())
+		d.problems = append(d.problems, markdownProblem(pr, o.SourceURL))
 	}
 
 	for _, ch := range p.Changes {
@@ -159,7 +170,8 @@ func newMarkdownDoc(p *Plan, o MarkdownOptions, limit int) *markdownDoc {
 			d.diffs = append(d.diffs, newMDDiff(ch))
 		}
 	}
-	d.noChanges = len(d.rows) == 0
+	// With problems nothing is applied: the counts say so, not "No changes.".
+	d.noChanges = len(d.rows) == 0 && len(d.problems) == 0
 	d.problemBytes, d.rowBytes = prefixLengths(d.problems), prefixLengths(d.rows)
 	return d
 }
@@ -268,12 +280,12 @@ func (d *markdownDoc) fit() (string, error) {
 func (d *markdownDoc) size(sel mdSelection) int {
 	n := len(d.head) + len(d.note(sel))
 	if len(d.problems) > 0 {
-		n += len(problemsHeading) + d.problemBytes[sel.nProblems] + len(d.moreProblems(sel)) + 1
+		n += len(d.problemsHeading) + d.problemBytes[sel.nProblems] + len(d.moreProblems(sel)) + 1
 	}
 	if d.noChanges {
 		n += len(noChangesText)
-	} else {
-		n += len(changesHeading) + d.rowBytes[sel.nRows] + 1 + len(d.moreRows(sel))
+	} else if len(d.rows) > 0 {
+		n += len(d.changesHeading) + d.rowBytes[sel.nRows] + 1 + len(d.moreRows(sel))
 	}
 	shown := 0
 	for i, st := range sel.state {
@@ -287,7 +299,7 @@ func (d *markdownDoc) size(sel mdSelection) int {
 		}
 	}
 	if shown > 0 {
-		n += len(diffsHeading)
+		n += len(d.diffsHeading)
 	}
 	return n
 }
@@ -298,7 +310,7 @@ func (d *markdownDoc) render(sel mdSelection) string {
 	b.WriteString(d.head)
 	b.WriteString(d.note(sel))
 	if len(d.problems) > 0 {
-		b.WriteString(problemsHeading)
+		b.WriteString(d.problemsHeading)
 		for _, p := range d.problems[:sel.nProblems] {
 			b.WriteString(p)
 		}
@@ -307,22 +319,22 @@ func (d *markdownDoc) render(sel mdSelection) string {
 	}
 	if d.noChanges {
 		b.WriteString(noChangesText)
-	} else {
-		b.WriteString(changesHeading)
+	} else if len(d.rows) > 0 {
+		b.WriteString(d.changesHeading)
 		for _, r := range d.rows[:sel.nRows] {
 			b.WriteString(r)
 		}
 		b.WriteString("\n")
 		b.WriteString(d.moreRows(sel))
 	}
-	heading := false
+	headed := false
 	for i, st := range sel.state {
 		if st == diffOmitted {
 			continue
 		}
-		if !heading {
-			b.WriteString(diffsHeading)
-			heading = true
+		if !headed {
+			b.WriteString(d.diffsHeading)
+			headed = true
 		}
 		if st == diffFull {
 			b.WriteString(d.diffs[i].full)
@@ -394,17 +406,26 @@ func limitText(limit int) string {
 	return "the " + thousands(limit) + "-byte limit"
 }
 
-// sourceLine is "Source: `dir` at `rev`", or "" when neither is known.
-func sourceLine(p *Plan) string {
-	switch {
-	case p.Source != "" && p.Revision != "":
-		return "Source: " + mdCode(p.Source) + " at " + mdCode(p.Revision)
-	case p.Source != "":
-		return "Source: " + mdCode(p.Source)
-	case p.Revision != "":
-		return "Revision: " + mdCode(p.Revision)
+// markdownProblem is a problem as an item of a list: its file:line and its cause
+// first (Problem.Brief); a long chain of Kustomize's follows whole, collapsed.
+func markdownProblem(pr Problem, link func(manifest.Source) string) string {
+	src, cause, brief := pr.Brief()
+	var b strings.Builder
+	b.WriteString("- ")
+	if src.File != "" {
+		b.WriteString(mdSource(src, link) + " ")
 	}
-	return ""
+	if pr.ID != nil {
+		b.WriteString(mdCode(pr.ID.String()) + ": ")
+	}
+	b.WriteString(mdText(cause) + "\n")
+	if brief {
+		// Inside the item: every line indented by two spaces.
+		full := oneLine(cleanText(pr.Message))
+		fence := strings.Repeat("`", max(3, longestRun(full, '`')+1))
+		b.WriteString("\n  <details><summary>Kustomize's whole message</summary>\n\n  " + fence + "text\n  " + full + "\n  " + fence + "\n\n  </details>\n\n")
+	}
+	return b.String()
 }
 
 // markdownDetails is the Details cell of a change: its reason and its result.

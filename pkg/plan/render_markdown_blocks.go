@@ -5,14 +5,6 @@ import (
 	"strings"
 )
 
-// Headings that open the lists of MarkdownBlocks. A caller spreading the blocks over
-// several comments writes the heading again before the first item on each comment.
-const (
-	MarkdownProblemsHeading = problemsHeading
-	MarkdownChangesHeading  = changesHeading
-	MarkdownDiffsHeading    = diffsHeading
-)
-
 // MarkdownBlocks is a plan in Markdown cut into blocks that are each valid Markdown on
 // their own, in the order WriteMarkdown writes them, for callers that spread one or
 // several plans over several pull request comments (pkg/githubapp). Nothing is left
@@ -20,17 +12,25 @@ const (
 type MarkdownBlocks struct {
 	// Summary is one line of counts, e.g. "**2** to create, **1** to delete, 7 unchanged".
 	Summary string
-	// Head is the title, the source and the table of counts.
+	// Head is the title's heading, the source line and the counts (Summary, or the
+	// results of an executed plan).
 	Head string
-	// Problems are items of a list opened by MarkdownProblemsHeading.
+	// Title is the title as Markdown text, and HeadBody is Head without its heading,
+	// for a caller that heads the plan itself (a comment of one plan).
+	Title, HeadBody string
+	// Problems are items of a list opened by ProblemsHeading.
 	Problems []string
-	// Rows are rows of a table opened by MarkdownChangesHeading; with no rows, NoChanges
-	// is the text to show instead.
+	// Rows are rows of a table opened by ChangesHeading (the heading and the table's
+	// header); with no rows and no problems, NoChanges is the text to show instead.
 	Rows      []string
 	NoChanges string
 	// Diffs are collapsed <details> blocks, one per changed object, in plan order,
-	// under MarkdownDiffsHeading.
+	// under DiffsHeading.
 	Diffs []MarkdownDiff
+	// The headings of the sections, one level below Head's. A caller spreading the
+	// blocks over several comments writes a heading again before the first item on
+	// each comment.
+	ProblemsHeading, ChangesHeading, DiffsHeading string
 }
 
 // MarkdownDiff is one object's diff block.
@@ -47,7 +47,8 @@ func (m MarkdownDiff) Truncated(budget int) (string, bool) { return m.d.truncate
 // MarkdownBlocks renders the plan as blocks (see the type). o.MaxBytes is ignored.
 func (p *Plan) MarkdownBlocks(o MarkdownOptions) MarkdownBlocks {
 	d := newMarkdownDoc(p, o, 0)
-	b := MarkdownBlocks{Summary: p.SummaryMarkdown(), Head: d.head, Problems: d.problems, Rows: d.rows}
+	b := MarkdownBlocks{Summary: p.SummaryMarkdown(), Head: d.head, Title: d.title, HeadBody: d.body, Problems: d.problems, Rows: d.rows,
+		ProblemsHeading: d.problemsHeading, ChangesHeading: d.changesHeading, DiffsHeading: d.diffsHeading}
 	if d.noChanges {
 		b.NoChanges = noChangesText
 	}
@@ -79,6 +80,35 @@ func (p *Plan) SummaryMarkdown() string {
 	}
 	if c.Create+c.Update+c.Delete == 0 && c.Problems == 0 {
 		parts = append(parts, "no changes")
+	}
+	parts = append(parts, fmt.Sprintf("%d unchanged", c.Unchanged))
+	if c.Skip > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", c.Skip))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// resultsMarkdown is an executed plan's outcome on one line: "**1 failed**, **2**
+// created, **1** deleted, 5 unchanged".
+func (p *Plan) resultsMarkdown() string {
+	c, o := p.Counts(), outcomeOf(p)
+	var parts []string
+	if c.Problems > 0 {
+		parts = append(parts, fmt.Sprintf("**%s** (nothing was applied)", plural(c.Problems, "problem", "problems")))
+	}
+	if c.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("**%d failed**", c.Failed))
+	}
+	for _, r := range []struct {
+		n    int
+		what string
+	}{{o.created, "created"}, {o.updated, "updated"}, {o.deleted, "deleted"}} {
+		if r.n > 0 {
+			parts = append(parts, fmt.Sprintf("**%d** %s", r.n, r.what))
+		}
+	}
+	if o.notRun > 0 {
+		parts = append(parts, fmt.Sprintf("%d not run", o.notRun))
 	}
 	parts = append(parts, fmt.Sprintf("%d unchanged", c.Unchanged))
 	if c.Skip > 0 {

@@ -15,21 +15,15 @@ import (
 func TestWriteMarkdown(t *testing.T) {
 	p := samplePlan(t)
 	p.Problems = []Problem{{ID: &p.Changes[1].ID, Source: p.Changes[1].Source, Message: `unknown field "spec.foo"`}}
+	p.Repository, p.Paths = "https://github.com/acme/shop.git", []string{"apps"}
 	got := markdown(t, p, MarkdownOptions{})
 	want := "## kubectl gitops plan\n" +
 		"\n" +
-		"Source: `https://github.com/acme/shop.git` at `4f2c1e9`\n" +
+		"**Source:** `acme/shop` · `apps` · `4f2c1e9`\n" +
 		"\n" +
-		"| Action | Count |\n" +
-		"| --- | ---: |\n" +
-		"| create | 2 |\n" +
-		"| update | 1 |\n" +
-		"| delete | 1 |\n" +
-		"| unchanged | 1 |\n" +
-		"| skip | 1 |\n" +
-		"| problems | 1 |\n" +
+		"**1 problem** (nothing will be applied), **2** to create, **1** to update, **1** to delete, 1 unchanged, 1 skipped\n" +
 		"\n" +
-		"### Problems (nothing will be applied)\n" +
+		"### Problems\n" +
 		"\n" +
 		"- `apps/cfg.yaml:1` `ConfigMap shop/cfg`: unknown field \"spec.foo\"\n" +
 		"\n" +
@@ -89,7 +83,7 @@ func TestWriteMarkdownExecuted(t *testing.T) {
 	got := markdown(t, executedPlan(t), MarkdownOptions{Title: "Deploy to prod"})
 	for _, want := range []string{
 		"## Deploy to prod\n",
-		"| failed | 1 |\n",
+		"**1 failed**, **2** created, **1** deleted, 1 unchanged, 1 skipped\n",
 		"| update | `ConfigMap shop/cfg` | `apps/cfg.yaml:1` | **FAILED**: admission webhook \"check.acme.io\" denied the request: color green is not allowed |\n",
 		"| delete | `Deployment.apps shop/old` |  | deleted |\n",
 		"| create | `Widget.example.com shop/w` | `crds/widget.yaml:12` | unverifiable until the CRD exists; applied |\n",

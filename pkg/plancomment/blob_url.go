@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/plan"
 )
 
 // BlobURL links to file at ref (a commit or a branch) of the repository whose web
@@ -33,4 +35,26 @@ func escapePath(p string) string {
 		}
 	}
 	return strings.Join(segs, "/")
+}
+
+// Repository names and links, for a plan's source line, the repository whose web
+// page is repoURL ("https://github.com/owner/name"): "owner/name", its paths at a
+// commit and its commits. It is nil when repoURL is "".
+func Repository(repoURL string) *plan.MarkdownRepository {
+	if repoURL == "" {
+		return nil
+	}
+	root := strings.TrimSuffix(repoURL, "/")
+	name := root
+	if u, err := url.Parse(root); err == nil && u.Host != "" {
+		name = strings.Trim(u.Path, "/")
+	}
+	return &plan.MarkdownRepository{
+		Name: name,
+		URL:  root,
+		TreeURL: func(rev, path string) string {
+			return root + "/tree/" + escapePath(rev) + "/" + escapePath(strings.TrimPrefix(path, "/"))
+		},
+		CommitURL: func(rev string) string { return root + "/commit/" + escapePath(rev) },
+	}
 }

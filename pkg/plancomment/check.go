@@ -56,14 +56,15 @@ func NewCheck(name string, p *plan.Plan, err error, o plan.MarkdownOptions) Chec
 	b := p.MarkdownBlocks(o)
 	c := Check{Title: PlainSummary(b.Summary), Failed: len(p.Problems) > 0}
 	for _, pr := range p.Problems {
-		if pr.Source.File == "" {
+		src, _, _ := pr.Brief() // the file and line that caused it, for a chain of Kustomize's
+		if src.File == "" {
 			continue
 		}
 		title := "Manifest problem"
 		if pr.ID != nil {
 			title = pr.ID.String()
 		}
-		c.Notes = append(c.Notes, Note{File: pr.Source.File, Line: max(pr.Source.Line, 1), Level: NoteFailure, Title: title, Message: pr.Message})
+		c.Notes = append(c.Notes, Note{File: src.File, Line: max(src.Line, 1), Level: NoteFailure, Title: title, Message: pr.Message})
 	}
 	for _, ch := range p.Changes {
 		verb := changeVerbs[ch.Action]
@@ -79,7 +80,7 @@ func NewCheck(name string, p *plan.Plan, err error, o plan.MarkdownOptions) Chec
 		more = fmt.Sprintf("\n\n%d more remarks on files are not shown as annotations (at most %d are).", n, MaxNotes)
 	}
 	budget := CheckTextBytes - len(more) - 200
-	c.Summary = fitBlocks(b.Head, budget, section{plan.MarkdownProblemsHeading, b.Problems}, section{plan.MarkdownChangesHeading, b.Rows})
+	c.Summary = fitBlocks(b.Head, budget, section{b.ProblemsHeading, b.Problems}, section{b.ChangesHeading, b.Rows})
 	if b.NoChanges != "" {
 		c.Summary += b.NoChanges
 	}
@@ -88,7 +89,7 @@ func NewCheck(name string, p *plan.Plan, err error, o plan.MarkdownOptions) Chec
 	for i, d := range b.Diffs {
 		diffs[i] = d.Block
 	}
-	c.Text = fitBlocks("", CheckTextBytes-200, section{plan.MarkdownDiffsHeading, diffs})
+	c.Text = fitBlocks("", CheckTextBytes-200, section{b.DiffsHeading, diffs})
 	return c
 }
 

@@ -15,8 +15,8 @@ const DefaultMaxPages = 10
 
 // Section is one target's plan in a pull request comment.
 type Section struct {
-	// Name is the target's name; it heads the section.
-	Name string
+	// Name is the target's name; Title heads the section ("" for Name).
+	Name, Title string
 	// Blocks is the target's plan, rendered by plan.Plan.MarkdownBlocks.
 	Blocks plan.MarkdownBlocks
 	// Error, when the target could not be planned at all, replaces its plan.
@@ -57,11 +57,19 @@ func New(repoURL, head string) *Comment {
 func (c *Comment) Add(name, title string, p *plan.Plan, err error) {
 	s := Section{Name: name}
 	if err != nil {
-		s.Error = err.Error()
+		s.Error = err.Error() // headed by the name alone: the title says how it would have been planned
 	} else {
-		s.Blocks = p.MarkdownBlocks(plan.MarkdownOptions{Title: title, SourceURL: c.sourceURL})
+		s.Title = title
+		s.Blocks = p.MarkdownBlocks(c.MarkdownOptions(title))
 	}
 	c.Sections = append(c.Sections, s)
+}
+
+// MarkdownOptions render a plan of the comment's repository at its head, headed by
+// title: each file:line linked to the file at the head, the source line to the
+// repository, the paths and the commit.
+func (c *Comment) MarkdownOptions(title string) plan.MarkdownOptions {
+	return plan.MarkdownOptions{Title: title, SourceURL: c.sourceURL, Repository: Repository(c.repoURL)}
 }
 
 // sourceURL links src to its file at the head commit; "" when the head is unknown.

@@ -38,10 +38,11 @@ func TestAdd(t *testing.T) {
 		wantSumm string
 	}{
 		{"linked to the head", "https://github.com/o/r", testSHA, nil,
-			[]string{"## prod (live)", "](https://github.com/o/r/blob/" + testSHA + "/apps/cm.yaml#L4)"}, nil, "1 to create, 0 unchanged"},
-		{"no head: not linked", "https://github.com/o/r", "", nil, []string{"## prod (live)", "apps/cm.yaml:4"}, []string{"/blob/"}, "1 to create, 0 unchanged"},
+			[]string{"## kubectl gitops plan for `0123456`: prod (live)\n\n**Source:** [`o/r`](https://github.com/o/r)",
+				"\n**1** to create, 0 unchanged\n\n### Changes\n", "](https://github.com/o/r/blob/" + testSHA + "/apps/cm.yaml#L4)"}, nil, "1 to create, 0 unchanged"},
+		{"no head: not linked", "https://github.com/o/r", "", nil, []string{": prod (live)\n", "apps/cm.yaml:4"}, []string{"/blob/"}, "1 to create, 0 unchanged"},
 		{"failed", "https://github.com/o/r", testSHA, errors.New("clone: repository not found"),
-			[]string{"- prod: **plan failed**", "## prod\n\n**The plan failed:** clone: repository not found"}, []string{"(live)"}, "failed"},
+			[]string{"## kubectl gitops plan for `0123456`: prod\n\n**The plan failed:** clone: repository not found"}, []string{"(live)"}, "failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,12 +11,20 @@ import (
 // markerReserve is what a page leaves for the hidden marker of a sticky comment.
 const markerReserve = 256
 
-// Groups of atoms that are not lists.
+// Groups of atoms: a target's head (its heading, source and counts) or error, its
+// "No changes.", the items of its problems list and of its changes table, its diffs.
 const (
-	groupHead  = "head"
-	groupError = "error"
-	groupNone  = "none"
+	groupHead     = "head"
+	groupError    = "error"
+	groupNone     = "none"
+	groupProblems = "problems"
+	groupRows     = "rows"
+	groupDiffs    = "diffs"
 )
+
+// defaultTitle is the words a plan's title starts with when it has no other
+// (plan.MarkdownOptions.Title); a comment of one plan does not say them twice.
+const defaultTitle = "kubectl gitops plan"
 
 // atom is one block that is never split across pages.
 type atom struct {
@@ -44,7 +52,14 @@ func (c Comment) Pages(limit int) []string {
 	if maxPages <= 0 {
 		maxPages = DefaultMaxPages
 	}
-	atoms := c.atoms()
+	atoms := c.atoms(true)
+	if len(c.Sections) > 1 {
+		// Each target's diffs follow its objects when the whole comment fits on one
+		// page; else every target's objects come first, on the first page.
+		if bodies, _ := c.layout(atoms, func(int) int { return limit - len(c.pageHeader(1, 1)) - len(c.Footer) }, 0); len(bodies) > 1 {
+			atoms = c.atoms(false)
+		}
+	}
 
 	// The first page holds its header, the note on how many pages follow and the
 	// footer; the others a header whose size is bounded: reserve the largest.
@@ -133,11 +148,11 @@ func leftOutOf(atoms []atom) leftOut {
 	var n leftOut
 	for _, a := range atoms {
 		switch a.group {
-		case plan.MarkdownDiffsHeading:
+		case groupDiffs:
 			n.diffs++
-		case plan.MarkdownChangesHeading:
+		case groupRows:
 			n.objects++
-		case plan.MarkdownProblemsHeading:
+		case groupProblems:
 			n.problems++
 		case groupHead, groupError:
 			n.targets++
@@ -183,39 +198,103 @@ func (c Comment) cutNote(maxPages int, n leftOut) string {
 	return b.String()
 }
 
-// atoms orders the comment: per target its head, problems and rows; then every
-// target's diffs.
-func (c Comment) atoms() []atom {
+// atoms orders the comment: per target its head, problems, rows and, with
+// perTarget, its diffs; without, every target's diffs follow all of that.
+func (c Comment) atoms(perTarget bool) []atom {
 	var out []atom
+	diffs := func(i int) {
+		for j := range c.Sections[i].Blocks.Diffs {
+			d := &c.Sections[i].Blocks.Diffs[j]
+			out = append(out, atom{text: d.Block, section: i, group: groupDiffs, diff: d})
+		}
+	}
 	for i, s := range c.Sections {
 		if s.Error != "" {
-			out = append(out, atom{text: fmt.Sprintf("## %s\n\n**The plan failed:** %s\n\n", plan.MarkdownText(s.Name), plan.MarkdownText(s.Error)), section: i, group: groupError})
+			out = append(out, atom{text: c.planHeading(i) + fmt.Sprintf("**The plan failed:** %s\n\n", plan.MarkdownText(s.Error)), section: i, group: groupError})
 			continue
 		}
-		out = append(out, atom{text: s.Blocks.Head, section: i, group: groupHead})
+		out = append(out, atom{text: c.planHeading(i) + s.Blocks.HeadBody, section: i, group: groupHead})
 		for _, p := range s.Blocks.Problems {
-			out = append(out, atom{text: p, section: i, group: plan.MarkdownProblemsHeading})
+			out = append(out, atom{text: p, section: i, group: groupProblems})
 		}
 		if len(s.Blocks.Rows) == 0 && s.Blocks.NoChanges != "" {
 			out = append(out, atom{text: s.Blocks.NoChanges, section: i, group: groupNone})
 		}
 		for _, r := range s.Blocks.Rows {
-			out = append(out, atom{text: r, section: i, group: plan.MarkdownChangesHeading})
+			out = append(out, atom{text: r, section: i, group: groupRows})
+		}
+		if perTarget {
+			diffs(i)
 		}
 	}
-	for i, s := range c.Sections {
-		for j := range s.Blocks.Diffs {
-			d := &s.Blocks.Diffs[j]
-			out = append(out, atom{text: d.Block, section: i, group: plan.MarkdownDiffsHeading, diff: d})
+	if !perTarget {
+		for i := range c.Sections {
+			diffs(i)
 		}
 	}
 	return out
 }
 
+// The comment's heading is level 2. A comment of one plan has no other: that plan's
+// sections are level 3. With several, each plan has its heading at level 3 and its
+// sections at level 4.
+const commentLevel = 2
+
+func (c Comment) planLevel() int {
+	if len(c.Sections) == 1 {
+		return commentLevel
+	}
+	return commentLevel + 1
+}
+
+// planHeading is the heading of section i: "" when it is the comment's only one (the
+// comment's heading is its heading).
+func (c Comment) planHeading(i int) string {
+	if len(c.Sections) == 1 {
+		return ""
+	}
+	return strings.Repeat("#", c.planLevel()) + " " + c.sectionTitle(i) + "\n\n"
+}
+
+// sectionTitle is section i's title as Markdown text: its Title, else its name.
+func (c Comment) sectionTitle(i int) string {
+	s := c.Sections[i]
+	if s.Title != "" {
+		return plan.MarkdownText(s.Title)
+	}
+	return plan.MarkdownText(s.Name)
+}
+
+// heading is the comment's heading as Markdown text: its Title and, for a comment of
+// one plan, what the plan's name and title add to it ("kubectl gitops plan for
+// `abc1234`: prod (live: dry-run against cluster prod-eu)").
+func (c Comment) heading() string {
+	h := c.Title
+	if h == "" {
+		h = defaultTitle
+	}
+	if len(c.Sections) != 1 {
+		return h
+	}
+	s := c.Sections[0]
+	rest := strings.TrimSpace(strings.TrimPrefix(s.Title, defaultTitle))
+	label := rest
+	if s.Name != "" && !strings.HasPrefix(rest, s.Name) {
+		label = strings.TrimSpace(s.Name + " " + rest)
+	}
+	switch {
+	case label == "":
+		return h
+	case strings.HasPrefix(label, "("):
+		return h + " " + plan.MarkdownText(label)
+	}
+	return h + ": " + plan.MarkdownText(label)
+}
+
 // lead is what must precede atom a on the current page, after an atom of lastSection
 // and lastGroup (-1 and "" at the top of a page): the end of the previous list or
-// table, the target's heading when a target continues on a new page, and the heading
-// of a list, table or the diffs.
+// table, the target's heading when a target continues after another's or on a new
+// page, and the heading of a list, table or the diffs.
 func (c Comment) lead(a atom, lastSection int, lastGroup string) string {
 	if a.section == lastSection && a.group == lastGroup {
 		return ""
@@ -224,55 +303,34 @@ func (c Comment) lead(a atom, lastSection int, lastGroup string) string {
 	if isList(lastGroup) {
 		b.WriteString("\n") // a blank line ends a list or a table
 	}
-	name := plan.MarkdownText(c.Sections[a.section].Name)
+	if a.group == groupHead || a.group == groupError {
+		return b.String() // they carry the target's heading
+	}
+	if a.section != lastSection && len(c.Sections) > 1 {
+		fmt.Fprintf(&b, "%s %s (continued)\n\n", strings.Repeat("#", c.planLevel()), c.sectionTitle(a.section))
+	}
+	problems, changes, diffs := plan.MarkdownSectionHeadings(c.planLevel() + 1)
 	switch a.group {
-	case groupHead, groupError: // they carry the target's heading
-	case plan.MarkdownDiffsHeading:
-		if len(c.Sections) > 1 {
-			fmt.Fprintf(&b, "#### Diffs: %s\n\n", name)
-		} else {
-			b.WriteString(plan.MarkdownDiffsHeading)
-		}
-	default:
-		if a.section != lastSection {
-			fmt.Fprintf(&b, "#### %s (continued)\n\n", name)
-		}
-		if isList(a.group) {
-			b.WriteString(a.group)
-		}
+	case groupProblems:
+		b.WriteString(problems)
+	case groupRows:
+		b.WriteString(changes)
+	case groupDiffs:
+		b.WriteString(diffs)
 	}
 	return b.String()
 }
 
 func isList(group string) bool {
-	return group == plan.MarkdownProblemsHeading || group == plan.MarkdownChangesHeading
+	return group == groupProblems || group == groupRows
 }
 
-// pageHeader starts page i of n.
+// pageHeader starts page i of n: the comment's heading.
 func (c Comment) pageHeader(i, n int) string {
-	var b strings.Builder
-	title := c.Title
-	if title == "" {
-		title = "kubectl gitops plan"
-	}
 	if i == 1 {
-		fmt.Fprintf(&b, "### %s\n\n", title)
-		for _, s := range c.Sections {
-			sum := s.Blocks.Summary
-			if s.Error != "" {
-				sum = "**plan failed**"
-			}
-			if len(c.Sections) > 1 || s.Name != "" {
-				fmt.Fprintf(&b, "- %s: %s\n", plan.MarkdownText(s.Name), sum)
-			} else {
-				fmt.Fprintf(&b, "%s\n", sum)
-			}
-		}
-		b.WriteString("\n")
-		return b.String()
+		return fmt.Sprintf("%s %s\n\n", strings.Repeat("#", commentLevel), c.heading())
 	}
-	fmt.Fprintf(&b, "### %s (continued, %d of %d)\n\n", title, i, n)
-	return b.String()
+	return fmt.Sprintf("%s %s (continued, %d of %d)\n\n", strings.Repeat("#", commentLevel), c.heading(), i, n)
 }
 
 // moreNote tells the reader of the first page where the rest is.

@@ -60,6 +60,25 @@ func (s *Source) Describe() string {
 	return d
 }
 
+// Remote is the repository's URL (without credentials) when it was cloned from a
+// URL, "" for a local work tree, a local repository or a directory outside git: never
+// a path of this machine, so that it can be shown to others.
+func (s *Source) Remote() string {
+	if s.Repo == nil || !isURL(s.URL) {
+		return ""
+	}
+	return s.URL
+}
+
+// isURL tells a repository URL (https://…, ssh://…, git@host:path) from a local path.
+func isURL(u string) bool {
+	if strings.Contains(u, "://") {
+		return !strings.HasPrefix(u, "file://")
+	}
+	at, colon := strings.Index(u, "@"), strings.Index(u, ":")
+	return at > 0 && colon > at && !strings.Contains(u[:colon], "/")
+}
+
 // Redactor is the redactor that learns the Secret values of what Load reads (nil
 // when Options.Redactor was not set).
 func (s *Source) Redactor() *redact.Redactor { return s.redactor }

@@ -125,12 +125,9 @@ func (o *CommentOptions) Post(ctx context.Context, p *plan.Plan, title string) e
 	return nil
 }
 
-// PlanComment is the comment Post writes for p: one section, headed by title (and
-// the comment's name), with the Action's footer.
+// PlanComment is the comment Post writes for p: one section, named by the comment's
+// name and headed by title, with the Action's footer.
 func (o *CommentOptions) PlanComment(p *plan.Plan, title string) *plancomment.Comment {
-	if o.Name != "" {
-		title = o.Name + ": " + title
-	}
 	c := plancomment.New(repoWebURL(o.owner, o.repo), o.head)
 	c.MaxPages, c.FullPlan = o.MaxPages, o.FullPlan
 	if o.runURL != "" {

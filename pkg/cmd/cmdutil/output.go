@@ -68,7 +68,7 @@ func (o *OutputOptions) Print(w io.Writer, p *plan.Plan, title string) error {
 	case "json":
 		return p.WriteJSON(w)
 	case "markdown":
-		return p.WriteMarkdown(w, plan.MarkdownOptions{Title: title})
+		return p.WriteMarkdown(w, markdownOptions(p, title))
 	default:
 		return p.WriteText(w, plan.TextOptions{Color: Colored(o.Color, w), ShowUnchanged: o.ShowUnchanged, NoDiff: o.NoDiff})
 	}

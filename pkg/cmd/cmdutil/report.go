@@ -110,7 +110,7 @@ func (o *ReportOptions) writeFiles(p *plan.Plan, title string) (md, js string, e
 		return "", "", fmt.Errorf("--output-dir: %w", err)
 	}
 	var mb, jb bytes.Buffer
-	if err := p.WriteMarkdown(&mb, plan.MarkdownOptions{Title: title, MaxBytes: fileLimit}); err != nil {
+	if err := p.WriteMarkdown(&mb, withMaxBytes(markdownOptions(p, title), fileLimit)); err != nil {
 		return "", "", err
 	}
 	if err := p.WriteJSON(&jb); err != nil {
@@ -137,7 +137,7 @@ func appendSummary(file string, p *plan.Plan, title string) error {
 	var b bytes.Buffer
 	b.WriteString("\n")
 	// MaxBytes 0 would mean the default: a summary with no room must not get it.
-	if room < 1 || p.WriteMarkdown(&b, plan.MarkdownOptions{Title: title, MaxBytes: room - 1}) != nil {
+	if room < 1 || p.WriteMarkdown(&b, withMaxBytes(markdownOptions(p, title), room-1)) != nil {
 		b.Reset()
 		line := fmt.Sprintf("\n**%s:** %s (the job summary has no room for more)\n", title, p.SummaryMarkdown())
 		if len(line) > room {

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"regexp"
+
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -15,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/internal/mdcheck"
 
 	"github.com/google/go-github/v60/github"
 
@@ -301,6 +305,24 @@ func TestBumpBody(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("body lacks %q:\n%s", want, body)
+		}
+	}
+	// As GitHub renders it, with and without problems: the structure holds, and every
+	// file is linked at its line on the bump's branch.
+	withP := withProblems(body, []images.Problem{{File: "apps/api.yaml", Line: 20, Object: "Deployment.apps shop/api", Image: "ghcr.io/acme/api",
+		Message: "list tags: 401 Unauthorized | <b>denied</b>"}})
+	for what, md := range map[string]string{"body": body, "body with problems": withP} {
+		o, problems := mdcheck.Structure(md, regexp.MustCompile(`^ kubectl-gitops:image-bump(-problems)? $`))
+		for _, p := range problems {
+			t.Errorf("%s: %s", what, p)
+		}
+		for _, l := range o.Links {
+			if !regexp.MustCompile(`^https://github\.com/acme/fleet/blob/gitops/image/ghcr\.io/acme/web/apps/[a-z]+\.yaml#L\d+$`).MatchString(l) {
+				t.Errorf("%s: link %s", what, l)
+			}
+		}
+		if len(o.Links) != 1 {
+			t.Errorf("%s: links %q", what, o.Links)
 		}
 	}
 }

@@ -173,6 +173,7 @@ func (d *DriftDetector) CheckRepo(ctx context.Context, r RepoRef) ([]string, err
 		}
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s, %s", r.FullName(), lt.t.Path, branch)
+			pl.Repository = r.FullName()
 		}
 		names = append(names, lt.t.Name)
 		if err := rep.report(ctx, lt.t, pl, err); err != nil {

@@ -99,7 +99,7 @@ func driftStateOf(pl *plan.Plan, err error) (statuspage.DriftState, int) {
 // on the same head writes the same run again (its external id is its content's hash),
 // so an unreachable cluster shows once per commit, not once per round.
 func (r *driftReport) checkRun(ctx context.Context, t repoconfig.Target, pl *plan.Plan, planErr error, state statuspage.DriftState, objects int) error {
-	chk := plancomment.NewCheck(t.Name, pl, planErr, plan.MarkdownOptions{Title: "Drift of " + t.Name, SourceURL: r.sourceURL})
+	chk := plancomment.NewCheck(t.Name, pl, planErr, plan.MarkdownOptions{Title: "Drift of " + t.Name, SourceURL: r.sourceURL, Repository: plancomment.Repository(r.repoURL)})
 	run := githubapp.CheckRun{Name: DriftCheckPrefix + t.Name, HeadSHA: r.head, Status: githubapp.CheckCompleted, Summary: chk.Summary, Text: chk.Text}
 	switch state {
 	case statuspage.InSync:
@@ -140,7 +140,8 @@ func (r *driftReport) issue(ctx context.Context, t repoconfig.Target, pl *plan.P
 		"apply `%s` (with `--force-conflicts` where a change in the cluster, such as `kubectl edit`, took fields over), "+
 		"or change it to what the cluster should be. This issue is edited while the drift lasts and closed when it is gone.\n\n",
 		plan.MarkdownText(t.Name), plan.MarkdownText(r.branch), r.commitLink(), plural(objects, "object", "objects"), plan.MarkdownText(r.branch))
-	if err := pl.WriteMarkdown(&body, plan.MarkdownOptions{MaxBytes: driftIssueBytes, Title: "Drift of " + t.Name, SourceURL: r.sourceURL}); err != nil {
+	if err := pl.WriteMarkdown(&body, plan.MarkdownOptions{MaxBytes: driftIssueBytes, Title: "Drift of " + t.Name, SourceURL: r.sourceURL,
+		Repository: plancomment.Repository(r.repoURL)}); err != nil {
 		return "", err
 	}
 	is, _, err := ti.Sync(ctx, githubapp.IssueContent{Title: "Drift: " + t.Name, Body: body.String(),

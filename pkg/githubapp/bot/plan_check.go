@@ -98,9 +98,8 @@ func (p *Planner) checkFailed(log *slog.Logger, name string, err error) {
 func (p *Planner) checkRun(pr *github.PullRequest, root, details string, t targetPlan) githubapp.CheckRun {
 	head := pr.GetHead().GetSHA()
 	repoURL := pr.GetHead().GetRepo().GetHTMLURL()
-	c := plancomment.NewCheck(t.name, t.plan, t.err, plan.MarkdownOptions{Title: t.title, SourceURL: func(s manifest.Source) string {
-		return plancomment.BlobURL(repoURL, head, s.File, s.Line)
-	}})
+	c := plancomment.NewCheck(t.name, t.plan, t.err, plan.MarkdownOptions{Title: t.title, Repository: plancomment.Repository(repoURL),
+		SourceURL: func(s manifest.Source) string { return plancomment.BlobURL(repoURL, head, s.File, s.Line) }})
 	run := githubapp.CheckRun{Name: checkName(t.name), HeadSHA: head, DetailsURL: details, Root: root,
 		Title: c.Title, Summary: c.Summary, Text: c.Text, Conclusion: githubapp.ConclusionSuccess}
 	var ue *unavailableError

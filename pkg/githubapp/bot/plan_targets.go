@@ -67,6 +67,7 @@ func (p *Planner) render(ctx context.Context, gh *github.Client, j prJob, pr *gi
 		pl, err := p.planTarget(ctx, t, planMode{live: live, namespacedOnly: access.NamespacedOnly}, co.headDir(), co.baseDir, auth, log)
 		if err == nil {
 			pl.Source = fmt.Sprintf("%s, path %s", pr.GetHead().GetRepo().GetFullName(), t.Path)
+			pl.Repository = pr.GetHead().GetRepo().GetFullName() // not the clone's directory
 			if !live {
 				pl.Source += fmt.Sprintf(" (offline: against %s at %s)", pr.GetBase().GetRef(), short(pr.GetBase().GetSHA()))
 			}
