@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/browsertest"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/mdcheck"
 
 	"github.com/google/go-github/v60/github"
@@ -324,6 +325,20 @@ func TestBumpBody(t *testing.T) {
 		if len(o.Links) != 1 {
 			t.Errorf("%s: links %q", what, o.Links)
 		}
+	}
+	// And as a person sees it: Chromium shows the table, and no <details> as text
+	// (a screenshot is kept under test-output/TestBumpBody/).
+	o, _ := mdcheck.Structure(withP)
+	page := filepath.Join(t.TempDir(), "bump.html")
+	if err := os.WriteFile(page, []byte(mdcheck.GitHubPage("Image bump", o.HTML)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pg := browsertest.Load(t, "file://"+page, browsertest.Desktop, browsertest.WithScreenshot("bump-body.png"))
+	if text := pg.Text(); !strings.Contains(text, "ghcr.io/acme/web") || !strings.Contains(text, "1.1.0") || strings.Contains(text, "<details>") {
+		t.Errorf("the bump body does not read as it should: %.400s", text)
+	}
+	if len(pg.ElementsByTag("table")) == 0 {
+		t.Error("the bump body shows no table")
 	}
 }
 
