@@ -63,56 +63,53 @@ func (p *Plan) MarkdownBlocks(o MarkdownOptions) MarkdownBlocks {
 // and failures first when there are any.
 func (p *Plan) SummaryMarkdown() string {
 	c := p.Counts()
-	var parts []string
-	if c.Problems > 0 {
-		parts = append(parts, fmt.Sprintf("**%s** (nothing will be applied)", plural(c.Problems, "problem", "problems")))
-	}
-	if c.Failed > 0 {
-		parts = append(parts, fmt.Sprintf("**%d failed**", c.Failed))
-	}
-	for _, r := range []struct {
-		n    int
-		what string
-	}{{c.Create, "to create"}, {c.Update, "to update"}, {c.Delete, "to delete"}} {
-		if r.n > 0 {
-			parts = append(parts, fmt.Sprintf("**%d** %s", r.n, r.what))
-		}
-	}
+	parts := countParts(c, "nothing will be applied", []countPart{{c.Create, "to create"}, {c.Update, "to update"}, {c.Delete, "to delete"}})
 	if c.Create+c.Update+c.Delete == 0 && c.Problems == 0 {
 		parts = append(parts, "no changes")
 	}
-	parts = append(parts, fmt.Sprintf("%d unchanged", c.Unchanged))
-	if c.Skip > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", c.Skip))
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(tailParts(parts, c), ", ")
 }
 
 // resultsMarkdown is an executed plan's outcome on one line: "**1 failed**, **2**
 // created, **1** deleted, 5 unchanged".
 func (p *Plan) resultsMarkdown() string {
 	c, o := p.Counts(), outcomeOf(p)
+	parts := countParts(c, "nothing was applied", []countPart{{o.created, "created"}, {o.updated, "updated"}, {o.deleted, "deleted"}})
+	if o.notRun > 0 {
+		parts = append(parts, fmt.Sprintf("%d not run", o.notRun))
+	}
+	return strings.Join(tailParts(parts, c), ", ")
+}
+
+// countPart is a number of objects and what happens to them.
+type countPart struct {
+	n    int
+	what string
+}
+
+// countParts are the head of a counts line: the problems (saying nothing), the
+// failures, then each non-zero row in bold.
+func countParts(c Counts, nothing string, rows []countPart) []string {
 	var parts []string
 	if c.Problems > 0 {
-		parts = append(parts, fmt.Sprintf("**%s** (nothing was applied)", plural(c.Problems, "problem", "problems")))
+		parts = append(parts, fmt.Sprintf("**%s** (%s)", plural(c.Problems, "problem", "problems"), nothing))
 	}
 	if c.Failed > 0 {
 		parts = append(parts, fmt.Sprintf("**%d failed**", c.Failed))
 	}
-	for _, r := range []struct {
-		n    int
-		what string
-	}{{o.created, "created"}, {o.updated, "updated"}, {o.deleted, "deleted"}} {
+	for _, r := range rows {
 		if r.n > 0 {
 			parts = append(parts, fmt.Sprintf("**%d** %s", r.n, r.what))
 		}
 	}
-	if o.notRun > 0 {
-		parts = append(parts, fmt.Sprintf("%d not run", o.notRun))
-	}
+	return parts
+}
+
+// tailParts ends a counts line: the unchanged objects, and the skipped ones if any.
+func tailParts(parts []string, c Counts) []string {
 	parts = append(parts, fmt.Sprintf("%d unchanged", c.Unchanged))
 	if c.Skip > 0 {
 		parts = append(parts, fmt.Sprintf("%d skipped", c.Skip))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
