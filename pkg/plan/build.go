@@ -78,6 +78,7 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		Source:        o.Source,
 		Created:       time.Now().UTC().Truncate(time.Second),
 	}
+	rendered := len(objs)
 	ds, problems := prepare(objs, cl.Mapper, store.MemberLabels(), o)
 	p.Problems = append(p.Problems, problems...)
 
@@ -97,9 +98,9 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		o.Logger.Warn("the cluster does not serve a kind recorded in the applyset; its members cannot be pruned now", "kind", gk.String())
 	}
 	p.RetainedKinds = unknown
-	live := make(map[object.ID]*unstructured.Unstructured, len(members))
+	live := make(map[object.ID]*inventory.Member, len(members))
 	for _, m := range members {
-		live[object.IDOf(m)] = m
+		live[m.ID] = m
 	}
 
 	newNamespaces, err := missingNamespaces(ctx, cl, ds, live)
@@ -108,7 +109,12 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 	}
 	changes := make([]Change, len(ds))
 	parallel.ForEach(ctx, len(ds), o.Concurrency, func(ctx context.Context, i int) {
-		c := planObject(ctx, cl, store, ds[i], live[ds[i].id], newNamespaces, o)
+		member, err := decodeMember(live[ds[i].id])
+		if err != nil {
+			changes[i] = Change{ID: ds[i].id, Source: ds[i].source, Error: err.Error()}
+			return
+		}
+		c := planObject(ctx, cl, store, ds[i], member, newNamespaces, o)
 		c.Live, c.Merged = nil, nil // the diff is made; only deletes (from prunes) need Live
 		if c.Action == Unchanged && !c.refresh {
 			c.Desired = nil // nothing to send or show: free it now
@@ -127,18 +133,30 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		p.Changes = append(p.Changes, c)
 	}
 
-	p.Changes = append(p.Changes, prunes(ds, members, len(objs), store.Parent(), o, p)...)
+	p.Changes = append(p.Changes, prunes(ds, members, rendered, store.Parent(), o, p)...)
 	keepCRDsInUse(ctx, cl, p)
 	p.Sort()
-	o.Logger.Debug("plan built", "objects", len(objs), "members", len(members), "elapsed", time.Since(start))
+	o.Logger.Debug("plan built", "objects", rendered, "members", len(members), "elapsed", time.Since(start))
 	return p, nil
+}
+
+// decodeMember is m's object, nil for no member.
+func decodeMember(m *inventory.Member) (*unstructured.Unstructured, error) {
+	if m == nil {
+		return nil, nil
+	}
+	return m.Object()
 }
 
 // planObject decides the action for one desired object. A Change with an empty
 // Action carries a problem in Error.
 func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desired, member *unstructured.Unstructured, newNamespaces map[string]bool, o Options) Change {
-	c := Change{ID: d.id, APIVersion: d.obj.GetAPIVersion(), Source: d.source, Desired: d.obj}
-	if mode := object.IgnoreModeOf(d.obj); mode == object.Ignored {
+	obj, err := d.object()
+	if err != nil {
+		return Change{ID: d.id, Source: d.source, Error: err.Error()}
+	}
+	c := Change{ID: d.id, APIVersion: obj.GetAPIVersion(), Source: d.source, Desired: obj}
+	if mode := object.IgnoreModeOf(obj); mode == object.Ignored {
 		c.Action, c.Reason = Skip, "ignored in git (annotation ignore: \"true\")"
 		return c
 	}
@@ -154,7 +172,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		dryErr error
 	)
 	dryRun := func() (*unstructured.Unstructured, error) {
-		return ServerSideApply(ctx, cl.Client, d.mapping, d.obj, o.FieldManager, o.ForceConflicts, true)
+		return ServerSideApply(ctx, cl.Client, d.mapping, obj, o.FieldManager, o.ForceConflicts, true)
 	}
 	if live == nil {
 		// Not a member: usually the object does not exist yet, and the dry-run says so
@@ -182,7 +200,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 			c.Error = fmt.Sprintf("the live object belongs to another ApplySet (%s=%s); remove it from one of the sets", inventory.LabelPartOf, other)
 			return c
 		}
-		if !o.FullDryRun && member != nil && unchangedSinceApplied(live, d.hash, o.FieldManager) && contains(live.Object, stripHash(d.obj).Object) {
+		if !o.FullDryRun && member != nil && unchangedSinceApplied(live, d.hash, o.FieldManager) && contains(live.Object, stripHash(obj).Object) {
 			c.Action = Unchanged
 			return c
 		}
@@ -194,7 +212,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(dryErr, d.id.Namespace) {
 			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 		}
-		c.Error = RedactSecretValues(d.obj, describeAPIError("dry-run apply", dryErr))
+		c.Error = RedactSecretValues(obj, describeAPIError("dry-run apply", dryErr))
 		return c
 	}
 	c.Merged = merged
@@ -222,7 +240,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 // missingNamespaces returns the namespaces that git defines and the cluster does not
 // have yet: objects in them cannot be dry-run before the namespace stage, so they are
 // not sent until then (one request per such namespace, not one per object).
-func missingNamespaces(ctx context.Context, cl Cluster, ds []*desired, live map[object.ID]*unstructured.Unstructured) (map[string]bool, error) {
+func missingNamespaces(ctx context.Context, cl Cluster, ds []*desired, live map[object.ID]*inventory.Member) (map[string]bool, error) {
 	missing := map[string]bool{}
 	for _, d := range ds {
 		if d.id.Group != "" || d.id.Kind != "Namespace" || live[d.id] != nil {
@@ -263,7 +281,7 @@ func isNamespaceNotFound(err error, ns string) bool {
 // kept and shown as skips; with pruning off, or already being deleted, they are
 // recorded as retained. Deleting a member outside --allow-namespace, or the Namespace
 // that holds the set's parent, is a problem.
-func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, parent inventory.Parent, o Options, p *Plan) []Change {
+func prunes(ds []*desired, members []*inventory.Member, rendered int, parent inventory.Parent, o Options, p *Plan) []Change {
 	want := make(map[object.ID]bool, len(ds))
 	for _, d := range ds {
 		want[d.id] = true
@@ -276,9 +294,14 @@ func prunes(ds []*desired, members []*unstructured.Unstructured, rendered int, p
 	}
 	var out []Change
 	deletes := 0
-	for _, m := range members {
-		id := object.IDOf(m)
+	for _, member := range members {
+		id := member.ID
 		if want[id] {
+			continue
+		}
+		m, err := member.Object()
+		if err != nil {
+			p.Problems = append(p.Problems, Problem{ID: &id, Message: err.Error()})
 			continue
 		}
 		if !o.Prune || m.GetDeletionTimestamp() != nil {

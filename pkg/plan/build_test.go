@@ -83,10 +83,22 @@ func TestPrepare(t *testing.T) {
 	for _, d := range ds {
 		got[d.id.String()] = d
 	}
-	if d := got["ConfigMap dflt/a"]; d == nil || d.source.File != "a.yaml" || d.obj.GetLabels()["part-of"] != "set" || d.hash == "" {
+	decode := func(d *desired) *unstructured.Unstructured {
+		t.Helper()
+		if d == nil {
+			t.Fatal("missing")
+		}
+		u, err := d.object()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	if d := got["ConfigMap dflt/a"]; d.source.File != "a.yaml" || decode(d).GetLabels()["part-of"] != "set" || d.hash == "" ||
+		decode(d).GetAnnotations()[object.AnnotationAppliedHash] != d.hash {
 		t.Fatalf("defaulted ConfigMap: %+v", d)
 	}
-	if d := got["Namespace dflt"]; d == nil || d.obj.GetNamespace() != "" {
+	if d := got["Namespace dflt"]; decode(d).GetNamespace() != "" {
 		t.Fatalf("cluster-scoped object keeps a namespace: %+v", d)
 	}
 	if d := got["Widget.example.com dflt/w"]; d == nil || d.pendingCRD != "widgets.example.com" || d.mapping != nil {
@@ -135,11 +147,11 @@ func TestPrepareNamespacedOnly(t *testing.T) {
 
 func TestHashIsStable(t *testing.T) {
 	u := live("")
-	a, _ := hashObject(u, Options{FieldManager: "m"})
+	a, _, _ := hashObject(u, Options{FieldManager: "m"})
 	u2 := u.DeepCopy()
 	u2.SetAnnotations(map[string]string{object.AnnotationAppliedHash: "anything"})
-	b, _ := hashObject(u2, Options{FieldManager: "m"})
-	c, _ := hashObject(u, Options{FieldManager: "m", ForceConflicts: true})
+	b, _, _ := hashObject(u2, Options{FieldManager: "m"})
+	c, _, _ := hashObject(u, Options{FieldManager: "m", ForceConflicts: true})
 	if a != b || a == c {
 		t.Fatalf("hash must ignore its own annotation and include how it is sent: %s %s %s", a, b, c)
 	}
@@ -205,7 +217,11 @@ func TestPrunesRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &Plan{}
-			out := prunes(nil, []*unstructured.Unstructured{tt.member}, 1, parent,
+			m, err := inventory.NewMember(tt.member)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := prunes(nil, []*inventory.Member{m}, 1, parent,
 				Options{Prune: true, MaxDeletes: -1, AllowNamespaces: tt.allow, NamespacedOnly: tt.nsOnly, FieldManager: DefaultFieldManager}, p)
 			if tt.problem != "" {
 				if len(out) != 0 || len(p.Problems) != 1 || !strings.HasPrefix(p.Problems[0].String(), tt.problem) {

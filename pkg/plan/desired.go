@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/manifest"
@@ -16,8 +17,12 @@ import (
 
 // desired is one object to apply, prepared: namespace defaulted, member label set,
 // applied-hash annotation set, and its REST mapping (nil when its CRD comes with the plan).
+// It is kept as JSON until it is planned (see object): a plan holds every desired
+// object at once, and decoded objects take about four times the memory.
 type desired struct {
-	obj     *unstructured.Unstructured
+	// data is the prepared object's JSON without its applied-hash annotation: what
+	// the hash is made of (see hashObject).
+	data    []byte
 	source  manifest.Source
 	id      object.ID
 	mapping *meta.RESTMapping
@@ -61,10 +66,12 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 		id := d.id
 		problems = append(problems, Problem{ID: &id, Source: d.source, Message: fmt.Sprintf(format, args...)})
 	}
-	for _, mo := range objs {
-		d := &desired{obj: mo.Obj, source: mo.Source} // Build owns objs: no copy
-		d.id = object.IDOf(d.obj)
-		gvk := d.obj.GroupVersionKind()
+	for i, mo := range objs {
+		objs[i].Obj = nil // Build owns objs: each is kept as JSON once prepared
+		obj := mo.Obj
+		d := &desired{source: mo.Source}
+		d.id = object.IDOf(obj)
+		gvk := obj.GroupVersionKind()
 		namespaced := true
 		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		switch {
@@ -84,14 +91,14 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 			continue
 		}
 		switch {
-		case namespaced && d.obj.GetNamespace() == "":
-			d.obj.SetNamespace(o.DefaultNamespace)
-		case !namespaced && d.obj.GetNamespace() != "":
-			d.obj.SetNamespace("") // as kubectl does for cluster-scoped kinds
+		case namespaced && obj.GetNamespace() == "":
+			obj.SetNamespace(o.DefaultNamespace)
+		case !namespaced && obj.GetNamespace() != "":
+			obj.SetNamespace("") // as kubectl does for cluster-scoped kinds
 		}
-		d.id = object.IDOf(d.obj)
+		d.id = object.IDOf(obj)
 		if len(o.AllowNamespaces) > 0 || o.NamespacedOnly {
-			ns := d.obj.GetNamespace()
+			ns := obj.GetNamespace()
 			if d.id.Group == "" && d.id.Kind == "Namespace" {
 				ns = d.id.Name
 			}
@@ -110,33 +117,47 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 		}
 		seen[d.id] = d.source
 
-		labels := d.obj.GetLabels()
+		labels := obj.GetLabels()
 		if labels == nil {
 			labels = map[string]string{}
 		}
 		for k, v := range memberLabels {
 			labels[k] = v
 		}
-		d.obj.SetLabels(labels)
-		d.hash, err = hashObject(d.obj, o)
+		obj.SetLabels(labels)
+		d.hash, d.data, err = hashObject(obj, o)
 		if err != nil {
 			problem(d, "hash: %v", err)
 			continue
 		}
-		ann := d.obj.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[object.AnnotationAppliedHash] = d.hash
-		d.obj.SetAnnotations(ann)
 		out = append(out, d)
 	}
 	return out, problems
 }
 
+// object decodes d: a new object at every call, with its applied-hash annotation.
+func (d *desired) object() (*unstructured.Unstructured, error) {
+	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, d.data)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", d.id, err)
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("decode %s: a %T, not an object", d.id, obj)
+	}
+	ann := u.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[object.AnnotationAppliedHash] = d.hash
+	u.SetAnnotations(ann)
+	return u, nil
+}
+
 // hashObject hashes what is sent to the server, and how: the object (without the hash
-// annotation), the field manager and whether conflicts are forced.
-func hashObject(u *unstructured.Unstructured, o Options) (string, error) {
+// annotation), the field manager and whether conflicts are forced. It returns the hash
+// and the JSON it hashed.
+func hashObject(u *unstructured.Unstructured, o Options) (string, []byte, error) {
 	c := shallowCopy(u) // only the annotations are edited
 	ann := c.GetAnnotations()
 	delete(ann, object.AnnotationAppliedHash)
@@ -146,10 +167,10 @@ func hashObject(u *unstructured.Unstructured, o Options) (string, error) {
 	c.SetAnnotations(ann)
 	b, err := json.Marshal(c.Object) // map keys are sorted: deterministic
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%t\x00", o.FieldManager, o.ForceConflicts)
 	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))[:32], nil
+	return hex.EncodeToString(h.Sum(nil))[:32], b, nil
 }

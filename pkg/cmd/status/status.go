@@ -87,7 +87,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
 	for _, m := range members {
-		id := object.IDOf(m)
+		id := m.ID
 		r.Kinds[id.GroupKind().String()]++
 		if o.Members {
 			r.Members = append(r.Members, id)
