@@ -100,8 +100,12 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	start, err := measureStartup(ctx, cl, c, fx, example, work)
+	if err != nil {
+		return err
+	}
 	env.loadEnd = loadAvg()
-	report(out, env, acks, plans, mem)
+	report(out, env, acks, plans, mem, start)
 	return nil
 }
 

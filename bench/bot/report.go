@@ -16,7 +16,7 @@ type environment struct {
 }
 
 // report prints the table of targets, then what each step did.
-func report(out io.Writer, env environment, acks *ackResult, plans *planResult, mem *memResult) {
+func report(out io.Writer, env environment, acks *ackResult, plans *planResult, mem *memResult, start *startupResult) {
 	c := env.c
 	fmt.Fprintf(out, "\n# GitHub App bot benchmark\n\n")
 	fmt.Fprintf(out, "%d CPUs, %s/%s, load average %s at the start, %s at the end (the machine may be shared)\n\n",
@@ -36,6 +36,7 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 	row(out, "bot peak RSS, after that one live plan too", "< 200 MiB", mib(mem.afterPlan.hwm), mem.afterPlan.hwm < 200<<20)
 	row(out, fmt.Sprintf("PR event sent %s after the bot's start → comment, live plan", secs(mem.sentAfter)), "idle bot's + 1 s",
 		fmt.Sprintf("%s (idle bot: %s)", secs(mem.atStart), secs(mem.planTook)), mem.atStart < mem.planTook+time.Second)
+	startupRows(out, start)
 
 	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
 	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
@@ -97,6 +98,7 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 	if c.keep {
 		fmt.Fprintf(out, "\nbot log: %s\n", mem.log)
 	}
+	startupSection(out, c, start)
 }
 
 func row(out io.Writer, what, target, measured string, ok bool) {

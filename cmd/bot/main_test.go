@@ -150,9 +150,10 @@ func TestServe(t *testing.T) {
 		}
 	}
 	// Installation events change memory, and the image index reads the added
-	// repository (GET /repos/o/r): nothing is written to GitHub.
+	// repository (its default branch's commit, then GET /repos/o/r): nothing is
+	// written to GitHub.
 	for _, c := range gh.Calls()[before:] {
-		if c.Method != http.MethodGet || c.Path != "/repos/o/r" {
+		if c.Method != http.MethodGet || (c.Path != "/repos/o/r" && c.Path != "/repos/o/r/commits/HEAD") {
 			t.Errorf("webhooks made GitHub call %s %s; want only the index's read of the added repository", c.Method, c.Path)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,9 +74,20 @@ func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, pus
 		Background:  background,
 		Concurrency: o.Workers,
 		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
+		IndexFile:   o.indexFile(),
 		Log:         o.log,
 		Metrics:     bot.NewSchedulerMetrics(metrics.Registry),
 	})
+}
+
+// indexFile is where the image index is kept between restarts: beside the git
+// cache's repositories, the one directory the operator gives the bot to keep; without
+// --git-cache-dir the index lives in memory only (a restart reads every repository).
+func (o *Options) indexFile() string {
+	if o.GitCacheDir == "" {
+		return ""
+	}
+	return filepath.Join(o.GitCacheDir, bot.IndexFileName)
 }
 
 // elector decides which replica runs the periodic scan: a Lease in the cluster the

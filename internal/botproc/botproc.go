@@ -34,32 +34,54 @@ func Build(t testing.TB, dir string) string {
 // with the test process. Its logs are printed when the test failed.
 func Start(t testing.TB, bin string, args, env []string) *Logs {
 	t.Helper()
-	logs := &Logs{}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	return Run(t, bin, args, env).Logs
+}
+
+// Proc is a bot process started by Run.
+type Proc struct {
+	Logs *Logs
+	cmd  *exec.Cmd
+	once sync.Once
+}
+
+// Run is Start, and the process can also be stopped before the test ends (Stop), as
+// a restart does.
+func Run(t testing.TB, bin string, args, env []string) *Proc {
+	t.Helper()
+	p := &Proc{Logs: &Logs{}}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		p.Stop(t)
+		if t.Failed() {
+			t.Logf("bot logs:\n%s", p.Logs.String())
+		}
+	})
+	return p
+}
+
+// Stop sends SIGTERM and waits for the bot to exit, failing the test unless it exits
+// cleanly within a minute. Only the first call does anything.
+func (p *Proc) Stop(t testing.TB) {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		go func() { done <- p.cmd.Wait() }()
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Errorf("the bot exited with %v after SIGTERM", err)
 			}
 		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
+			_ = p.cmd.Process.Kill()
 			t.Error("the bot did not stop within a minute of SIGTERM")
 		}
-		if t.Failed() {
-			t.Logf("bot logs:\n%s", logs.String())
-		}
 	})
-	return logs
 }
 
 // Logs is what the bot wrote, safe to read while it writes.

@@ -50,3 +50,12 @@ type BumpBranch struct {
 	// PullRequest is its number (0: none).
 	PullRequest int
 }
+
+// HeadReader is what a Bumper may also offer so that a build of the image index reads
+// only the repositories whose default branch moved since they were last read (the
+// GitHubBumper does: one conditional GitHub call, no clone).
+type HeadReader interface {
+	// DefaultHead is the commit repo's default branch points at now. known is the
+	// commit the index last read (""), which the answer may be checked against cheaply.
+	DefaultHead(ctx context.Context, repo RepoRef, known string) (string, error)
+}

@@ -10,17 +10,21 @@ import (
 // ImageIndex maps each image repository ("ghcr.io/acme/app") to the git repositories
 // whose default branch automates it, so that a registry event touches only those. It
 // also remembers the repositories whose images could not be read, so a later scan can
-// try them again. Safe for concurrent use.
+// try them again, and the default branch's commit each repository was last read at,
+// so that a build of the index reads again only the repositories whose default branch
+// moved. Safe for concurrent use.
 type ImageIndex struct {
 	mu      sync.RWMutex
 	byImage map[string]map[RepoRef]bool
 	byRepo  map[RepoRef][]string
 	failed  map[RepoRef]bool
+	heads   map[RepoRef]string
 }
 
 // NewImageIndex is an empty index.
 func NewImageIndex() *ImageIndex {
-	return &ImageIndex{byImage: map[string]map[RepoRef]bool{}, byRepo: map[RepoRef][]string{}, failed: map[RepoRef]bool{}}
+	return &ImageIndex{byImage: map[string]map[RepoRef]bool{}, byRepo: map[RepoRef][]string{}, failed: map[RepoRef]bool{},
+		heads: map[RepoRef]string{}}
 }
 
 // canonicalImage is go-containerregistry's name of an image repository, so that
@@ -33,8 +37,14 @@ func canonicalImage(s string) string {
 	return s
 }
 
-// Set records the images repo automates (replacing what it had); none removes it.
-func (x *ImageIndex) Set(repo RepoRef, imgs []string) {
+// Set records the images repo automates (replacing what it had); none removes it. The
+// commit it was read at stays what it was: a read that moved on from it (a bump) can
+// only make the next build read the repository again, never skip it wrongly.
+func (x *ImageIndex) Set(repo RepoRef, imgs []string) { x.SetAt(repo, "", imgs) }
+
+// SetAt is Set with head, the default branch's commit learnt before imgs were read
+// (so imgs are those of head or of a later commit); "" keeps the one recorded.
+func (x *ImageIndex) SetAt(repo RepoRef, head string, imgs []string) {
 	seen := map[string]bool{}
 	var list []string
 	for _, im := range imgs {
@@ -48,6 +58,9 @@ func (x *ImageIndex) Set(repo RepoRef, imgs []string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	delete(x.failed, repo)
+	if head != "" {
+		x.heads[repo] = head
+	}
 	x.unlink(repo)
 	if len(list) == 0 {
 		return
@@ -69,12 +82,51 @@ func (x *ImageIndex) Failed(repo RepoRef) {
 	x.mu.Unlock()
 }
 
+// Unchanged records that repo's default branch is still at the commit its images
+// were read at: what the index knows of it is current (and no longer failed).
+func (x *ImageIndex) Unchanged(repo RepoRef) {
+	x.mu.Lock()
+	delete(x.failed, repo)
+	x.mu.Unlock()
+}
+
+// Head is the default branch's commit repo's images were read at ("": unknown).
+func (x *ImageIndex) Head(repo RepoRef) string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.heads[repo]
+}
+
 // Remove forgets repo.
 func (x *ImageIndex) Remove(repo RepoRef) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	delete(x.failed, repo)
+	delete(x.heads, repo)
 	x.unlink(repo)
+}
+
+// Known are the repositories the index knows anything of (images, a failure, a
+// commit read), sorted.
+func (x *ImageIndex) Known() []RepoRef {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.known()
+}
+
+// known is Known with x.mu held.
+func (x *ImageIndex) known() []RepoRef {
+	all := map[RepoRef]bool{}
+	for r := range x.failed {
+		all[r] = true
+	}
+	for r := range x.byRepo {
+		all[r] = true
+	}
+	for r := range x.heads {
+		all[r] = true
+	}
+	return sortedRepos(all)
 }
 
 // RemoveInstallation forgets every repository of installation id.
@@ -89,6 +141,11 @@ func (x *ImageIndex) RemoveInstallation(id int64) {
 	for r := range x.failed {
 		if r.Installation == id {
 			delete(x.failed, r)
+		}
+	}
+	for r := range x.heads {
+		if r.Installation == id {
+			delete(x.heads, r)
 		}
 	}
 }

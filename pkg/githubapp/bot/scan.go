@@ -66,6 +66,7 @@ func (a *BumpScheduler) Scan(ctx context.Context) ScanReport {
 // so that registry events it serves reach repositories whose push another replica
 // received. interval <= 0 turns the periodic scan off (events and pushes still work).
 func (a *BumpScheduler) Run(ctx context.Context, interval, reindex time.Duration, el Elector) {
+	defer a.saveIndex(true) // what pushes and bumps changed since the last build
 	if err := a.BuildIndex(ctx); err != nil && ctx.Err() != nil {
 		return
 	}

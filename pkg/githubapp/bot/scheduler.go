@@ -37,9 +37,19 @@ type BumpSchedulerConfig struct {
 	// its bump branches at once, closing pull requests the branch now contains), not
 	// only re-read its images.
 	BumpOnPush bool
-	Log        *slog.Logger
-	Metrics    *SchedulerMetrics
+	// IndexFile keeps the index between restarts (<--git-cache-dir>/IndexFileName):
+	// read before the first build, written after each build (and every
+	// indexSaveInterval during one) and when Run ends. A build then reads again only the
+	// repositories whose default branch moved (with a Bumper that is a HeadReader).
+	// "": the index lives in memory only.
+	IndexFile string
+	Log       *slog.Logger
+	Metrics   *SchedulerMetrics
 }
+
+// indexSaveInterval is how often a build under way writes IndexFile, so that a bot
+// stopped mid-build keeps what it read.
+const indexSaveInterval = 10 * time.Second
 
 // BumpScheduler is the brain of image automation's triggers: it keeps the index of image
 // → repositories, turns registry events into bumps of only the repositories that use
@@ -56,6 +66,10 @@ type BumpScheduler struct {
 	indexOnce sync.Once
 	indexed   chan struct{} // closed once the index has been built at start
 	leading   atomic.Bool
+
+	loadOnce sync.Once
+	saveMu   sync.Mutex
+	savedAt  time.Time // under saveMu
 }
 
 // NewBumpScheduler checks cfg and returns a BumpScheduler with an empty index (BuildIndex or
@@ -90,20 +104,27 @@ func (a *BumpScheduler) Index() *ImageIndex { return a.index }
 // progress, and its end when ctx did not end first.
 func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 	defer a.indexOnce.Do(func() { close(a.indexed) })
+	a.loadOnce.Do(a.loadIndex)
 	if a.cfg.Repos == nil {
 		return nil
 	}
+	before := a.index.Known()
 	repos, err := a.cfg.Repos(ctx)
 	if err != nil {
 		a.cfg.Log.Warn("image automation: listing installed repositories", "error", err, "listed", len(repos))
+	} else {
+		a.forgetUnlisted(before, repos)
 	}
 	start := time.Now()
 	a.cfg.Metrics.buildStarted(len(repos))
-	var n atomic.Int64
+	var n, unchanged atomic.Int64
 	read := func(ctx context.Context, r RepoRef) {
-		_, _ = a.indexRepo(ctx, r)
+		if _, same, _ := a.indexRepoAt(ctx, r, ""); same {
+			unchanged.Add(1)
+		}
 		n.Add(1)
 		a.cfg.Metrics.buildRead()
+		a.saveIndex(false)
 	}
 	if a.cfg.Background != nil {
 		a.inBackground(ctx, repos, read, func(RepoRef) { n.Add(1); a.cfg.Metrics.buildRead() })
@@ -111,6 +132,7 @@ func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 		forEach(ctx, a.cfg.Concurrency, repos, func(r RepoRef) { read(ctx, r) })
 	}
 	a.cfg.Metrics.index(a.index)
+	a.saveIndex(true)
 	if ctx.Err() != nil {
 		return errors.Join(err, ctx.Err())
 	}
@@ -121,8 +143,23 @@ func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 	a.cfg.Metrics.buildDone(time.Now())
 	nr, ni := a.index.Size()
 	a.cfg.Log.Info("image automation: index built", "repositories", len(repos), "automated", nr, "images", ni,
-		"duration", time.Since(start).Round(time.Millisecond))
+		"unchanged", unchanged.Load(), "duration", time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// forgetUnlisted removes from the index the repositories it knew before the listing
+// (before) that the listing no longer has: uninstalled while the bot was down, or
+// since the last build. One added since the listing began is kept.
+func (a *BumpScheduler) forgetUnlisted(before, listed []RepoRef) {
+	in := make(map[RepoRef]bool, len(listed))
+	for _, r := range listed {
+		in[r] = true
+	}
+	for _, r := range before {
+		if !in[r] {
+			a.index.Remove(r)
+		}
+	}
 }
 
 // inBackground calls f for every repository, each in a background job of its own
@@ -169,18 +206,46 @@ func (a *BumpScheduler) indexRepos(ctx context.Context, repos []RepoRef) {
 	a.cfg.Metrics.index(a.index)
 }
 
+// indexRepo reads the images of r into the index, unless its default branch is still
+// at the commit they were read at.
 func (a *BumpScheduler) indexRepo(ctx context.Context, r RepoRef) ([]string, error) {
-	imgs, err := a.cfg.Bumper.Images(ctx, r)
+	imgs, _, err := a.indexRepoAt(ctx, r, "")
+	return imgs, err
+}
+
+// indexRepoAt reads the images of r into the index. head is the default branch's
+// commit when the caller knows it (a push event's), else it is asked of the Bumper
+// when it is a HeadReader; when the index already read that commit, nothing is read
+// (same). A head that cannot be learnt only makes the images read all the same.
+func (a *BumpScheduler) indexRepoAt(ctx context.Context, r RepoRef, head string) (imgs []string, same bool, err error) {
+	known := a.index.Head(r)
+	if hr, ok := a.cfg.Bumper.(HeadReader); ok && head == "" {
+		if head, err = hr.DefaultHead(ctx, r, known); err != nil {
+			if ctx.Err() != nil {
+				return nil, false, err
+			}
+			a.cfg.Log.Debug("image automation: cannot learn a repository's default branch commit; reading it", "repository", r.FullName(), "installation", r.Installation, "error", err)
+			head = ""
+		}
+	}
+	if head != "" && head == known {
+		a.index.Unchanged(r)
+		a.cfg.Metrics.indexReads.WithLabelValues("unchanged").Inc()
+		return a.index.Images(r), true, nil
+	}
+	imgs, err = a.cfg.Bumper.Images(ctx, r)
 	if err != nil {
 		if ctx.Err() == nil {
 			a.index.Failed(r)
 			a.cfg.Metrics.errors.WithLabelValues("index").Inc()
+			a.cfg.Metrics.indexReads.WithLabelValues("failed").Inc()
 			a.cfg.Log.Warn("image automation: cannot read a repository's images", "repository", r.FullName(), "installation", r.Installation, "error", err)
 		}
-		return nil, err
+		return nil, false, err
 	}
-	a.index.Set(r, imgs)
-	return imgs, nil
+	a.index.SetAt(r, head, imgs)
+	a.cfg.Metrics.indexReads.WithLabelValues("read").Inc()
+	return imgs, false, nil
 }
 
 // bump runs one Bump of repo, never two of one repository at once in this replica,

@@ -38,7 +38,11 @@ func (a *BumpScheduler) pushRoute(ev webhook.Event) (Job, bool) {
 		return Job{}, false
 	}
 	return Job{Key: r.FullName() + ":push", Kind: "push", Installation: r.Installation, Run: func(ctx context.Context) error {
-		imgs, err := a.indexRepo(ctx, r)
+		head := e.GetAfter() // the pushed commit: no need to ask
+		if !isCommitSHA(head) {
+			head = ""
+		}
+		imgs, _, err := a.indexRepoAt(ctx, r, head)
 		a.cfg.Metrics.index(a.index)
 		if err != nil || !a.cfg.BumpOnPush || len(imgs) == 0 {
 			return err

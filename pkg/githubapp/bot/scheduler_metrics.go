@@ -23,6 +23,7 @@ type SchedulerMetrics struct {
 	indexRead    prometheus.Gauge
 	indexListed  prometheus.Gauge
 	indexAge     prometheus.GaugeFunc
+	indexReads   *prometheus.CounterVec
 	leader       prometheus.Gauge
 
 	builtAt atomic.Int64 // when the last complete index build ended, Unix nanoseconds (0: none yet)
@@ -54,6 +55,8 @@ func NewSchedulerMetrics(reg prometheus.Registerer) *SchedulerMetrics {
 			Help: "Repositories the index build under way (else the last one) has read so far; it is complete at gitops_bot_automation_index_build_listed_repositories."}),
 		indexListed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_index_build_listed_repositories",
 			Help: "Installed repositories the index build under way (else the last one) reads."}),
+		indexReads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_automation_index_reads_total",
+			Help: "Repositories the index looked at, by outcome (read; unchanged: the default branch had not moved since it was read, nothing read; failed)."}, []string{"outcome"}),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gitops_bot_automation_leader",
 			Help: "1 while this replica holds the lease and runs the periodic scan."}),
 	}
@@ -62,7 +65,7 @@ func NewSchedulerMetrics(reg prometheus.Registerer) *SchedulerMetrics {
 		func() float64 { return m.indexAgeSeconds(time.Now()) })
 	if reg != nil {
 		reg.MustRegister(m.scans, m.scanDuration, m.bumps, m.tagLists, m.tagListTime, m.events, m.errors, m.indexRepos, m.indexImages,
-			m.indexRead, m.indexListed, m.indexAge, m.leader)
+			m.indexRead, m.indexListed, m.indexAge, m.indexReads, m.leader)
 	}
 	return m
 }

@@ -16,18 +16,26 @@ var (
 	reCommits        = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/commits$`)
 	reCommitStatuses = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/commits/([^/]+)/statuses$`)
 	reCommitPulls    = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/commits/([0-9a-f]{40})/pulls$`)
+	reCommit         = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/commits/([^/]+)$`)
 )
+
+// wantsSHA reports whether accept asks GET commits/{ref} for the commit's sha alone,
+// as text (application/vnd.github.sha, or go-github's vnd.github.v3.sha).
+func wantsSHA(accept string) bool {
+	return strings.Contains(accept, "application/vnd.github.sha") || strings.Contains(accept, "application/vnd.github.v3.sha")
+}
 
 // serveCommits answers the commit reads: a comparison's status, the commits
 // reachable from a ref, a commit's statuses and its pull requests (the one whose
-// Merge put it on the base branch, open ones whose head it is); it reports whether
-// it did.
+// Merge put it on the base branch, open ones whose head it is), and one commit (with
+// the sha media type, its sha alone; "HEAD" is the default branch's); it reports
+// whether it did.
 func (s *Server) serveCommits(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodGet {
 		return false
 	}
 	p := r.URL.Path
-	for _, re := range []*regexp.Regexp{reCompare, reCommits, reCommitStatuses, reCommitPulls} {
+	for _, re := range []*regexp.Regexp{reCompare, reCommits, reCommitStatuses, reCommitPulls, reCommit} {
 		m := re.FindStringSubmatch(p)
 		if m == nil {
 			continue
@@ -55,6 +63,8 @@ func (s *Server) serveCommits(w http.ResponseWriter, r *http.Request) bool {
 				}
 			}
 			s.page(w, r, list, func(items []map[string]any) any { return items })
+		case reCommit:
+			s.commit(w, r, repo, m[3])
 		case reCommitPulls:
 			var list []map[string]any
 			for _, n := range sortedPulls(repo) {
@@ -100,6 +110,34 @@ func (s *Server) compare(w http.ResponseWriter, repo *Repo, base, head string) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": status, "ahead_by": ahead, "behind_by": count(h + ".." + b),
 		"total_commits": ahead, "commits": []any{}, "files": []any{},
 		"base_commit": map[string]any{"sha": b}, "merge_base_commit": map[string]any{"sha": b}})
+}
+
+// commit answers GET commits/{ref}: with the sha media type the sha alone as text
+// (304 when If-None-Match names it, as GitHub does), else the commit's sha as JSON.
+// "HEAD" is the default branch.
+func (s *Server) commit(w http.ResponseWriter, r *http.Request, repo *Repo, ref string) {
+	if ref == "HEAD" {
+		ref = repo.DefaultBranch
+	}
+	sha, err := branchSHA(repo, ref)
+	if err != nil {
+		if sha, err = revParse(repo, ref); err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "No commit found for SHA: " + ref})
+			return
+		}
+	}
+	if !wantsSHA(r.Header.Get("Accept")) {
+		writeJSON(w, http.StatusOK, map[string]any{"sha": sha, "commit": map[string]any{"message": ""}})
+		return
+	}
+	w.Header().Set("ETag", `"`+sha+`"`)
+	if r.Header.Get("If-None-Match") == `"`+sha+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.github.sha; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(sha))
 }
 
 // listCommits answers GET commits?sha=: the commits reachable from sha (default: the

@@ -9,8 +9,9 @@
 // Repositories live in real git directories: pull requests are opened, edited,
 // labelled, given reviewers and closed through the API (422 for a duplicate head, as
 // GitHub), follow their head branches, and refs are deleted in the git directory;
-// commits are compared, listed, and give their statuses and pull requests (a merged
-// one by its merge commit) from it (commits.go).
+// commits are compared, listed, read (the sha alone, 304 while If-None-Match names
+// it), and give their statuses and pull requests (a merged one by its merge commit)
+// from it (commits.go).
 // With DeliverWebhooks, the server sends the App's pull_request webhooks as GitHub
 // does ("opened", "synchronize" when a head branch moved, "closed"), and a status
 // webhook for each status posted, signed; Send and SendPullRequestEvent deliver
