@@ -23,6 +23,8 @@ type config struct {
 	checked       bool
 	keep          bool
 	cpuProfile    string
+	only          string // one phase alone: "ack" or "bigrepo" (ack_only.go)
+	bigrepo       bigrepoConfig
 }
 
 func main() {
@@ -49,12 +51,19 @@ func main() {
 	flag.BoolVar(&c.checked, "checked", false, "check every call to the fake GitHub against GitHub's OpenAPI description (slower: adds the check to the timed path)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the acknowledgement server to this file")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (repositories, bot log)")
+	flag.StringVar(&c.only, "only", "", `run one phase alone and report it: "ack" (acknowledgement) or "bigrepo" (the big repository)`)
+	bigrepoFlags(&c.bigrepo)
 	flag.Parse()
 	if c.deliveries < 1 || c.rounds < 1 || c.queueSize < 1 || c.objects < 3 || c.runs < 1 || c.installations < 1 || c.reposPer < 1 {
 		fmt.Fprintln(os.Stderr, "bot: every count must be at least 1 (-objects at least 3)")
 		os.Exit(2)
 	}
-	benchmain.Main("bot", func(ctx context.Context) error { return run(ctx, c, os.Stdout) })
+	benchmain.Main("bot", func(ctx context.Context) error {
+		if c.only != "" {
+			return runOnly(ctx, c, os.Stdout)
+		}
+		return run(ctx, c, os.Stdout)
+	})
 }
 
 // status is benchmain.Status.
