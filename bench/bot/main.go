@@ -23,6 +23,7 @@ type config struct {
 	checked       bool
 	keep          bool
 	cpuProfile    string
+	ackClient     string // "raw" or "http" (ack_client.go)
 	only          string // one phase alone: "ack" or "bigrepo" (ack_only.go)
 	bigrepo       bigrepoConfig
 }
@@ -51,6 +52,7 @@ func main() {
 	flag.BoolVar(&c.checked, "checked", false, "check every call to the fake GitHub against GitHub's OpenAPI description (slower: adds the check to the timed path)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the acknowledgement server to this file")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (repositories, bot log)")
+	flag.StringVar(&c.ackClient, "ack-client", "raw", `how the acknowledgement phase sends: "raw" (pre-signed request written on a new connection) or "http" (net/http's client, signing each)`)
 	flag.StringVar(&c.only, "only", "", `run one phase alone and report it: "ack" (acknowledgement) or "bigrepo" (the big repository)`)
 	bigrepoFlags(&c.bigrepo)
 	flag.Parse()

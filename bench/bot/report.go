@@ -89,7 +89,7 @@ func reportAcks(out io.Writer, c config, acks *ackResult) {
 	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
 	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
 		c.rounds, c.deliveries, kib(acks.bodyBytes))
-	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection, to bot.Server's /webhook on a real HTTP server\n")
+	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection (%s), to bot.Server's /webhook on a real HTTP server\n", ackClientNote(c.ackClient))
 	fmt.Fprintf(out, "in a process of its own (queue %d, 4 workers). The jobs behind the acknowledgements are STUBBED (no-op jobs): this\n", c.queueSize)
 	fmt.Fprintf(out, "measures the acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
 	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; no-op jobs run %d\n",
@@ -104,6 +104,13 @@ func reportAcks(out io.Writer, c config, acks *ackResult) {
 			runtime.NumCPU(), ms(burst/time.Duration(runtime.NumCPU())))
 	}
 
+}
+
+func ackClientNote(client string) string {
+	if client == "http" {
+		return "net/http's client, signing each"
+	}
+	return "signed beforehand, written in one write; -ack-client http: net/http's client"
 }
 
 func row(out io.Writer, what, target, measured string, ok bool) {
