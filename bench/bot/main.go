@@ -113,6 +113,12 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	}
 	env.loadEnd = loadAvg()
 	report(out, env, acks, plans, mem)
+	if c.bigrepo.enabled {
+		if err := runBigRepo(ctx, cl, c, tc.Kubeconfig, work, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nload average %s at the end of the big repository phase\n", loadAvg())
+	}
 	return nil
 }
 
