@@ -64,6 +64,7 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 		return nil, fmt.Errorf("acknowledgement server: %w", err)
 	}
 	url := strings.TrimSpace(base) + "/webhook"
+	host := strings.TrimPrefix(strings.TrimSpace(base), "http://")
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Minute}
 
 	res = &ackResult{codes: map[int]int{}}
@@ -95,6 +96,12 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 			}
 		}
 		res.bodyBytes = len(bodies[0])
+		reqs := make([][]byte, len(bodies))
+		for i, body := range bodies {
+			if reqs[i], err = signedRequest(url, "pull_request", fmt.Sprintf("r%d-%d", round, i), body); err != nil {
+				return nil, err
+			}
+		}
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i, body := range bodies {
@@ -102,7 +109,14 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 			go func() {
 				defer wg.Done()
 				<-start
-				code, d, err := deliver(ctx, client, url, "pull_request", fmt.Sprintf("r%d-%d", round, i), body)
+				var code int
+				var d time.Duration
+				var err error
+				if c.ackClient == "http" {
+					code, d, err = deliver(ctx, client, url, "pull_request", fmt.Sprintf("r%d-%d", round, i), body)
+				} else {
+					code, d, err = deliverRaw(ctx, host, reqs[i])
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {

@@ -23,6 +23,9 @@ type config struct {
 	checked       bool
 	keep          bool
 	cpuProfile    string
+	ackClient     string // "raw" or "http" (ack_client.go)
+	only          string // one phase alone: "ack" or "bigrepo" (ack_only.go)
+	bigrepo       bigrepoConfig
 }
 
 func main() {
@@ -49,12 +52,20 @@ func main() {
 	flag.BoolVar(&c.checked, "checked", false, "check every call to the fake GitHub against GitHub's OpenAPI description (slower: adds the check to the timed path)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the acknowledgement server to this file")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (repositories, bot log)")
+	flag.StringVar(&c.ackClient, "ack-client", "raw", `how the acknowledgement phase sends: "raw" (pre-signed request written on a new connection) or "http" (net/http's client, signing each)`)
+	flag.StringVar(&c.only, "only", "", `run one phase alone and report it: "ack" (acknowledgement) or "bigrepo" (the big repository)`)
+	bigrepoFlags(&c.bigrepo)
 	flag.Parse()
 	if c.deliveries < 1 || c.rounds < 1 || c.queueSize < 1 || c.objects < 3 || c.runs < 1 || c.installations < 1 || c.reposPer < 1 {
 		fmt.Fprintln(os.Stderr, "bot: every count must be at least 1 (-objects at least 3)")
 		os.Exit(2)
 	}
-	benchmain.Main("bot", func(ctx context.Context) error { return run(ctx, c, os.Stdout) })
+	benchmain.Main("bot", func(ctx context.Context) error {
+		if c.only != "" {
+			return runOnly(ctx, c, os.Stdout)
+		}
+		return run(ctx, c, os.Stdout)
+	})
 }
 
 // status is benchmain.Status.
@@ -106,6 +117,12 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	}
 	env.loadEnd = loadAvg()
 	report(out, env, acks, plans, mem, start)
+	if c.bigrepo.enabled {
+		if err := runBigRepo(ctx, cl, c, tc.Kubeconfig, work, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nload average %s at the end of the big repository phase\n", loadAvg())
+	}
 	return nil
 }
 

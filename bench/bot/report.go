@@ -38,23 +38,7 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 		fmt.Sprintf("%s (idle bot: %s)", secs(mem.atStart), secs(mem.planTook)), mem.atStart < mem.planTook+time.Second)
 	startupRows(out, start)
 
-	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
-	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
-		c.rounds, c.deliveries, kib(acks.bodyBytes))
-	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection, to bot.Server's /webhook on a real HTTP server\n")
-	fmt.Fprintf(out, "in a process of its own (queue %d, 4 workers). The jobs behind the acknowledgements are STUBBED (no-op jobs): this\n", c.queueSize)
-	fmt.Fprintf(out, "measures the acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
-	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; no-op jobs run %d\n",
-		len(acks.latencies), ms(p50), ms(quantile(acks.latencies, 0.9)), ms(p99), ms(pmax), acks.codes, acks.errors, acks.ran)
-	fmt.Fprintf(out, "one at a time (%d deliveries, no contention): p50 %s, p99 %s\n",
-		len(acks.lone), ms(median(acks.lone)), ms(quantile(acks.lone, 0.99)))
-	if n := time.Duration(len(acks.latencies) + acks.errors); n > 0 {
-		burst := acks.serverCPU / time.Duration(c.rounds)
-		fmt.Fprintf(out, "CPU time per concurrent delivery: server %s, client %s (its own process). A burst of %d needs %s of the\n",
-			ms(acks.serverCPU/n), ms(acks.clientCPU/n), c.deliveries, ms(burst))
-		fmt.Fprintf(out, "server's CPU: on %d idle CPUs its last acknowledgement cannot come sooner than ~%s, however the server queues.\n",
-			runtime.NumCPU(), ms(burst/time.Duration(runtime.NumCPU())))
-	}
+	reportAcks(out, c, acks)
 
 	fmt.Fprintf(out, "\n## 2. Pull request event → comment\n\n")
 	fmt.Fprintf(out, "A repository of %d objects (ConfigMap, Deployment, Service in turn, one file each, plus their Namespace), main applied\n", c.objects)
@@ -99,6 +83,36 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 		fmt.Fprintf(out, "\nbot log: %s\n", mem.log)
 	}
 	startupSection(out, c, start)
+}
+
+// reportAcks prints what the acknowledgement step did.
+func reportAcks(out io.Writer, c config, acks *ackResult) {
+	p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
+	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
+	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
+		c.rounds, c.deliveries, kib(acks.bodyBytes))
+	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection (%s), to bot.Server's /webhook on a real HTTP server\n", ackClientNote(c.ackClient))
+	fmt.Fprintf(out, "in a process of its own (queue %d, 4 workers). The jobs behind the acknowledgements are STUBBED (no-op jobs): this\n", c.queueSize)
+	fmt.Fprintf(out, "measures the acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
+	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; no-op jobs run %d\n",
+		len(acks.latencies), ms(p50), ms(quantile(acks.latencies, 0.9)), ms(p99), ms(pmax), acks.codes, acks.errors, acks.ran)
+	fmt.Fprintf(out, "one at a time (%d deliveries, no contention): p50 %s, p99 %s\n",
+		len(acks.lone), ms(median(acks.lone)), ms(quantile(acks.lone, 0.99)))
+	if n := time.Duration(len(acks.latencies) + acks.errors); n > 0 {
+		burst := acks.serverCPU / time.Duration(c.rounds)
+		fmt.Fprintf(out, "CPU time per concurrent delivery: server %s, client %s (its own process). A burst of %d needs %s of the\n",
+			ms(acks.serverCPU/n), ms(acks.clientCPU/n), c.deliveries, ms(burst))
+		fmt.Fprintf(out, "server's CPU: on %d idle CPUs its last acknowledgement cannot come sooner than ~%s, however the server queues.\n",
+			runtime.NumCPU(), ms(burst/time.Duration(runtime.NumCPU())))
+	}
+
+}
+
+func ackClientNote(client string) string {
+	if client == "http" {
+		return "net/http's client, signing each"
+	}
+	return "signed beforehand, written in one write; -ack-client http: net/http's client"
 }
 
 func row(out io.Writer, what, target, measured string, ok bool) {

@@ -1,10 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -301,4 +306,86 @@ func bothPlans(t *testing.T, gh *githubtest.Server, fleetHead, slowHead string) 
 		return fast.State != "" && cut.State != ""
 	})
 	return fast, cut, order
+}
+
+// TestServerFullQueueAnswers503: with the queue full, a delivery is answered 503
+// before anything of it is kept, and counted (gitops_bot_webhook_deliveries_total
+// {outcome="busy"}); every delivery answered 202 runs; the refused one, delivered
+// again once there is room, is taken (its delivery id is not remembered as seen).
+func TestServerFullQueueAnswers503(t *testing.T) {
+	var mu sync.Mutex
+	var ran []string
+	holding, gate := make(chan struct{}), make(chan struct{})
+	route := func(ev webhook.Event) (Job, bool) {
+		e := ev.Payload.(*webhook.PullRequestEvent)
+		key := fmt.Sprintf("%s#%d", e.Repository.FullName, e.Number)
+		return Job{Key: key, Kind: "pull_request", Installation: ev.Installation, Run: func(context.Context) error {
+			if key == "acme/fleet#1" {
+				close(holding)
+				<-gate
+			}
+			mu.Lock()
+			ran = append(ran, key)
+			mu.Unlock()
+			return nil
+		}}, true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := NewServer(ctx, Config{WebhookSecret: []byte(queueTestSecret), Workers: 1, QueueSize: 2,
+		Log: slog.New(slog.DiscardHandler), Routes: Routes{"pull_request": route}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	deliver := func(id string, number int) int {
+		t.Helper()
+		body, err := json.Marshal(prPayload(7, "acme/fleet", number))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "pull_request")
+		req.Header.Set("X-GitHub-Delivery", id)
+		m := hmac.New(sha256.New, []byte(queueTestSecret))
+		m.Write(body)
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	busy := func() string {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		for _, l := range strings.Split(w.Body.String(), "\n") {
+			if strings.HasPrefix(l, `gitops_bot_webhook_deliveries_total{event="pull_request",outcome="busy"}`) {
+				return strings.Fields(l)[1]
+			}
+		}
+		return "0"
+	}
+	if code := deliver("d1", 1); code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d", code)
+	}
+	<-holding // running: the queue is empty again
+	codes := []int{deliver("d2", 2), deliver("d3", 3), deliver("d4", 4)}
+	if fmt.Sprint(codes) != "[202 202 503]" {
+		t.Fatalf("answers %v, want [202 202 503]: a queue of 2 full", codes)
+	}
+	if n := busy(); n != "1" {
+		t.Fatalf("busy deliveries counted %s, want 1", n)
+	}
+	close(gate)
+	waitFor(t, "the queue to drain", func() bool { return srv.QueueState().Waiting == 0 })
+	if code := deliver("d4", 4); code != http.StatusAccepted {
+		t.Fatalf("the refused delivery, delivered again: %d, want 202", code)
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	defer scancel()
+	must(t, srv.Shutdown(sctx))
+	want := []string{"acme/fleet#1", "acme/fleet#2", "acme/fleet#3", "acme/fleet#4"}
+	if fmt.Sprint(ran) != fmt.Sprint(want) {
+		t.Fatalf("ran %v, want %v: no accepted delivery lost", ran, want)
+	}
 }

@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -63,6 +65,7 @@ type Handler struct {
 	seen     *dedupe.Set
 	log      *slog.Logger
 	observe  func(event, outcome string)
+	macs     sync.Pool // of HMAC-SHA256 under secret
 }
 
 // Option configures a Handler.
@@ -111,6 +114,7 @@ func NewHandler(secret []byte, dispatch func(context.Context, Event) error, opts
 	for _, o := range opts {
 		o(h)
 	}
+	h.macs.New = func() any { return hmac.New(sha256.New, h.secret) }
 	return h, nil
 }
 
@@ -156,7 +160,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", h.maxBody))
 		return
 	}
-	body, err := h.readSigned(w, r, want)
+	body, release, err := h.readSigned(w, r, want)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		switch {
@@ -169,6 +173,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	defer release()
 	verified = true
 	if name == "" || delivery == "" {
 		answer(http.StatusBadRequest, "bad_request", "missing X-GitHub-Event or X-GitHub-Delivery")
@@ -218,21 +223,42 @@ var errBadSignature = errors.New("signature does not match")
 
 // readSigned reads the body, at most maxBody bytes, hashing it as it comes in: the
 // buffer grows with the bytes received (never with what Content-Length claims), and
-// the body is returned only when its HMAC is want (compared in constant time).
-func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, want []byte) ([]byte, error) {
-	mac := hmac.New(sha256.New, h.secret)
-	var buf bytes.Buffer
+// the body is returned only when its HMAC is want (compared in constant time). The
+// body is in a pooled buffer: release gives it back, once nothing refers to the body
+// any more (parsed events never do: encoding/json copies what it keeps).
+func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, want []byte) (body []byte, release func(), err error) {
+	mac := h.macs.Get().(hash.Hash)
+	defer h.macs.Put(mac)
+	mac.Reset()
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	release = func() {
+		if buf.Cap() <= maxPooledBody {
+			bodyBuffers.Put(buf)
+		}
+	}
 	if r.ContentLength > 0 {
 		buf.Grow(int(min(r.ContentLength, initialBodyBuffer)) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(io.TeeReader(http.MaxBytesReader(w, r.Body, h.maxBody), mac)); err != nil {
-		return nil, fmt.Errorf("read webhook body: %w", err)
+		release()
+		return nil, nil, fmt.Errorf("read webhook body: %w", err)
 	}
-	if !hmac.Equal(mac.Sum(nil), want) {
-		return nil, errBadSignature
+	var sum [sha256.Size]byte
+	if !hmac.Equal(mac.Sum(sum[:0]), want) {
+		release()
+		return nil, nil, errBadSignature
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), release, nil
 }
+
+// bodyBuffers are the buffers of bodies being read: a burst of deliveries reuses
+// them rather than allocating (and zeroing) ~25 KiB each.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer given back to bodyBuffers: a rare large
+// delivery's is left to the garbage collector.
+const maxPooledBody = 1 << 20
 
 // initialBodyBuffer is the most a body's buffer takes before its bytes arrive.
 const initialBodyBuffer = 64 << 10

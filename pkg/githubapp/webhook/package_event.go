@@ -1,9 +1,6 @@
 package webhook
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "fmt"
 
 // PackageEvent is a `package` or `registry_package` delivery, read into the fields
 // image automation needs. go-github v60's own type cannot read GitHub's actual
@@ -72,7 +69,7 @@ func parseEvent(name string, payload []byte) (any, error) {
 	default:
 		return parseGitHubEvent(name, payload)
 	}
-	if err := json.Unmarshal(payload, ev); err != nil {
+	if err := decodeRouting(payload, ev); err != nil {
 		return nil, fmt.Errorf("parse %s payload: %w", name, err)
 	}
 	return ev, nil
