@@ -55,6 +55,9 @@ func (c *Cache) repairAll() error {
 		}
 		e.size = diskUsage(c.bare(key))
 		e.used = lastUse(c.usedFile(key), c.bare(key))
+		if b, err := os.ReadFile(c.usedFile(key)); err == nil {
+			e.url = strings.TrimSpace(string(b))
+		}
 		c.entries[key] = e
 	}
 	return nil
