@@ -74,6 +74,7 @@ type Options struct {
 	sinks       map[string]notify.Sink
 	access      *bot.ClusterAccess
 	board       *statuspage.Board
+	gitCache    *gitcache.Cache // --git-cache-dir opened by Run: the planner's and the bumper's
 
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
@@ -290,6 +291,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		defer gc.Close()
 		planner.GitCache = gc
+		o.gitCache = gc
 	}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
@@ -380,7 +382,7 @@ func (o *Options) Run(ctx context.Context) error {
 // newBumper is the image-bump side of the bot (a bot.Bumper), for the
 // triggers: registry events, package events, the periodic scan.
 func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.GitHubBumper {
-	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Board: o.board, Log: o.log.With("component", "image-bump")}
+	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, GitCache: o.gitCache, Metrics: bot.NewBumpMetrics(metrics.Registry), Board: o.board, Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

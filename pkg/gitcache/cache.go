@@ -18,7 +18,7 @@ const (
 	lockFile     = ".lock"  // <dir>/.lock: flock, one process per directory
 	reposDir     = "repos"  // <dir>/repos/<key>.git: a bare repository
 	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
-	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL
+	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL and the name
 	checkoutGlob = "gitcache-checkout-*"
 	defaultKeep  = 32 // commits kept as refs (haves) per repository
 )
@@ -63,6 +63,7 @@ type entry struct {
 	size   int64     // bytes on disk, as of its last change
 	used   time.Time // last use
 	url    string    // the remote, without credentials ("" when not known)
+	name   string    // Request.Name ("" when not known)
 	forget bool      // Forget was asked for: removed once pins is 0
 }
 
@@ -143,7 +144,7 @@ func (c *Cache) usedFile(key string) string { return filepath.Join(c.repos, key+
 
 // pin returns the entry of url's repository, made if new, pinned: not removed until
 // unpin.
-func (c *Cache) pin(url string) (*entry, error) {
+func (c *Cache) pin(url, name string) (*entry, error) {
 	key := Key(url)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -158,13 +159,16 @@ func (c *Cache) pin(url string) (*entry, error) {
 	if e.url == "" {
 		e.url = gitrepo.RedactURL(url)
 	}
+	if name != "" {
+		e.name = name
+	}
 	e.pins++
 	return e, nil
 }
 
-// unpin ends a use of e begun by pin and records its time (and its URL, for Forget
-// after a restart) in its used file; the last use of a repository Forget was asked
-// for removes it.
+// unpin ends a use of e begun by pin and records its time (and its URL and name, for
+// Forget after a restart) in its used file; the last use of a repository Forget was
+// asked for removes it.
 func (c *Cache) unpin(e *entry) {
 	now := time.Now()
 	c.mu.Lock()
@@ -173,7 +177,7 @@ func (c *Cache) unpin(e *entry) {
 	gone := e.pins == 0 && e.forget && c.dropLocked(e)
 	c.mu.Unlock()
 	if !gone {
-		_ = os.WriteFile(c.usedFile(e.key), []byte(e.url+"\n"), 0o640)
+		_ = os.WriteFile(c.usedFile(e.key), []byte(e.url+"\n"+e.name+"\n"), 0o640)
 	}
 }
 

@@ -25,6 +25,9 @@ type Request struct {
 	// MaxBytes bounds what this job fetches and checks out together (0: no bound);
 	// beyond it the error wraps gitrepo.ErrTooLarge.
 	MaxBytes int64
+	// Name is what the caller knows the repository by (the bot: GitHub's owner/name),
+	// kept beside it for ForgetName; "" leaves the name it has.
+	Name string
 }
 
 // Checkout is one commit of a cached repository checked out into a new directory, a
@@ -55,7 +58,7 @@ func (c *Cache) Checkout(ctx context.Context, r Request) (*Checkout, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.pin(r.URL)
+	e, err := c.pin(r.URL, r.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package gitcache
 
 import (
 	"slices"
+	"strings"
 )
 
 // Forget removes the cached repository of url, one the caller may no longer read (a
@@ -11,10 +12,31 @@ import (
 func (c *Cache) Forget(url string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.entries[Key(url)]
-	if e == nil {
-		return
+	if e := c.entries[Key(url)]; e != nil {
+		c.forgetLocked(e)
 	}
+}
+
+// ForgetName is Forget of every cached repository whose Request.Name is name (in any
+// case: GitHub's names are), and returns how many there were.
+func (c *Cache) ForgetName(name string) int {
+	if name == "" {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, e := range c.entries {
+		if strings.EqualFold(e.name, name) {
+			c.forgetLocked(e)
+			n++
+		}
+	}
+	return n
+}
+
+// forgetLocked removes e now, or marks it for its last job; c.mu is held.
+func (c *Cache) forgetLocked(e *entry) {
 	if e.pins > 0 {
 		e.forget = true
 		c.log.Info("git cache: a repository to forget is in use; removing it once its jobs end", "key", e.key, "url", e.url)

@@ -37,13 +37,27 @@ func TestForget(t *testing.T) {
 			c.Forget(strings.Replace(strings.TrimSuffix(r.url, ".git"), "http://", "http://x-access-token:secret@", 1))
 			return true
 		}},
+		{name: "by name, in any case", run: func(t *testing.T, c *Cache, r *repo) bool {
+			named(t, c, r.url, "Acme/App").Close()
+			if n := c.ForgetName("acme/app"); n != 1 {
+				t.Errorf("ForgetName forgot %d repositories, want 1", n)
+			}
+			return true
+		}},
+		{name: "by a name the cache does not hold: nothing", run: func(t *testing.T, c *Cache, r *repo) bool {
+			named(t, c, r.url, "acme/app").Close()
+			if n := c.ForgetName("acme/other"); n != 0 {
+				t.Errorf("ForgetName forgot %d repositories, want 0", n)
+			}
+			return false
+		}},
 		{name: "a URL the cache does not hold: nothing", run: func(t *testing.T, c *Cache, r *repo) bool {
 			checkout(t, c, r.url, "main").Close()
 			c.Forget(r.url + "-other")
 			return false
 		}},
-		{name: "after a restart: the URL is known from its used file", run: func(t *testing.T, c *Cache, r *repo) bool {
-			checkout(t, c, r.url, "main").Close()
+		{name: "after a restart: the URL and name are known from its used file", run: func(t *testing.T, c *Cache, r *repo) bool {
+			named(t, c, r.url, "acme/app").Close()
 			c.Close()
 			again, err := New(Options{Dir: c.Dir(), WorkDir: c.work})
 			if err != nil {
@@ -54,7 +68,9 @@ func TestForget(t *testing.T) {
 			if urls := again.URLs(); !slices.Equal(urls, []string{r.url}) {
 				t.Errorf("URLs after a restart: %v, want %s", urls, r.url)
 			}
-			again.Forget(r.url)
+			if n := again.ForgetName("acme/app"); n != 1 {
+				t.Errorf("ForgetName after a restart forgot %d repositories, want 1", n)
+			}
 			if _, n := again.Usage(); n != 0 {
 				t.Errorf("%d repositories after Forget", n)
 			}
@@ -116,4 +132,14 @@ func TestRemovedRepository(t *testing.T) {
 	if _, err := c.Checkout(context.Background(), Request{URL: r.url, Ref: head}); err == nil || !strings.Contains(err.Error(), r.url) {
 		t.Errorf("checkout of a commit of a forgotten, removed repository: %v, want an error naming %s", err, r.url)
 	}
+}
+
+// named checks the default branch of url out under name.
+func named(t *testing.T, c *Cache, url, name string) *Checkout {
+	t.Helper()
+	co, err := c.Checkout(context.Background(), Request{URL: url, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co
 }

@@ -115,7 +115,7 @@ func (b *GitHubBumper) openDefault(ctx context.Context, info *github.Repository,
 		src, err := so.Open(ctx, log)
 		return src, nil, err
 	}
-	co, err := b.GitCache.Checkout(ctx, gitcache.Request{URL: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxBytes: b.MaxCloneBytes})
+	co, err := b.GitCache.Checkout(ctx, gitcache.Request{URL: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxBytes: b.MaxCloneBytes, Name: info.GetFullName()})
 	if err != nil {
 		return nil, nil, err
 	}
