@@ -434,8 +434,7 @@ func newStallRemote(t *testing.T, root string) *stallRemote {
 	s := &stallRemote{hold: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if limit := s.armed.Load(); limit > 0 && strings.HasSuffix(req.URL.Path, "/git-upload-pack") {
-			s.armed.Store(0)
-			w = &stallWriter{ResponseWriter: w, left: limit, s: s}
+			w = &stallWriter{ResponseWriter: w, left: limit, s: s} // stalls if the answer is longer
 		}
 		backend.Config.Handler.ServeHTTP(w, req)
 	}))
@@ -481,6 +480,10 @@ func (w *stallWriter) Write(p []byte) (int, error) {
 	}
 	if int64(len(p)) <= w.left {
 		w.left -= int64(len(p))
+		return w.ResponseWriter.Write(p)
+	}
+	if w.s.armed.Swap(0) == 0 {
+		w.left = 1 << 62 // another fetch stalled first: this one goes on
 		return w.ResponseWriter.Write(p)
 	}
 	n, _ := w.ResponseWriter.Write(p[:w.left])
