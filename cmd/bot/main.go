@@ -74,6 +74,7 @@ type Options struct {
 	sinks       map[string]notify.Sink
 	access      *bot.ClusterAccess
 	board       *statuspage.Board
+	gitCache    *gitcache.Cache // --git-cache-dir opened by Run: the planner's and the bumper's
 
 	// RegistryWebhookSecretFile holds the shared secret of POST /hooks/registry.
 	RegistryWebhookSecretFile string
@@ -114,7 +115,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.BackgroundWorkers, "background-workers", bot.DefaultBackgroundWorkers, "of --workers, how many may run background work at once: the image index (at start and every 30 minutes) and re-plans of stale pull requests at start; it runs only when no webhook's job waits")
 	fs.DurationVar(&o.JobTimeout, "job-timeout", bot.DefaultJobTimeout, "time one queued job (a pull request's plan, an image bump from an event or a push) may run; a plan that takes longer is stopped and its pull request told so")
 	fs.Int64Var(&o.MaxCloneBytes, "max-clone-bytes", bot.DefaultMaxCloneBytes, "bytes one clone may take on disk, its fetch and its files together (a pull request's head or base, a default branch to bump); a larger one fails with an error naming the repository; 0: no bound")
-	fs.StringVar(&o.GitCacheDir, "git-cache-dir", "", "directory keeping one bare repository per repository between jobs, so that a plan or drift check fetches only the commits it lacks; \"\" (default): a clone per job")
+	fs.StringVar(&o.GitCacheDir, "git-cache-dir", "", "directory keeping one bare repository per repository between jobs, so that a plan, drift check or image bump fetches only the commits it lacks; \"\" (default): a clone per job")
 	fs.Int64Var(&o.GitCacheSize, "git-cache-size", bot.DefaultGitCacheBytes, "bytes the repositories of --git-cache-dir may take; past it the least recently used ones not in use are removed; 0: no bound")
 	fs.IntVar(&o.MaxCommentPages, "max-comment-pages", plancomment.DefaultMaxPages, "most comments a pull request's plan takes (the main one and its continuations); the last one says what is left out")
 	fs.Int64Var(&o.MaxBody, "max-body", webhook.DefaultMaxBody, "largest webhook body accepted, in bytes (larger: 413)")
@@ -290,6 +291,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		defer gc.Close()
 		planner.GitCache = gc
+		o.gitCache = gc
 	}
 	if o.access == nil && o.Kubeconfig != "" {
 		o.log.Warn("no --cluster-access: no repository is granted a cluster, every plan is offline")
@@ -380,7 +382,7 @@ func (o *Options) Run(ctx context.Context) error {
 // newBumper is the image-bump side of the bot (a bot.Bumper), for the
 // triggers: registry events, package events, the periodic scan.
 func (o *Options) newBumper(app *githubapp.App, metrics *bot.Metrics) *bot.GitHubBumper {
-	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, Metrics: bot.NewBumpMetrics(metrics.Registry), Board: o.board, Log: o.log.With("component", "image-bump")}
+	return &bot.GitHubBumper{App: app, ReadOnly: o.GitReadOnly, MaxCloneBytes: o.MaxCloneBytes, GitCache: o.gitCache, Metrics: bot.NewBumpMetrics(metrics.Registry), Board: o.board, Log: o.log.With("component", "image-bump")}
 }
 
 // NewCommand is the bot's command.

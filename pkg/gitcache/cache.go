@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 )
 
 // The cache directory's layout.
@@ -16,7 +18,7 @@ const (
 	lockFile     = ".lock"  // <dir>/.lock: flock, one process per directory
 	reposDir     = "repos"  // <dir>/repos/<key>.git: a bare repository
 	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
-	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use
+	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL and the name
 	checkoutGlob = "gitcache-checkout-*"
 	defaultKeep  = 32 // commits kept as refs (haves) per repository
 )
@@ -57,9 +59,12 @@ type entry struct {
 	sem chan struct{} // held while the repository changes: fetch, repair, removal
 
 	// Under Cache.mu:
-	pins int       // jobs and checkouts using it: never removed while > 0
-	size int64     // bytes on disk, as of its last change
-	used time.Time // last use
+	pins   int       // jobs and checkouts using it: never removed while > 0
+	size   int64     // bytes on disk, as of its last change
+	used   time.Time // last use
+	url    string    // the remote, without credentials ("" when not known)
+	name   string    // Request.Name ("" when not known)
+	forget bool      // Forget was asked for: removed once pins is 0
 }
 
 // New opens the cache in o.Dir, taking its lock (an error if another process holds
@@ -137,8 +142,10 @@ func (c *Cache) bare(key string) string     { return filepath.Join(c.repos, key+
 func (c *Cache) marker(key string) string   { return filepath.Join(c.repos, key+fetchingExt) }
 func (c *Cache) usedFile(key string) string { return filepath.Join(c.repos, key+usedExt) }
 
-// pin returns key's entry, made if new, pinned: not removed until unpin.
-func (c *Cache) pin(key string) (*entry, error) {
+// pin returns the entry of url's repository, made if new, pinned: not removed until
+// unpin.
+func (c *Cache) pin(url, name string) (*entry, error) {
+	key := Key(url)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -149,20 +156,28 @@ func (c *Cache) pin(key string) (*entry, error) {
 		e = &entry{key: key, sem: make(chan struct{}, 1)}
 		c.entries[key] = e
 	}
+	if e.url == "" {
+		e.url = gitrepo.RedactURL(url)
+	}
+	if name != "" {
+		e.name = name
+	}
 	e.pins++
 	return e, nil
 }
 
-// unpin ends a use of e begun by pin and records its time.
+// unpin ends a use of e begun by pin and records its time (and its URL and name, for
+// Forget after a restart) in its used file; the last use of a repository Forget was
+// asked for removes it.
 func (c *Cache) unpin(e *entry) {
 	now := time.Now()
 	c.mu.Lock()
 	e.pins--
 	e.used = now
+	gone := e.pins == 0 && e.forget && c.dropLocked(e)
 	c.mu.Unlock()
-	f := c.usedFile(e.key)
-	if err := os.Chtimes(f, now, now); errors.Is(err, os.ErrNotExist) {
-		_ = os.WriteFile(f, nil, 0o640)
+	if !gone {
+		_ = os.WriteFile(c.usedFile(e.key), []byte(e.url+"\n"+e.name+"\n"), 0o640)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
@@ -24,6 +25,9 @@ type Request struct {
 	// MaxBytes bounds what this job fetches and checks out together (0: no bound);
 	// beyond it the error wraps gitrepo.ErrTooLarge.
 	MaxBytes int64
+	// Name is what the caller knows the repository by (the bot: GitHub's owner/name),
+	// kept beside it for ForgetName; "" leaves the name it has.
+	Name string
 }
 
 // Checkout is one commit of a cached repository checked out into a new directory, a
@@ -36,10 +40,12 @@ type Checkout struct {
 	// Fetched is the bytes of pack this checkout fetched (0: the cache held it).
 	Fetched int64
 
-	c    *Cache
-	e    *entry
-	wt   *gitrepo.Worktree
-	once sync.Once
+	c      *Cache
+	e      *entry
+	wt     *gitrepo.Worktree
+	req    Request
+	once   sync.Once
+	closed atomic.Bool
 }
 
 // Checkout resolves r.Ref, fetches its commit into the repository's cache unless the
@@ -52,7 +58,7 @@ func (c *Cache) Checkout(ctx context.Context, r Request) (*Checkout, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.pin(Key(r.URL))
+	e, err := c.pin(r.URL, r.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +98,7 @@ func (c *Cache) checkout(ctx context.Context, e *entry, r Request, sha string, o
 		return nil, &worktreeError{err}
 	}
 	c.log.Debug("git cache: checked out", "url", gitrepo.RedactURL(r.URL), "commit", wt.Revision, "fetched_bytes", fetched, "dir", dir)
-	return &Checkout{Dir: wt.Dir, Revision: wt.Revision, Fetched: fetched, c: c, e: e, wt: wt}, nil
+	return &Checkout{Dir: wt.Dir, Revision: wt.Revision, Fetched: fetched, c: c, e: e, wt: wt, req: r}, nil
 }
 
 // fetch makes e's repository hold sha; the caller holds e's lock. The marker beside
@@ -155,6 +161,7 @@ func (c *Cache) dropIfAlone(ctx context.Context, e *entry, err error) bool {
 func (co *Checkout) Close() error {
 	var err error
 	co.once.Do(func() {
+		co.closed.Store(true)
 		err = co.wt.Remove()
 		co.c.unpin(co.e)
 		co.c.evict()

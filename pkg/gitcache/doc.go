@@ -18,6 +18,28 @@
 // bytes one job fetches and checks out are bounded together (Request.MaxBytes,
 // gitrepo.ErrTooLarge).
 //
+// A job that writes (the bot's image bumper: a commit on top of the default branch, a
+// fetch of its gitops/image/* branches, a force-push) opens its checkout as a
+// gitrepo.Repo (Checkout.Repo, its remote the Request's URL and credentials, never
+// written into the shared configuration) and makes each write inside Checkout.Write:
+// under the repository's lock, as a fetch is, so no fetch, repair (which removes temp
+// objects) or removal runs meanwhile, with the marker a killed process leaves for
+// repair. The objects it writes stay in the shared object store (nothing removes
+// objects but the removal of the whole repository, which waits for every checkout to
+// close); the refs it leaves (a fetch's remote-tracking refs) are removed at the end of
+// each Write, so the repository keeps only its own refs/gitcache/* and offers only
+// those as haves. This is simpler than an object store per checkout (go-git's
+// alternates are partial) and costs the repository's other jobs a short wait.
+//
+// Forget (by URL) and ForgetName (by Request.Name, such as GitHub's owner/name)
+// remove a repository the caller may no longer read: at once when unused, else when
+// its last checkout closes. The URL and name are kept in the repository's used file,
+// so that they are known after a restart. A repository renamed is a new URL: a new
+// repository, the old one evicted in time. Names and branches are resolved on the
+// remote at every Checkout, so a repository the credentials no longer reach fails
+// with an error naming it; a commit asked for by its sha that the cache holds is
+// served without asking the remote (Forget is what takes such commits away).
+//
 // All git access goes through pkg/gitrepo. It knows nothing of GitHub, commands,
 // manifests or clusters, and never writes outside its directory and its checkouts.
 package gitcache

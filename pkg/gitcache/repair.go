@@ -55,6 +55,10 @@ func (c *Cache) repairAll() error {
 		}
 		e.size = diskUsage(c.bare(key))
 		e.used = lastUse(c.usedFile(key), c.bare(key))
+		if b, err := os.ReadFile(c.usedFile(key)); err == nil {
+			lines := strings.Split(string(b)+"\n", "\n")
+			e.url, e.name = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
+		}
 		c.entries[key] = e
 	}
 	return nil

@@ -29,7 +29,7 @@ func (r *Repo) FetchBranches(ctx context.Context, prefix string) (map[string]str
 		return nil, fmt.Errorf("fetch branches of %s: prefix %q must end with a slash", rt.url, prefix)
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s*:%s*", src, dst))
-	err = r.repo.FetchContext(ctx, &git.FetchOptions{
+	err = r.fetchContext(ctx, &git.FetchOptions{
 		RemoteName: r.remote, RefSpecs: []config.RefSpec{spec}, Auth: rt.auth, Tags: git.NoTags, Force: true,
 	})
 	var noMatch git.NoMatchingRefSpecError

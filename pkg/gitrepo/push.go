@@ -44,7 +44,7 @@ func (r *Repo) pushBranch(ctx context.Context, branch string, force bool) error 
 // fetchForPush fetches the remote tip of branch dst, which the fast-forward check of a
 // push needs locally; r.mu is held.
 func (r *Repo) fetchForPush(ctx context.Context, dst plumbing.ReferenceName, rt remoteTarget) error {
-	err := r.repo.FetchContext(ctx, &git.FetchOptions{
+	err := r.fetchContext(ctx, &git.FetchOptions{
 		RemoteName: r.remote,
 		RefSpecs:   []config.RefSpec{config.RefSpec(fmt.Sprintf("+%s:%s", dst, plumbing.NewRemoteReferenceName(r.remote, dst.Short())))},
 		Auth:       rt.auth,
@@ -93,7 +93,7 @@ func (r *Repo) SetTag(ctx context.Context, name, sha string) error {
 }
 
 func (r *Repo) push(ctx context.Context, rt remoteTarget, spec config.RefSpec) error {
-	err := r.repo.PushContext(ctx, &git.PushOptions{
+	err := r.pushContext(ctx, &git.PushOptions{
 		RemoteName: r.remote,
 		RefSpecs:   []config.RefSpec{spec},
 		Auth:       rt.auth,

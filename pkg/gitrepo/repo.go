@@ -43,6 +43,9 @@ type Repo struct {
 	red      redactor
 	log      *slog.Logger
 	maxBytes int64 // WithMaxBytes
+	// ownRemote: the remote is rawURL, not one of the repository's configuration
+	// (Worktree.Repo).
+	ownRemote bool
 }
 
 // Dir returns the root of the work tree.

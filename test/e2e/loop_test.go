@@ -125,6 +125,7 @@ func TestTheLoop(t *testing.T) {
 		"GITOPS_BOT_REGISTRY_INSECURE_HOST=" + reg.Host, // over plain HTTP
 		"GITOPS_BOT_LEADER_ELECT=false",
 		"GITOPS_BOT_LOG_FORMAT=json",
+		"GITOPS_BOT_GIT_CACHE_DIR=" + filepath.Join(dir, "git-cache"), // plans and bumps from the git cache
 		"HOME=" + dir, // no docker config of the machine's
 	})
 	// Registry events reach the repositories indexed so far: wait for the index.
@@ -248,6 +249,9 @@ func TestTheLoop(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), webhookSecret) || strings.Contains(logs.String(), registrySecret) {
 		t.Error("the bot's logs carry a secret")
+	}
+	if bares, _ := filepath.Glob(filepath.Join(dir, "git-cache", "repos", "*.git")); len(bares) != 1 {
+		t.Errorf("git cache holds %v, want acme/fleet", bares)
 	}
 }
 

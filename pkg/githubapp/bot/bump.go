@@ -11,8 +11,10 @@ import (
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot/statuspage"
 
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/google/go-github/v60/github"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitopsfile"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
@@ -50,6 +52,12 @@ type GitHubBumper struct {
 	// MaxCloneBytes bounds each clone of a default branch (--max-clone-bytes; 0: no
 	// bound).
 	MaxCloneBytes int64
+	// GitCache, when set (--git-cache-dir, the Planner's cache), keeps each repository
+	// between jobs: the default branch is checked out of it, fetching only what it
+	// lacks, and the image-bump commits, branch fetches and force-pushes are made from
+	// that checkout under the cached repository's lock (gitcache.Checkout.Write). Nil:
+	// a clone of the default branch per job.
+	GitCache *gitcache.Cache
 
 	identityMu sync.Mutex
 }
@@ -64,6 +72,7 @@ type bumpWork struct {
 	scan   *images.Scanned
 	config *repoconfig.Config
 	log    *slog.Logger
+	co     *gitcache.Checkout // the git cache's checkout src is, nil for a clone
 }
 
 // open clones the default branch with the installation token and scans it.
@@ -78,15 +87,13 @@ func (b *GitHubBumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error
 	if err != nil {
 		return nil, err
 	}
-	so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(),
-		Auth: gitrepo.TokenAuth(token), MaxCloneBytes: b.MaxCloneBytes}
-	src, err := so.Open(ctx, log.With("component", "git"))
+	src, co, err := b.openDefault(ctx, info, gitrepo.TokenAuth(token), log.With("component", "git"))
 	if err != nil {
 		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), cloneError(err))
 	}
-	w := &bumpWork{repo: repo, gh: gh, info: info, src: src, base: src.Revision, log: log.With("base", short(src.Revision))}
+	w := &bumpWork{repo: repo, gh: gh, info: info, src: src, co: co, base: src.Revision, log: log.With("base", short(src.Revision))}
 	if w.scan, err = images.ScanSource(src, ""); err != nil {
-		src.Close()
+		w.close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}
 	f, err := gitopsfile.Read(src.Root, gitopsfile.Name, nil)
@@ -94,13 +101,47 @@ func (b *GitHubBumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error
 		w.config, err = repoconfig.Decode(f)
 	}
 	if err != nil {
-		src.Close()
+		w.close()
 		return nil, fmt.Errorf("%s: %w", repo.FullName(), err)
 	}
 	return w, nil
 }
 
-func (w *bumpWork) close() { w.src.Close() }
+// openDefault opens the default branch: a checkout of the git cache when there is
+// one, else a clone of its own.
+func (b *GitHubBumper) openDefault(ctx context.Context, info *github.Repository, auth transport.AuthMethod, log *slog.Logger) (*source.Source, *gitcache.Checkout, error) {
+	if b.GitCache == nil {
+		so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxCloneBytes: b.MaxCloneBytes}
+		src, err := so.Open(ctx, log)
+		return src, nil, err
+	}
+	co, err := b.GitCache.Checkout(ctx, gitcache.Request{URL: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxBytes: b.MaxCloneBytes, Name: info.GetFullName()})
+	if err != nil {
+		return nil, nil, err
+	}
+	repo, err := co.Repo()
+	if err != nil {
+		_ = co.Close()
+		return nil, nil, err
+	}
+	return &source.Source{Root: co.Dir, Revision: co.Revision, URL: repo.URL(), Repo: repo, Clone: true}, co, nil
+}
+
+func (w *bumpWork) close() {
+	w.src.Close()
+	if w.co != nil {
+		_ = w.co.Close()
+	}
+}
+
+// git runs fn, which writes into the repository (a commit, a fetch, a push): for a
+// checkout of the git cache under its lock, since its objects are shared.
+func (w *bumpWork) git(ctx context.Context, fn func() error) error {
+	if w.co == nil {
+		return fn()
+	}
+	return w.co.Write(ctx, fn)
+}
 
 // Images lists the image repositories the default branch automates.
 func (b *GitHubBumper) Images(ctx context.Context, repo RepoRef) ([]string, error) {
@@ -165,7 +206,11 @@ func (b *GitHubBumper) Bump(ctx context.Context, repo RepoRef, only []string, ta
 	for _, g := range groups {
 		g.assign(results, updates)
 	}
-	branches, err := w.src.Repo.FetchBranches(ctx, BumpBranchPrefix)
+	var branches map[string]string
+	err = w.git(ctx, func() (err error) {
+		branches, err = w.src.Repo.FetchBranches(ctx, BumpBranchPrefix)
+		return err
+	})
 	if err != nil {
 		b.Metrics.failed()
 		return res, err

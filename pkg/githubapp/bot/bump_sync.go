@@ -170,8 +170,12 @@ func (b *GitHubBumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGro
 		return false, err
 	}
 	cfg := w.config.ImagePullRequests
-	if _, err := repo.Commit(images.CommitMessage(g.title(), g.updates), gitrepo.CommitOptions{
-		Paths: written, Author: author, Email: email, CISkip: cfg.CISkip}); err != nil {
+	err = w.git(ctx, func() error {
+		_, err := repo.Commit(images.CommitMessage(g.title(), g.updates), gitrepo.CommitOptions{
+			Paths: written, Author: author, Email: email, CISkip: cfg.CISkip})
+		return err
+	})
+	if err != nil {
 		return false, err
 	}
 	want, err := repo.CommitInfo("")
@@ -186,12 +190,17 @@ func (b *GitHubBumper) commitBranch(ctx context.Context, w *bumpWork, g *bumpGro
 		return false, nil
 	}
 	err = b.write(ctx, w.log.With("branch", g.branch), "force-push the branch", func() error {
-		return repo.ForcePush(ctx, g.branch)
+		return w.git(ctx, func() error { return repo.ForcePush(ctx, g.branch) })
 	})
 	if err != nil {
 		// Another replica may have pushed the same change a moment earlier (the
 		// remote refuses a push whose old value moved): that is done, not failed.
-		if now, ferr := repo.FetchBranches(ctx, BumpBranchPrefix); ferr == nil && now[g.branch] != "" && same(now[g.branch]) {
+		var now map[string]string
+		ferr := w.git(ctx, func() (err error) {
+			now, err = repo.FetchBranches(ctx, BumpBranchPrefix)
+			return err
+		})
+		if ferr == nil && now[g.branch] != "" && same(now[g.branch]) {
 			w.log.Info("another replica pushed the same branch", "branch", g.branch)
 			return false, nil
 		}

@@ -25,8 +25,10 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
@@ -41,6 +43,9 @@ type bumpFixture struct {
 	repo *gitrepotest.Repo // the work tree, origin = bare
 	mu   sync.Mutex
 	tags map[string][]string // repository name → tags
+	// cache, when set, is the bumpers' git cache (--git-cache-dir).
+	cache    *gitcache.Cache
+	cloneURL string
 }
 
 var fixtureRepo = RepoRef{Installation: 1, Owner: "acme", Name: "fleet"}
@@ -68,7 +73,8 @@ func newBumpFixture(t *testing.T, files map[string]string) *bumpFixture {
 	f.gh = githubtest.NewChecked(t)
 	f.gh.App = &githubtest.App{ID: 5, Slug: "kubectl-gitops", Key: &key.PublicKey, TokenTTL: time.Hour,
 		Installations: map[int64]bool{1: true}, Repos: map[int64][]string{1: {"acme/fleet"}}}
-	f.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: f.bare, CloneURL: srv.URL + "/fleet.git"})
+	f.cloneURL = srv.URL + "/fleet.git"
+	f.gh.AddRepo(&githubtest.Repo{FullName: "acme/fleet", GitDir: f.bare, CloneURL: f.cloneURL})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	if f.app, err = githubapp.NewApp(5, keyPEM, f.gh.URL, nil); err != nil {
 		t.Fatal(err)
@@ -100,7 +106,7 @@ func (f *bumpFixture) ListTags(_ context.Context, repo name.Repository) ([]strin
 }
 
 func (f *bumpFixture) bumper() *GitHubBumper {
-	return &GitHubBumper{App: f.app, Log: slog.New(slog.DiscardHandler)}
+	return &GitHubBumper{App: f.app, Log: slog.New(slog.DiscardHandler), GitCache: f.cache}
 }
 
 func (f *bumpFixture) bump(b *GitHubBumper, only []string) *BumpResult {
@@ -124,19 +130,57 @@ func (f *bumpFixture) open() []string {
 	return out
 }
 
+// checkCache checks the git cache after the bumps: one repository, whole, keeping no
+// ref but its own, no checkout left.
+func (f *bumpFixture) checkCache(t *testing.T) {
+	if _, n := f.cache.Usage(); n != 1 {
+		t.Errorf("%d repositories cached, want 1", n)
+	}
+	bare := filepath.Join(f.cache.Dir(), "repos", gitcache.Key(f.cloneURL)+".git")
+	if err := gitrepo.RepairMirror(bare); err != nil {
+		t.Errorf("the cached repository after the bumps: %v", err)
+	}
+	for _, ref := range strings.Fields(gitrepotest.Git(t, bare, "for-each-ref", "--format=%(refname)")) {
+		if !strings.HasPrefix(ref, gitrepo.MirrorRefPrefix) {
+			t.Errorf("the cached repository keeps ref %s", ref)
+		}
+	}
+	if wts, _ := os.ReadDir(filepath.Join(bare, "worktrees")); len(wts) != 0 {
+		t.Errorf("%d checkouts left", len(wts))
+	}
+}
+
 func (f *bumpFixture) branches() string {
 	return gitrepotest.Git(f.t, f.bare, "for-each-ref", "--format=%(refname:short)", "refs/heads/gitops/")
 }
 
 // TestBumpGroups: one pull request per image, then a group takes two of them (their
 // pull requests are closed as superseded, their branches deleted), a run for one
-// image touches only its branch, and two replicas racing open one pull request.
+// image touches only its branch, and two replicas racing open one pull request: with a
+// clone per job, and from the git cache, which stays whole.
 func TestBumpGroups(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(map[bool]string{false: "clone", true: "git cache"}[cached], func(t *testing.T) {
+			testBumpGroups(t, cached)
+		})
+	}
+}
+
+func testBumpGroups(t *testing.T, cached bool) {
 	f := newBumpFixture(t, map[string]string{
 		"apps/web.yaml":    workload("web", "ghcr.io/acme/web:1.0.0"),
 		"apps/api.yaml":    workload("api", "ghcr.io/acme/api:1.0.0"),
 		"apps/worker.yaml": workload("worker", "quay.io/acme/worker:1.0.0"),
 	})
+	if cached {
+		c, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		f.cache = c
+		t.Cleanup(func() { f.checkCache(t) })
+	}
 	for _, r := range []string{"ghcr.io/acme/web", "ghcr.io/acme/api", "quay.io/acme/worker"} {
 		f.setTags(r, "1.0.0", "1.1.0")
 	}

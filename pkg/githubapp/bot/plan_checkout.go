@@ -30,10 +30,13 @@ type workTree struct {
 }
 
 // openCommit checks commit ref (a sha, or a branch: "" for the default one) of repo
-// out: from the git cache when there is one, else by a clone of its own.
-func (p *Planner) openCommit(ctx context.Context, cloneURL, ref string, auth transport.AuthMethod, log *slog.Logger) (*workTree, error) {
+// out: from the git cache when there is one (named by the repository's full name, so
+// that removing it from the installation forgets it), else by a clone of its own.
+// Either is bounded by --max-clone-bytes.
+func (p *Planner) openCommit(ctx context.Context, repo *github.Repository, ref string, auth transport.AuthMethod, log *slog.Logger) (*workTree, error) {
+	cloneURL := repo.GetCloneURL()
 	if p.GitCache != nil {
-		co, err := p.GitCache.Checkout(ctx, gitcache.Request{URL: cloneURL, Ref: ref, Auth: auth, MaxBytes: p.MaxCloneBytes})
+		co, err := p.GitCache.Checkout(ctx, gitcache.Request{URL: cloneURL, Ref: ref, Auth: auth, MaxBytes: p.MaxCloneBytes, Name: repo.GetFullName()})
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +54,7 @@ func (p *Planner) openCommit(ctx context.Context, cloneURL, ref string, auth tra
 func (p *Planner) checkout(ctx context.Context, j prJob, pr *github.PullRequest, auth transport.AuthMethod, log *slog.Logger) (*checkout, error) {
 	gitLog := log.With("component", "git")
 	open := func(repo *github.Repository, sha string) (*workTree, error) {
-		return p.openCommit(ctx, repo.GetCloneURL(), sha, auth, gitLog)
+		return p.openCommit(ctx, repo, sha, auth, gitLog)
 	}
 	head, err := open(pr.GetHead().GetRepo(), pr.GetHead().GetSHA())
 	if err != nil {

@@ -25,7 +25,8 @@ type Routes map[string]Route
 // NewRoutes registers the routes of every event the bot serves, in one place:
 //   - ping: acknowledged, no job;
 //   - installation, installation_repositories: the Installations tracker (a removed
-//     installation's cached token is dropped);
+//     installation's cached token is dropped; the git cache's copies of repositories
+//     removed go);
 //   - pull_request, issue_comment, check_run (a re-run of a plan's check run): p, the
 //     Planner;
 //   - status: p's deployed notes on merged pull requests (deployed.go);
@@ -44,7 +45,7 @@ func NewRoutes(p *Planner, auto *BumpScheduler, log *slog.Logger) Routes {
 		func(rs Routes) error {
 			return rs.Add("ping", func(webhook.Event) (Job, bool) { return Job{}, false })
 		},
-		NewInstallations(p.App, log).addRoutes,
+		NewInstallations(p.App, p.GitCache, log).addRoutes,
 		p.addRoutes,
 		p.addDeployedRoutes,
 	}
