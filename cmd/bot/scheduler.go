@@ -75,6 +75,7 @@ func (o *Options) newBumpScheduler(app *githubapp.App, metrics *bot.Metrics, pus
 		Concurrency: o.Workers,
 		BumpOnPush:  true, // a moved default branch: bump branches rebased, contained bumps closed, at once
 		IndexFile:   o.indexFile(),
+		GitCache:    o.gitCache,
 		Log:         o.log,
 		Metrics:     bot.NewSchedulerMetrics(metrics.Registry),
 	})

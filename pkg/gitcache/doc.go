@@ -31,9 +31,9 @@
 // those as haves. This is simpler than an object store per checkout (go-git's
 // alternates are partial) and costs the repository's other jobs a short wait.
 //
-// Forget (by URL) and ForgetName (by Request.Name, such as GitHub's owner/name)
-// remove a repository the caller may no longer read: at once when unused, else when
-// its last checkout closes. The URL and name are kept in the repository's used file,
+// Forget (by URL), ForgetName (by Request.Name, such as GitHub's owner/name) and
+// ForgetUnlisted (every name a complete listing lacks) remove a repository the caller
+// may no longer read: at once when unused, else when its last checkout closes. The URL and name are kept in the repository's used file,
 // so that they are known after a restart. A repository renamed is a new URL: a new
 // repository, the old one evicted in time. Names and branches are resolved on the
 // remote at every Checkout, so a repository the credentials no longer reach fails

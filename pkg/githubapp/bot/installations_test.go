@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -70,6 +71,58 @@ func TestInstallationsForgetCachedRepositories(t *testing.T) {
 			}
 			if _, n := cache.Usage(); (n == 0) != tt.gone {
 				t.Errorf("%d repositories cached after the event, want gone %v", n, tt.gone)
+			}
+		})
+	}
+}
+
+// TestBuildIndexForgetsUnlistedCachedRepositories: a repository removed from the App
+// while the bot was down (no event seen) leaves the git cache at the next index build,
+// when the listing of every installation succeeded; a failed listing forgets nothing.
+func TestBuildIndexForgetsUnlistedCachedRepositories(t *testing.T) {
+	fleet := RepoRef{Installation: 1, Owner: "acme", Name: "fleet"}
+	other := RepoRef{Installation: 1, Owner: "acme", Name: "other"}
+	tests := []struct {
+		name    string
+		listed  []RepoRef
+		listErr error
+		gone    bool
+	}{
+		{"still installed (other case)", []RepoRef{{Installation: 1, Owner: "ACME", Name: "Fleet"}, other}, nil, false},
+		{"removed while the bot was down", []RepoRef{other}, nil, true},
+		{"installation deleted: nothing listed", nil, nil, true},
+		{"listing failed for an installation", []RepoRef{other}, errors.New("installation 1: 502"), false},
+	}
+	root := t.TempDir()
+	w := gitrepotest.NewRepo(t, map[string]string{"README.md": "fleet\n"})
+	w.Bare(t, filepath.Join(root, "fleet.git"))
+	srv, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			cache, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			co, err := cache.Checkout(ctx, gitcache.Request{URL: srv.URL + "/fleet.git", Name: fleet.FullName()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			co.Close()
+			a, err := NewBumpScheduler(BumpSchedulerConfig{Bumper: &fakeBumper{}, Registry: &countingRegistry{}, GitCache: cache,
+				Repos: func(context.Context) ([]RepoRef, error) { return tt.listed, tt.listErr },
+				Log:   slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = a.BuildIndex(ctx)
+			if _, n := cache.Usage(); (n == 0) != tt.gone {
+				t.Errorf("%d repositories cached after the build, want gone %v", n, tt.gone)
 			}
 		})
 	}

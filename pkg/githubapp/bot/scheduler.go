@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitcache"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images"
 )
 
@@ -43,8 +44,13 @@ type BumpSchedulerConfig struct {
 	// repositories whose default branch moved (with a Bumper that is a HeadReader).
 	// "": the index lives in memory only.
 	IndexFile string
-	Log       *slog.Logger
-	Metrics   *SchedulerMetrics
+	// GitCache, when set, is the bot's git cache: after each complete listing, the
+	// repositories it keeps that the listing no longer has are forgotten (removed from
+	// the App while the bot was down, an installation deleted), as Installations does
+	// on the events.
+	GitCache *gitcache.Cache
+	Log      *slog.Logger
+	Metrics  *SchedulerMetrics
 }
 
 // indexSaveInterval is how often a build under way writes IndexFile, so that a bot
@@ -149,7 +155,9 @@ func (a *BumpScheduler) BuildIndex(ctx context.Context) error {
 
 // forgetUnlisted removes from the index the repositories it knew before the listing
 // (before) that the listing no longer has: uninstalled while the bot was down, or
-// since the last build. One added since the listing began is kept.
+// since the last build. One added since the listing began is kept. The git cache
+// forgets every repository the listing does not have (a fork a pull request came
+// from too: fetched again, shallow, by its next plan).
 func (a *BumpScheduler) forgetUnlisted(before, listed []RepoRef) {
 	in := make(map[RepoRef]bool, len(listed))
 	for _, r := range listed {
@@ -159,6 +167,16 @@ func (a *BumpScheduler) forgetUnlisted(before, listed []RepoRef) {
 		if !in[r] {
 			a.index.Remove(r)
 		}
+	}
+	if a.cfg.GitCache == nil {
+		return
+	}
+	names := make([]string, 0, len(listed))
+	for _, r := range listed {
+		names = append(names, r.FullName())
+	}
+	if n := a.cfg.GitCache.ForgetUnlisted(names); n > 0 {
+		a.cfg.Log.Info("git cache: forgot the repositories the App no longer reads", "repositories", n)
 	}
 }
 
