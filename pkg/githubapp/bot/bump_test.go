@@ -46,6 +46,7 @@ type bumpFixture struct {
 	// cache, when set, is the bumpers' git cache (--git-cache-dir).
 	cache    *gitcache.Cache
 	cloneURL string
+	log      *slog.Logger // the bumper's and the cache's, with the cache (nil: none)
 }
 
 var fixtureRepo = RepoRef{Installation: 1, Owner: "acme", Name: "fleet"}
@@ -106,7 +107,43 @@ func (f *bumpFixture) ListTags(_ context.Context, repo name.Repository) ([]strin
 }
 
 func (f *bumpFixture) bumper() *GitHubBumper {
-	return &GitHubBumper{App: f.app, Log: slog.New(slog.DiscardHandler), GitCache: f.cache}
+	log := f.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &GitHubBumper{App: f.app, Log: log, GitCache: f.cache}
+}
+
+// checkNoToken fails when an installation token the fake GitHub issued is in logs or
+// in a file under dirs: the bumper pushes from the shared git cache with it, and it
+// must stay in memory (no remote URL, config or credential file keeps it).
+func checkNoToken(t *testing.T, logs string, dirs ...string) {
+	t.Helper()
+	const token = "ghs_fake" // githubtest's installation tokens
+	if !strings.Contains(logs, "git cache") {
+		t.Errorf("no git cache line in the logs: not the logs of the bumps")
+	}
+	if strings.Contains(logs, token) {
+		t.Errorf("an installation token is in the logs")
+	}
+	for _, d := range dirs {
+		err := filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err != nil || !e.Type().IsRegular() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(string(b), token) {
+				t.Errorf("an installation token is written in %s", p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func (f *bumpFixture) bump(b *GitHubBumper, only []string) *BumpResult {
@@ -173,13 +210,19 @@ func testBumpGroups(t *testing.T, cached bool) {
 		"apps/worker.yaml": workload("worker", "quay.io/acme/worker:1.0.0"),
 	})
 	if cached {
-		c, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
+		var logs syncBuffer
+		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		dir, work := t.TempDir(), t.TempDir()
+		c, err := gitcache.New(gitcache.Options{Dir: dir, WorkDir: work, Log: log})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
-		f.cache = c
-		t.Cleanup(func() { f.checkCache(t) })
+		f.cache, f.log = c, log
+		t.Cleanup(func() {
+			f.checkCache(t)
+			checkNoToken(t, logs.String(), dir, work)
+		})
 	}
 	for _, r := range []string{"ghcr.io/acme/web", "ghcr.io/acme/api", "quay.io/acme/worker"} {
 		f.setTags(r, "1.0.0", "1.1.0")
@@ -413,4 +456,22 @@ func TestBumpHostileDefaultBranch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// syncBuffer is a strings.Builder the jobs' goroutines may log to at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
