@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/repofile"
 )
 
 // IndexFileName is the image index's file in the git cache directory (--git-cache-dir),
@@ -50,20 +51,14 @@ type indexFileRepo struct {
 // that makes no sense (no installation, a malformed name or commit) is skipped and
 // counted in skipped.
 func readIndexFile(path string, x *ImageIndex) (loaded, skipped int, err error) {
-	f, err := os.Open(path)
+	// As a repository's file: a regular file within the bound (a named pipe or a link
+	// to /dev/zero put there is an error, not a hung or exhausted start).
+	b, err := repofile.ReadFile(filepath.Dir(path), filepath.Base(path), repofile.NewBudget(repofile.Limits{MaxFileBytes: maxIndexFileBytes, MaxTotalBytes: -1}))
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, 0, nil
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("image index %s: %w", path, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxIndexFileBytes+1))
-	if err != nil {
-		return 0, 0, fmt.Errorf("image index %s: %w", path, err)
-	}
-	if len(b) > maxIndexFileBytes {
-		return 0, 0, fmt.Errorf("image index %s: larger than %d bytes", path, maxIndexFileBytes)
 	}
 	var head struct {
 		Version int `json:"version"`

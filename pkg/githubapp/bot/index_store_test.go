@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -59,7 +60,8 @@ func TestIndexFileRoundTrip(t *testing.T) {
 func TestIndexFileUntrusted(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
-		content         string // "" : no file
+		content         string                  // "" : no file
+		make            func(path string) error // instead of content
 		wantErr         string
 		loaded, skipped int
 	}{
@@ -70,6 +72,8 @@ func TestIndexFileUntrusted(t *testing.T) {
 		{name: "no version", content: `{"repositories": []}`, wantErr: "version 0"},
 		{name: "wrong types", content: `{"version": 1, "repositories": {"a": 1}}`, wantErr: "cannot unmarshal"},
 		{name: "too large", content: `{"version": 1, "pad": "` + strings.Repeat("x", maxIndexFileBytes) + `"}`, wantErr: "larger than"},
+		{name: "a named pipe (no writer)", make: func(p string) error { return syscall.Mkfifo(p, 0o600) }, wantErr: "not a regular file"},
+		{name: "a link to /dev/zero", make: func(p string) error { return os.Symlink("/dev/zero", p) }, wantErr: "outside"},
 		{name: "bad entries skipped", content: `{"version": 1, "repositories": [
 			{"installation": 1, "repository": "acme/a", "head": "` + commitOne + `", "images": ["ghcr.io/acme/x"]},
 			{"installation": 0, "repository": "acme/b"},
@@ -82,6 +86,11 @@ func TestIndexFileUntrusted(t *testing.T) {
 			path := filepath.Join(t.TempDir(), IndexFileName)
 			if tc.content != "" {
 				if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.make != nil {
+				if err := tc.make(path); err != nil {
 					t.Fatal(err)
 				}
 			}
