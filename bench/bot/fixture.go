@@ -62,6 +62,9 @@ func newFixture(ctx context.Context, cl *cleanups, work, kubeconfig string, c co
 		if _, err := gitrepotest.Run("", "init", "-q", "--bare", "-b", "main", r.bare); err != nil {
 			return nil, err
 		}
+		if err := likeGitHub(r.bare); err != nil {
+			return nil, err
+		}
 	}
 
 	wt := filepath.Join(work, "worktree")
@@ -205,4 +208,13 @@ func writeFiles(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// likeGitHub makes git http-backend serve the bare repository as GitHub does: a commit
+// wanted by its sha (git's protocol v0, which go-git speaks) is served when a ref
+// reaches it, rather than refused ("not our ref"), so the bot's fetch by sha works as
+// it does against GitHub, without the fallback that lists and fetches refs.
+func likeGitHub(bare string) error {
+	_, err := gitrepotest.Run(bare, "config", "uploadpack.allowReachableSHA1InWant", "true")
+	return err
 }

@@ -43,7 +43,7 @@ func report(out io.Writer, env environment, acks *ackResult, plans *planResult, 
 	fmt.Fprintf(out, "\n## 2. Pull request event → comment\n\n")
 	fmt.Fprintf(out, "A repository of %d objects (ConfigMap, Deployment, Service in turn, one file each, plus their Namespace), main applied\n", c.objects)
 	fmt.Fprintf(out, "by kubectl-gitops to a local etcd + kube-apiserver; the pull request changes %d objects. bot.Server with the bot's own\n", plans.changed)
-	fmt.Fprintf(out, "handlers (2 workers), a fake GitHub (githubtest%s) and git http-backend on loopback. Timed: the webhook POST until the\n", checkedNote(c.checked))
+	fmt.Fprintf(out, "handlers (2 workers), a fake GitHub (githubtest%s) and git http-backend on loopback (serving commits by sha, as GitHub does). Timed: the webhook POST until the\n", checkedNote(c.checked))
 	fmt.Fprintf(out, "sticky comment exists (clone of the head, .gitops.yaml, plan, comment); each run is a new pull request.\n\n")
 	fmt.Fprintln(out, "| | first run (cold) | median | runs |")
 	fmt.Fprintln(out, "|---|---|---|---|")

@@ -29,7 +29,7 @@ func startupSection(out io.Writer, c config, s *startupResult) {
 	fmt.Fprintf(out, "\n## 4. Start-up over %d repositories\n\n", s.repos)
 	fmt.Fprintf(out, "The built cmd/bot, default flags but --automation-interval 0 (no periodic scan), started three times over %d\n", c.installations)
 	fmt.Fprintf(out, "installations × %d repositories, each a real bare repository (.gitops.yaml, %d objects, two automated\n", c.reposPer, c.objects)
-	fmt.Fprintf(out, "Deployments; the first is the live repository) behind git http-backend and the fake GitHub: without --git-cache-dir\n")
+	fmt.Fprintf(out, "Deployments; the first is the live repository) behind git http-backend (serving commits by sha, as GitHub does) and the fake GitHub: without --git-cache-dir\n")
 	fmt.Fprintf(out, "(today's start-up: a full clone per repository), on an empty --git-cache-dir (cold), and on the same directory again\n")
 	fmt.Fprintf(out, "after %d repositories' default branches moved (warm: the index saved in <git-cache-dir>/image-index.json, each\n", s.moved)
 	fmt.Fprintf(out, "repository's default-branch commit asked of GitHub, conditional: 304 when unchanged). Each time a pull request\n")

@@ -133,6 +133,9 @@ func startupRepos(cl *cleanups, c config, fx *fixture, dir string) (*githubtest.
 	if _, err := gitrepotest.Run("", "init", "-q", "--bare", "-b", "main", template); err != nil {
 		return nil, nil, commits, err
 	}
+	if err := likeGitHub(template); err != nil {
+		return nil, nil, commits, err
+	}
 	for i, branch := range []string{"main", "next"} {
 		files := withConfig(objects(c.objects, false), "")
 		files["deploy/apps.yaml"] = imagestest.AutomatedDeployment("web", fmt.Sprintf("registry.example/team/web-%d:1.0.0", i)) +
