@@ -161,6 +161,22 @@ func TestTheLoop(t *testing.T) {
 	}
 	head := git("rev-parse", branch)
 
+	// Another event for the image (an older tag pushed): the bump runs again, from the
+	// git cache, finds its branch current and changes nothing: no second pull request,
+	// the branch where it was.
+	if err := imagestest.PushTags(ctx, reg.Host, "shop/web", img, "0.9.0"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "the second bump found its branch current", func() (bool, error) {
+		return strings.Contains(metricsOf(t, botAddr), `gitops_bot_image_bump_branches_total{action="unchanged"} 1`), nil
+	})
+	if got := git("rev-parse", branch); got != head {
+		t.Fatalf("the bump branch moved to %s on an event that changes nothing, want %s", got, head)
+	}
+	if prs := gh.PullRequests("acme/fleet"); len(prs) != 1 {
+		t.Fatalf("%d pull requests after an event that changes nothing, want 1", len(prs))
+	}
+
 	// GitHub sent pull_request opened: the bot plans it against the cluster, comments,
 	// and sets gitops/plan on the head.
 	eventually(t, 2*time.Minute, "gitops/plan on the bump pull request's head", func() (bool, error) {
@@ -253,6 +269,21 @@ func TestTheLoop(t *testing.T) {
 	if bares, _ := filepath.Glob(filepath.Join(dir, "git-cache", "repos", "*.git")); len(bares) != 1 {
 		t.Errorf("git cache holds %v, want acme/fleet", bares)
 	}
+	// The installation tokens the bumps pushed with stay in memory: not in the logs, not
+	// in a file of the git cache (no remote URL, config or credential file keeps them).
+	const tokenPrefix = "ghs_" // githubtest's, as GitHub's
+	if strings.Contains(logs.String(), tokenPrefix) {
+		t.Error("the bot's logs carry an installation token")
+	}
+	_ = filepath.WalkDir(filepath.Join(dir, "git-cache"), func(p string, e os.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), tokenPrefix) {
+			t.Errorf("an installation token is written in %s", p)
+		}
+		return nil
+	})
 }
 
 // startBot builds cmd/bot and runs it with env until the test ends (SIGTERM, then the
