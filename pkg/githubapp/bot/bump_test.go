@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-gitops/kubectl-gitops/internal/botproc"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/browsertest"
 	"github.com/kubectl-gitops/kubectl-gitops/internal/mdcheck"
 
@@ -210,7 +211,7 @@ func testBumpGroups(t *testing.T, cached bool) {
 		"apps/worker.yaml": workload("worker", "quay.io/acme/worker:1.0.0"),
 	})
 	if cached {
-		var logs syncBuffer
+		var logs botproc.Logs // any goroutine may log
 		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		dir, work := t.TempDir(), t.TempDir()
 		c, err := gitcache.New(gitcache.Options{Dir: dir, WorkDir: work, Log: log})
@@ -456,22 +457,4 @@ func TestBumpHostileDefaultBranch(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a strings.Builder the jobs' goroutines may log to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -35,27 +35,11 @@ func TestInstallationsForgetCachedRepositories(t *testing.T) {
 		{"installation deleted, listing its repositories", webhook.Event{Name: "installation", Payload: &github.InstallationEvent{
 			Action: github.String("deleted"), Installation: &github.Installation{ID: github.Int64(2)}, Repositories: []*github.Repository{repo("acme/fleet")}}}, true},
 	}
-	root := t.TempDir()
-	w := gitrepotest.NewRepo(t, map[string]string{"README.md": "fleet\n"})
-	w.Bare(t, filepath.Join(root, "fleet.git"))
-	srv, err := gitrepotest.NewHTTPServer(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	url := fleetRemote(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			cache, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cache.Close()
-			co, err := cache.Checkout(ctx, gitcache.Request{URL: srv.URL + "/fleet.git", Name: "acme/fleet"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			co.Close()
+			cache := cachedFleet(t, url)
 			tracker := NewInstallations(nil, cache, slog.New(slog.DiscardHandler))
 			tracker.add(1, []*github.Repository{repo("acme/fleet")})
 			rs := Routes{}
@@ -80,7 +64,6 @@ func TestInstallationsForgetCachedRepositories(t *testing.T) {
 // while the bot was down (no event seen) leaves the git cache at the next index build,
 // when the listing of every installation succeeded; a failed listing forgets nothing.
 func TestBuildIndexForgetsUnlistedCachedRepositories(t *testing.T) {
-	fleet := RepoRef{Installation: 1, Owner: "acme", Name: "fleet"}
 	other := RepoRef{Installation: 1, Owner: "acme", Name: "other"}
 	tests := []struct {
 		name    string
@@ -93,27 +76,11 @@ func TestBuildIndexForgetsUnlistedCachedRepositories(t *testing.T) {
 		{"installation deleted: nothing listed", nil, nil, true},
 		{"listing failed for an installation", []RepoRef{other}, errors.New("installation 1: 502"), false},
 	}
-	root := t.TempDir()
-	w := gitrepotest.NewRepo(t, map[string]string{"README.md": "fleet\n"})
-	w.Bare(t, filepath.Join(root, "fleet.git"))
-	srv, err := gitrepotest.NewHTTPServer(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	url := fleetRemote(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			cache, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cache.Close()
-			co, err := cache.Checkout(ctx, gitcache.Request{URL: srv.URL + "/fleet.git", Name: fleet.FullName()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			co.Close()
+			cache := cachedFleet(t, url)
 			a, err := NewBumpScheduler(BumpSchedulerConfig{Bumper: &fakeBumper{}, Registry: &countingRegistry{}, GitCache: cache,
 				Repos: func(context.Context) ([]RepoRef, error) { return tt.listed, tt.listErr },
 				Log:   slog.New(slog.DiscardHandler)})
@@ -126,4 +93,34 @@ func TestBuildIndexForgetsUnlistedCachedRepositories(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fleetRemote is a repository on git http-backend; it returns its URL.
+func fleetRemote(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	w := gitrepotest.NewRepo(t, map[string]string{"README.md": "fleet\n"})
+	w.Bare(t, filepath.Join(root, "fleet.git"))
+	srv, err := gitrepotest.NewHTTPServer(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv.URL + "/fleet.git"
+}
+
+// cachedFleet is a new git cache holding url's default branch as acme/fleet.
+func cachedFleet(t *testing.T, url string) *gitcache.Cache {
+	t.Helper()
+	cache, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	co, err := cache.Checkout(context.Background(), gitcache.Request{URL: url, Name: "acme/fleet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co.Close()
+	return cache
 }
