@@ -81,12 +81,7 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	defer cl.run()
 	env := environment{loadStart: loadAvg(), c: c}
 
-	example, err := pullRequestExample()
-	if err != nil {
-		return err
-	}
-	status("acknowledgement: %d rounds of %d concurrent deliveries", c.rounds, c.deliveries)
-	acks, err := measureAcks(ctx, c, example)
+	example, acks, err := acknowledgements(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -151,4 +146,16 @@ func loadAvg() string {
 	var l string
 	fmt.Sscan(string(b), &l)
 	return l
+}
+
+// acknowledgements is the first phase: GitHub's pull_request example (every phase
+// sends it), then the acknowledgement of its deliveries.
+func acknowledgements(ctx context.Context, c config) (map[string]any, *ackResult, error) {
+	example, err := pullRequestExample()
+	if err != nil {
+		return nil, nil, err
+	}
+	status("acknowledgement: %d rounds of %d concurrent deliveries", c.rounds, c.deliveries)
+	acks, err := measureAcks(ctx, c, example)
+	return example, acks, err
 }

@@ -107,13 +107,7 @@ func measureMemory(ctx context.Context, cl *cleanups, c config, fx *fixture, exa
 
 	// A pull request event 1 s after start (or as soon as the bot listens), during the
 	// start-up work: the restart must not delay it.
-	err = waitFor(ctx, time.Minute, func() bool {
-		resp, err := netguard.Client().Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	})
+	err = waitHealthy(ctx, addr)
 	if err != nil {
 		return nil, fmt.Errorf("the bot's /healthz: %w", err)
 	}
@@ -312,4 +306,15 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// waitHealthy waits up to a minute for the bot at addr to answer /healthz.
+func waitHealthy(ctx context.Context, addr string) error {
+	return waitFor(ctx, time.Minute, func() bool {
+		resp, err := netguard.Client().Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
 }

@@ -13,20 +13,13 @@ func runOnly(ctx context.Context, c config, out io.Writer) error {
 	env := environment{loadStart: loadAvg(), c: c}
 	switch c.only {
 	case "ack":
-		example, err := pullRequestExample()
-		if err != nil {
-			return err
-		}
-		status("acknowledgement: %d rounds of %d concurrent deliveries", c.rounds, c.deliveries)
-		acks, err := measureAcks(ctx, c, example)
+		_, acks, err := acknowledgements(ctx, c)
 		if err != nil {
 			return err
 		}
 		env.loadEnd = loadAvg()
 		reportHeader(out, env)
-		p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
-		row(out, fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries", c.deliveries), "< 50 ms",
-			fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax)), p99 < 50*time.Millisecond && acks.errors == 0)
+		ackRow(out, c, acks)
 		reportAcks(out, c, acks)
 		return nil
 	case "bigrepo":
@@ -43,4 +36,11 @@ func reportHeader(out io.Writer, env environment) {
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, env.loadStart, env.loadEnd)
 	fmt.Fprintln(out, "| what | target | measured | |")
 	fmt.Fprintln(out, "|---|---|---|---|")
+}
+
+// ackRow is the acknowledgement's target row.
+func ackRow(out io.Writer, c config, acks *ackResult) {
+	p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
+	row(out, fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries", c.deliveries), "< 50 ms",
+		fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax)), p99 < 50*time.Millisecond && acks.errors == 0)
 }

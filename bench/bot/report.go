@@ -18,17 +18,10 @@ type environment struct {
 // report prints the table of targets, then what each step did.
 func report(out io.Writer, env environment, acks *ackResult, plans *planResult, mem *memResult, start *startupResult) {
 	c := env.c
-	fmt.Fprintf(out, "\n# GitHub App bot benchmark\n\n")
-	fmt.Fprintf(out, "%d CPUs, %s/%s, load average %s at the start, %s at the end (the machine may be shared)\n\n",
-		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, env.loadStart, env.loadEnd)
-
-	p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
+	reportHeader(out, env)
 	liveMed, offMed := median(plans.live), median(plans.offline)
 	idle := mem.afterEvents
-	fmt.Fprintln(out, "| what | target | measured | |")
-	fmt.Fprintln(out, "|---|---|---|---|")
-	row(out, fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries", c.deliveries), "< 50 ms",
-		fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax)), p99 < 50*time.Millisecond && acks.errors == 0)
+	ackRow(out, c, acks)
 	row(out, fmt.Sprintf("PR event → comment, live plan, %d objects (median of %d)", c.objects, len(plans.live)), "< 3 s",
 		fmt.Sprintf("%s (offline plan %s)", secs(liveMed), secs(offMed)), liveMed < 3*time.Second)
 	row(out, fmt.Sprintf("bot RSS, %d installations × %d repositories known", c.installations, c.reposPer), "< 200 MiB",

@@ -18,7 +18,6 @@ import (
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/githubtest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/images/imagestest"
-	"github.com/kubectl-gitops/kubectl-gitops/pkg/netguard"
 )
 
 // indexBuiltLog is the bot's log line when an index build has read every repository.
@@ -230,13 +229,7 @@ func startOnce(ctx context.Context, bin string, gh *githubtest.Server, fx *fixtu
 	indexed := make(chan time.Time, 1)
 	go watchTime(stderr, logf, indexBuiltLog, indexed)
 	url := "http://" + addr + "/webhook"
-	err = waitFor(ctx, time.Minute, func() bool {
-		resp, err := netguard.Client().Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	})
+	err = waitHealthy(ctx, addr)
 	if err != nil {
 		return run, fmt.Errorf("%s: the bot's /healthz: %w", name, err)
 	}
