@@ -18,7 +18,7 @@ const (
 	lockFile     = ".lock"  // <dir>/.lock: flock, one process per directory
 	reposDir     = "repos"  // <dir>/repos/<key>.git: a bare repository
 	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
-	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL and the name
+	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL, the name and the scope
 	checkoutGlob = "gitcache-checkout-*"
 	defaultKeep  = 32 // commits kept as refs (haves) per repository
 )
@@ -64,6 +64,7 @@ type entry struct {
 	used   time.Time // last use
 	url    string    // the remote, without credentials ("" when not known)
 	name   string    // Request.Name ("" when not known)
+	scope  string    // Request.Scope (known with url)
 	forget bool      // Forget was asked for: removed once pins is 0
 }
 
@@ -144,8 +145,8 @@ func (c *Cache) usedFile(key string) string { return filepath.Join(c.repos, key+
 
 // pin returns the entry of url's repository, made if new, pinned: not removed until
 // unpin.
-func (c *Cache) pin(url, name string) (*entry, error) {
-	key := Key(url)
+func (c *Cache) pin(r Request) (*entry, error) {
+	key := Key(r.Scope, r.URL)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -157,10 +158,10 @@ func (c *Cache) pin(url, name string) (*entry, error) {
 		c.entries[key] = e
 	}
 	if e.url == "" {
-		e.url = gitrepo.RedactURL(url)
+		e.url, e.scope = gitrepo.RedactURL(r.URL), r.Scope
 	}
-	if name != "" {
-		e.name = name
+	if r.Name != "" {
+		e.name = r.Name
 	}
 	e.pins++
 	return e, nil
@@ -177,7 +178,7 @@ func (c *Cache) unpin(e *entry) {
 	gone := e.pins == 0 && e.forget && c.dropLocked(e)
 	c.mu.Unlock()
 	if !gone {
-		_ = os.WriteFile(c.usedFile(e.key), []byte(e.url+"\n"+e.name+"\n"), 0o640)
+		_ = os.WriteFile(c.usedFile(e.key), []byte(e.url+"\n"+e.name+"\n"+e.scope+"\n"), 0o640)
 	}
 }
 

@@ -28,6 +28,11 @@ type Request struct {
 	// Name is what the caller knows the repository by (the bot: GitHub's owner/name),
 	// kept beside it for ForgetName; "" leaves the name it has.
 	Name string
+	// Scope is whose copy of the repository this is (the bot: its installation): a
+	// request of another scope, even for the same URL, never reads this copy nor what
+	// was fetched into it with this scope's credentials, so that a commit the cache
+	// holds is only served to the credentials it was fetched with. "" is a scope too.
+	Scope string
 }
 
 // Checkout is one commit of a cached repository checked out into a new directory, a
@@ -58,7 +63,7 @@ func (c *Cache) Checkout(ctx context.Context, r Request) (*Checkout, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.pin(r.URL, r.Name)
+	e, err := c.pin(r)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,9 @@
 // repository, the old one evicted in time. Names and branches are resolved on the
 // remote at every Checkout, so a repository the credentials no longer reach fails
 // with an error naming it; a commit asked for by its sha that the cache holds is
-// served without asking the remote (Forget is what takes such commits away).
+// served without asking the remote (Forget is what takes such commits away), and only
+// to requests of the scope (Request.Scope) whose credentials fetched it: each scope
+// has its own repository of a URL.
 //
 // All git access goes through pkg/gitrepo. It knows nothing of GitHub, commands,
 // manifests or clusters, and never writes outside its directory and its checkouts.

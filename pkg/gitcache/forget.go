@@ -5,20 +5,24 @@ import (
 	"strings"
 )
 
-// Forget removes the cached repository of url, one the caller may no longer read (a
-// repository removed from the bot's installation, or the installation deleted): at
-// once when no job uses it, else when the last job using it ends. A URL the cache
-// does not hold is a no-op. A later Checkout of url fetches it again from nothing.
+// Forget removes the cached repositories of url (in every scope), one the caller may
+// no longer read (a repository removed from the bot's installation, or the
+// installation deleted): at once when no job uses it, else when the last job using it
+// ends. A URL the cache does not hold is a no-op. A later Checkout of url fetches it
+// again from nothing.
 func (c *Cache) Forget(url string) {
+	want := normalURL(url)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.entries[Key(url)]; e != nil {
-		c.forgetLocked(e)
+	for _, e := range c.entries {
+		if e.url != "" && normalURL(e.url) == want {
+			c.forgetLocked(e)
+		}
 	}
 }
 
 // ForgetName is Forget of every cached repository whose Request.Name is name (in any
-// case: GitHub's names are), and returns how many there were.
+// case: GitHub's names are; in every scope), and returns how many there were.
 func (c *Cache) ForgetName(name string) int {
 	if name == "" {
 		return 0

@@ -82,7 +82,7 @@ func TestForget(t *testing.T) {
 			rem := newRemote(t)
 			r := rem.newRepo(t, "app", 2)
 			c := newCache(t, Options{})
-			key := Key(r.url)
+			key := Key("", r.url)
 			gone := tt.run(t, c, r)
 			if c.repos == "" { // restarted: checked in run
 				return

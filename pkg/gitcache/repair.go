@@ -58,6 +58,9 @@ func (c *Cache) repairAll() error {
 		if b, err := os.ReadFile(c.usedFile(key)); err == nil {
 			lines := strings.Split(string(b)+"\n", "\n")
 			e.url, e.name = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
+			if len(lines) > 2 {
+				e.scope = strings.TrimSpace(lines[2])
+			}
 		}
 		c.entries[key] = e
 	}

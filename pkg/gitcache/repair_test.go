@@ -65,7 +65,7 @@ func TestKilledProcessLeftovers(t *testing.T) {
 			}
 			c.Close() // the process dies: its lock goes with it
 
-			key := Key(r.url)
+			key := Key("", r.url)
 			tt.leave(t, c.bare(key), c.marker(key), work)
 			c = newCache(t, Options{Dir: dir, WorkDir: work})
 			if _, err := os.Stat(c.marker(key)); !os.IsNotExist(err) {
@@ -115,7 +115,7 @@ func TestEvictionUnderBudget(t *testing.T) {
 	if n != 2 || used > c.budget {
 		t.Fatalf("%d repositories, %d bytes, want 2 within %d", n, used, c.budget)
 	}
-	if _, err := os.Stat(c.bare(Key(repos[0].url))); !os.IsNotExist(err) {
+	if _, err := os.Stat(c.bare(Key("", repos[0].url))); !os.IsNotExist(err) {
 		t.Errorf("the least recently used repository is still there: %v", err)
 	}
 

@@ -238,9 +238,10 @@ func (f *cacheFixture) requireWhole(t *testing.T) {
 	}
 }
 
-// cached reports whether the cache holds r.
+// cached reports whether the cache holds r (installation 1's copy: the bot scopes its
+// cache by installation id).
 func (f *cacheFixture) cached(r *cacheRepo) bool {
-	_, err := os.Stat(filepath.Join(f.cacheDir, "repos", gitcache.Key(r.cloneURL)+".git"))
+	_, err := os.Stat(filepath.Join(f.cacheDir, "repos", gitcache.Key("1", r.cloneURL)+".git"))
 	return err == nil
 }
 

@@ -87,7 +87,7 @@ func (b *GitHubBumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error
 	if err != nil {
 		return nil, err
 	}
-	src, co, err := b.openDefault(ctx, info, gitrepo.TokenAuth(token), log.With("component", "git"))
+	src, co, err := b.openDefault(ctx, repo.Installation, info, gitrepo.TokenAuth(token), log.With("component", "git"))
 	if err != nil {
 		return nil, fmt.Errorf("clone the default branch of %s: %w", repo.FullName(), cloneError(err))
 	}
@@ -107,15 +107,16 @@ func (b *GitHubBumper) open(ctx context.Context, repo RepoRef) (*bumpWork, error
 	return w, nil
 }
 
-// openDefault opens the default branch: a checkout of the git cache when there is
-// one, else a clone of its own.
-func (b *GitHubBumper) openDefault(ctx context.Context, info *github.Repository, auth transport.AuthMethod, log *slog.Logger) (*source.Source, *gitcache.Checkout, error) {
+// openDefault opens the default branch with installation inst's credentials (auth): a
+// checkout of the installation's copy in the git cache when there is one, else a
+// clone of its own.
+func (b *GitHubBumper) openDefault(ctx context.Context, inst int64, info *github.Repository, auth transport.AuthMethod, log *slog.Logger) (*source.Source, *gitcache.Checkout, error) {
 	if b.GitCache == nil {
 		so := source.Options{Source: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxCloneBytes: b.MaxCloneBytes}
 		src, err := so.Open(ctx, log)
 		return src, nil, err
 	}
-	co, err := b.GitCache.Checkout(ctx, gitcache.Request{URL: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxBytes: b.MaxCloneBytes, Name: info.GetFullName()})
+	co, err := b.GitCache.Checkout(ctx, gitcache.Request{URL: info.GetCloneURL(), Ref: info.GetDefaultBranch(), Auth: auth, MaxBytes: b.MaxCloneBytes, Name: info.GetFullName(), Scope: cacheScope(inst)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -174,7 +174,7 @@ func (f *bumpFixture) checkCache(t *testing.T) {
 	if _, n := f.cache.Usage(); n != 1 {
 		t.Errorf("%d repositories cached, want 1", n)
 	}
-	bare := filepath.Join(f.cache.Dir(), "repos", gitcache.Key(f.cloneURL)+".git")
+	bare := filepath.Join(f.cache.Dir(), "repos", gitcache.Key(cacheScope(fixtureRepo.Installation), f.cloneURL)+".git")
 	if err := gitrepo.RepairMirror(bare); err != nil {
 		t.Errorf("the cached repository after the bumps: %v", err)
 	}

@@ -156,7 +156,7 @@ func (d *DriftDetector) CheckRepo(ctx context.Context, r RepoRef) ([]string, err
 		return nil, err
 	}
 	auth := gitrepo.TokenAuth(token)
-	src, err := p.openCommit(ctx, repo, branch, auth, log.With("component", "git"))
+	src, err := p.openCommit(ctx, r.Installation, repo, branch, auth, log.With("component", "git"))
 	if err != nil {
 		return nil, fmt.Errorf("clone %s: %w", branch, cloneError(err))
 	}

@@ -109,7 +109,7 @@ func fleetRemote(t *testing.T) string {
 	return srv.URL + "/fleet.git"
 }
 
-// cachedFleet is a new git cache holding url's default branch as acme/fleet.
+// cachedFleet is a new git cache holding url's default branch as acme/fleet, read by installation 1.
 func cachedFleet(t *testing.T, url string) *gitcache.Cache {
 	t.Helper()
 	cache, err := gitcache.New(gitcache.Options{Dir: t.TempDir(), WorkDir: t.TempDir()})
@@ -117,7 +117,7 @@ func cachedFleet(t *testing.T, url string) *gitcache.Cache {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	co, err := cache.Checkout(context.Background(), gitcache.Request{URL: url, Name: "acme/fleet"})
+	co, err := cache.Checkout(context.Background(), gitcache.Request{URL: url, Name: "acme/fleet", Scope: cacheScope(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

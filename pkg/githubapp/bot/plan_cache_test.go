@@ -111,7 +111,7 @@ func TestPlanForkFromTheGitCache(t *testing.T) {
 					t.Errorf("comments without the fork's change: %+v", c)
 				}
 			}
-			forkCache := filepath.Join(gc.Dir(), "repos", gitcache.Key(fork.CloneURL)+".git")
+			forkCache := filepath.Join(gc.Dir(), "repos", gitcache.Key(cacheScope(1), fork.CloneURL)+".git")
 			if tt.tooLarge {
 				if _, err := os.Stat(filepath.Join(forkCache, "refs", "gitcache", head)); err == nil {
 					t.Error("the cache keeps a head over the bound")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/google/go-github/v60/github"
@@ -30,13 +31,15 @@ type workTree struct {
 }
 
 // openCommit checks commit ref (a sha, or a branch: "" for the default one) of repo
-// out: from the git cache when there is one (named by the repository's full name, so
-// that removing it from the installation forgets it), else by a clone of its own.
-// Either is bounded by --max-clone-bytes.
-func (p *Planner) openCommit(ctx context.Context, repo *github.Repository, ref string, auth transport.AuthMethod, log *slog.Logger) (*workTree, error) {
+// out with installation inst's credentials (auth): from the git cache when there is
+// one (the installation's own copy, named by the repository's full name, so that
+// removing it from the installation forgets it), else by a clone of its own. Either
+// is bounded by --max-clone-bytes.
+func (p *Planner) openCommit(ctx context.Context, inst int64, repo *github.Repository, ref string, auth transport.AuthMethod, log *slog.Logger) (*workTree, error) {
 	cloneURL := repo.GetCloneURL()
 	if p.GitCache != nil {
-		co, err := p.GitCache.Checkout(ctx, gitcache.Request{URL: cloneURL, Ref: ref, Auth: auth, MaxBytes: p.MaxCloneBytes, Name: repo.GetFullName()})
+		co, err := p.GitCache.Checkout(ctx, gitcache.Request{URL: cloneURL, Ref: ref, Auth: auth, MaxBytes: p.MaxCloneBytes,
+			Name: repo.GetFullName(), Scope: cacheScope(inst)})
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +57,7 @@ func (p *Planner) openCommit(ctx context.Context, repo *github.Repository, ref s
 func (p *Planner) checkout(ctx context.Context, j prJob, pr *github.PullRequest, auth transport.AuthMethod, log *slog.Logger) (*checkout, error) {
 	gitLog := log.With("component", "git")
 	open := func(repo *github.Repository, sha string) (*workTree, error) {
-		return p.openCommit(ctx, repo, sha, auth, gitLog)
+		return p.openCommit(ctx, j.inst, repo, sha, auth, gitLog)
 	}
 	head, err := open(pr.GetHead().GetRepo(), pr.GetHead().GetSHA())
 	if err != nil {
@@ -91,3 +94,8 @@ func (c *checkout) Close() {
 		c.base.close()
 	}
 }
+
+// cacheScope is the git cache's scope of installation inst's checkouts: each
+// installation reads its own copies, so that a commit fetched with one installation's
+// token is never served to another's job without GitHub's say (gitcache.Request.Scope).
+func cacheScope(inst int64) string { return strconv.FormatInt(inst, 10) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,11 +172,12 @@ func (a *BumpScheduler) forgetUnlisted(before, listed []RepoRef) {
 	if a.cfg.GitCache == nil {
 		return
 	}
-	names := make([]string, 0, len(listed))
+	readable := make(map[string]bool, len(listed)) // cache scope + "\n" + owner/name in lower case
 	for _, r := range listed {
-		names = append(names, r.FullName())
+		readable[cacheScope(r.Installation)+"\n"+strings.ToLower(r.FullName())] = true
 	}
-	if n := a.cfg.GitCache.ForgetUnlisted(names); n > 0 {
+	n := a.cfg.GitCache.ForgetUnlisted(func(scope, name string) bool { return readable[scope+"\n"+strings.ToLower(name)] })
+	if n > 0 {
 		a.cfg.Log.Info("git cache: forgot the repositories the App no longer reads", "repositories", n)
 	}
 }
