@@ -22,6 +22,11 @@ if have; then echo "$BIN"; exit 0; fi
 
 mkdir -p "$BIN"
 log() { printf '[testcluster-build] %s\n' "$*" >&2; }
+# One build at a time (parallel test runs and benchmarks on one machine): the others
+# wait for it and find the binaries built.
+exec 9>"$BIN/.lock"
+flock 9
+if have; then echo "$BIN"; exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
