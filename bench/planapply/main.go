@@ -47,6 +47,7 @@ func main() {
 	flag.StringVar(&c.logPath, "log", "", "write every command with its output here (default: in the work directory)")
 	flag.StringVar(&c.profileDir, "profile", "", "write CPU and heap profiles of every kubectl-gitops run (soft heap limit on) into this directory")
 	writeOnly := flag.String("write", "", "only write kubectl-gitops' files (first-apply state) into this directory and exit, e.g. to profile by hand")
+	writeChanged := flag.String("write-changed", "", "with -write, also write the files with the -change fraction changed (the update step's state) into this directory")
 	var pa peerArgs
 	pa.flags(flag.CommandLine)
 	flag.Parse()
@@ -69,8 +70,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "planapply: need -n > -namespaces >= 1, -concurrency >= 1, -repeat >= 1, 0 < -change <= 1")
 		os.Exit(2)
 	}
+	if *writeChanged != "" && *writeOnly == "" {
+		fmt.Fprintln(os.Stderr, "planapply: -write-changed needs -write")
+		os.Exit(2)
+	}
 	if *writeOnly != "" {
-		if _, err := generate(prefixes[tOurs], c.n, c.namespaces).write(*writeOnly, version{}); err != nil {
+		s := generate(prefixes[tOurs], c.n, c.namespaces)
+		_, err := s.write(*writeOnly, version{})
+		if err == nil && *writeChanged != "" {
+			var n int
+			if n, err = s.write(*writeChanged, version{change: c.change}); err == nil {
+				fmt.Printf("%s: %d of %d objects changed\n", *writeChanged, n, c.n)
+			}
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "planapply:", err)
 			os.Exit(1)
 		}

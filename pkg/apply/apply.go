@@ -171,7 +171,7 @@ func validateUnverified(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Op
 	parallel.ForEach(ctx, len(pending), o.Concurrency, func(ctx context.Context, i int) {
 		if err := send(ctx, cl, pending[i], o, true); err != nil {
 			c := pending[i]
-			c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("validate: %v", err))
+			c.Result, c.Error = plan.Failed, c.RedactSecretValues(fmt.Sprintf("validate: %v", err))
 		}
 	})
 	failed := countFailed(p)
@@ -188,20 +188,21 @@ func validateUnverified(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Op
 
 func applyOne(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options) {
 	if err := send(ctx, cl, c, o, false); err != nil {
-		c.Result, c.Error = plan.Failed, plan.RedactSecretValues(c.Desired, fmt.Sprintf("apply: %v", err))
+		c.Result, c.Error = plan.Failed, c.RedactSecretValues(fmt.Sprintf("apply: %v", err))
 		return
 	}
 	c.Result = plan.Applied
 }
 
-// send server-side applies c's desired object, as a dry-run when asked.
+// send server-side applies c's desired object (its JSON, as planned), as a dry-run
+// when asked.
 func send(ctx context.Context, cl plan.Cluster, c *plan.Change, o Options, dryRun bool) error {
-	gvk := c.Desired.GroupVersionKind()
+	gvk := c.GroupVersionKind()
 	m, err := cl.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
 		return fmt.Errorf("map kind %s: %w", gvk, err)
 	}
-	return plan.ServerSideApplyNoResult(ctx, cl, m, c.Desired, o.FieldManager, o.ForceConflicts, dryRun)
+	return plan.ServerSideApplyJSON(ctx, cl, m, c.ID.Namespace, c.ID.Name, c.DesiredJSON, o.FieldManager, o.ForceConflicts, dryRun)
 }
 
 // footprint returns the group-kinds and namespaces of the changes keep selects.

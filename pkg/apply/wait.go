@@ -72,7 +72,7 @@ func waitHealthy(ctx context.Context, cl plan.Cluster, p *plan.Plan, o Options) 
 	parallel.ForEach(ctx, len(applied), o.Concurrency, func(ctx context.Context, i int) {
 		c := applied[i]
 		defer o.Progress.Done(c)
-		gvk := c.Desired.GroupVersionKind()
+		gvk := c.GroupVersionKind()
 		m, err := cl.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		if err != nil {
 			c.Result, c.Error = plan.Failed, fmt.Sprintf("wait: %v", err)

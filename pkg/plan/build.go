@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,9 +117,6 @@ func Build(ctx context.Context, cl Cluster, store *inventory.Store, inv *invento
 		}
 		c := planObject(ctx, cl, store, ds[i], member, newNamespaces, o)
 		c.Live, c.Merged = nil, nil // the diff is made; only deletes (from prunes) need Live
-		if c.Action == Unchanged && !c.refresh {
-			c.Desired = nil // nothing to send or show: free it now
-		}
 		changes[i] = c
 	})
 	if err := ctx.Err(); err != nil {
@@ -149,22 +147,45 @@ func decodeMember(m *inventory.Member) (*unstructured.Unstructured, error) {
 }
 
 // planObject decides the action for one desired object. A Change with an empty
-// Action carries a problem in Error.
+// Action carries a problem in Error. A change to apply carries the JSON sent to the
+// server (the dry-run's, when there is one) in DesiredJSON.
 func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desired, member *unstructured.Unstructured, newNamespaces map[string]bool, o Options) Change {
 	obj, err := d.object()
 	if err != nil {
 		return Change{ID: d.id, Source: d.source, Error: err.Error()}
 	}
-	c := Change{ID: d.id, APIVersion: obj.GetAPIVersion(), Source: d.source, Desired: obj}
+	var body []byte
+	encode := func() ([]byte, error) {
+		if body == nil {
+			if body, err = json.Marshal(obj.Object); err != nil {
+				return nil, fmt.Errorf("encode %s: %w", d.id, err)
+			}
+		}
+		return body, nil
+	}
+	c := planObjectAs(ctx, cl, store, d, obj, encode, member, newNamespaces, o)
+	if c.NeedsApply() {
+		if c.DesiredJSON, err = encode(); err != nil {
+			return Change{ID: d.id, Source: d.source, Error: err.Error()}
+		}
+	}
+	return c
+}
+
+// planObjectAs is planObject of d decoded as obj; encode returns obj's JSON, encoded
+// once.
+func planObjectAs(ctx context.Context, cl Cluster, store *inventory.Store, d *desired, obj *unstructured.Unstructured, encode func() ([]byte, error),
+	member *unstructured.Unstructured, newNamespaces map[string]bool, o Options) Change {
+	c := Change{ID: d.id, APIVersion: obj.GetAPIVersion(), Source: d.source}
 	if mode := object.IgnoreModeOf(obj); mode == object.Ignored {
 		c.Action, c.Reason = Skip, "ignored in git (annotation ignore: \"true\")"
 		return c
 	}
 	if d.mapping == nil {
-		return unverified(c, fmt.Sprintf("unverifiable until the CRD %s exists", d.pendingCRD))
+		return unverified(c, obj, fmt.Sprintf("unverifiable until the CRD %s exists", d.pendingCRD))
 	}
 	if member == nil && newNamespaces[d.id.Namespace] {
-		return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
+		return unverified(c, obj, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 	}
 	live := member
 	var (
@@ -172,7 +193,11 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 		dryErr error
 	)
 	dryRun := func() (*unstructured.Unstructured, error) {
-		return ServerSideApply(ctx, cl.Client, d.mapping, obj, o.FieldManager, o.ForceConflicts, true)
+		body, err := encode()
+		if err != nil {
+			return nil, err
+		}
+		return serverSideApplyBody(ctx, cl.Client, d.mapping, d.id.Namespace, d.id.Name, body, o.FieldManager, o.ForceConflicts, true)
 	}
 	if live == nil {
 		// Not a member: usually the object does not exist yet, and the dry-run says so
@@ -210,7 +235,7 @@ func planObject(ctx context.Context, cl Cluster, store *inventory.Store, d *desi
 	}
 	if dryErr != nil {
 		if live == nil && newNamespaces[d.id.Namespace] && isNamespaceNotFound(dryErr, d.id.Namespace) {
-			return unverified(c, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
+			return unverified(c, obj, fmt.Sprintf("unverifiable until the namespace %s exists", d.id.Namespace))
 		}
 		c.Error = RedactSecretValues(obj, describeAPIError("dry-run apply", dryErr))
 		return c
@@ -259,11 +284,12 @@ func missingNamespaces(ctx context.Context, cl Cluster, ds []*desired, live map[
 
 var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
-// unverified marks c as a create the server cannot validate yet; it is dry-run by
-// the executor once the CRD or namespace it depends on exists, before it is written.
-func unverified(c Change, reason string) Change {
+// unverified marks c, the change of obj, as a create the server cannot validate yet;
+// it is dry-run by the executor once the CRD or namespace it depends on exists, before
+// it is written.
+func unverified(c Change, obj *unstructured.Unstructured, reason string) Change {
 	c.Action, c.Unverified, c.Reason = Create, true, reason
-	c.Diff, _ = UnifiedDiff(c.ID, nil, stripHash(c.Desired))
+	c.Diff, _ = UnifiedDiff(c.ID, nil, stripHash(obj))
 	return c
 }
 

@@ -137,13 +137,9 @@ func prepare(objs []manifest.Object, mapper meta.RESTMapper, memberLabels map[st
 
 // object decodes d: a new object at every call, with its applied-hash annotation.
 func (d *desired) object() (*unstructured.Unstructured, error) {
-	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, d.data)
+	u, err := decodeObject(d.id, d.data)
 	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", d.id, err)
-	}
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok {
-		return nil, fmt.Errorf("decode %s: a %T, not an object", d.id, obj)
+		return nil, err
 	}
 	ann := u.GetAnnotations()
 	if ann == nil {
@@ -151,6 +147,19 @@ func (d *desired) object() (*unstructured.Unstructured, error) {
 	}
 	ann[object.AnnotationAppliedHash] = d.hash
 	u.SetAnnotations(ann)
+	return u, nil
+}
+
+// decodeObject decodes the JSON of the object id.
+func decodeObject(id object.ID, data []byte) (*unstructured.Unstructured, error) {
+	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, data)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", id, err)
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("decode %s: a %T, not an object", id, obj)
+	}
 	return u, nil
 }
 

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -19,6 +20,16 @@ func obj(t *testing.T, doc string) *unstructured.Unstructured {
 		t.Fatalf("parse test object: %v\n%s", err, doc)
 	}
 	return &unstructured.Unstructured{Object: m}
+}
+
+// mustJSON is u's JSON, as a planned change carries it (DesiredJSON).
+func mustJSON(t *testing.T, u *unstructured.Unstructured) []byte {
+	t.Helper()
+	b, err := json.Marshal(u.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // mustDiff is UnifiedDiff that fails the test on error.
@@ -112,11 +123,11 @@ func samplePlan(t *testing.T) *Plan {
 		Changes: []Change{{
 			ID: object.IDOf(redis), APIVersion: "v1", Action: Create,
 			Source: manifest.Source{File: "apps/redis.yaml", Line: 3},
-			Diff:   mustDiff(t, nil, redis), Desired: redis,
+			Diff:   mustDiff(t, nil, redis), DesiredJSON: mustJSON(t, redis),
 		}, {
 			ID: object.IDOf(cfgGit), APIVersion: "v1", Action: Update,
 			Source: manifest.Source{File: "apps/cfg.yaml", Line: 1},
-			Diff:   mustDiff(t, cfgLive, cfgGit), Desired: cfgGit, Live: cfgLive, Merged: cfgGit,
+			Diff:   mustDiff(t, cfgLive, cfgGit), DesiredJSON: mustJSON(t, cfgGit), Live: cfgLive, Merged: cfgGit,
 		}, {
 			ID: object.ID{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "old"}, APIVersion: "apps/v1",
 			Action: Delete,

@@ -208,8 +208,8 @@ func TestRenderersMaskSecrets(t *testing.T) {
 	live, git := liveSecret(t), gitSecret(t)
 	p := &Plan{Changes: []Change{{
 		ID: object.IDOf(git), APIVersion: "v1", Action: Update,
-		Diff:    mustDiff(t, live, git),
-		Desired: git, Live: live, Merged: git,
+		Diff:        mustDiff(t, live, git),
+		DesiredJSON: mustJSON(t, git), Live: live, Merged: git,
 		Result: Failed, Error: "Secret \"db\" is invalid",
 	}}}
 	var text, md, js strings.Builder

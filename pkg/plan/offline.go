@@ -50,7 +50,7 @@ func BuildOffline(base, head []manifest.Object, o OfflineOptions) *Plan {
 	for _, id := range order {
 		h := headSet[id]
 		b, inBase := baseSet[id]
-		ch := Change{ID: id, APIVersion: h.Obj.GetAPIVersion(), Source: h.Source, Desired: h.Obj}
+		ch := Change{ID: id, APIVersion: h.Obj.GetAPIVersion(), Source: h.Source}
 		switch {
 		case object.IgnoreModeOf(h.Obj) == object.Ignored:
 			ch.Action, ch.Reason = Skip, "ignored in git (annotation ignore: \"true\")"

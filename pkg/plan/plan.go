@@ -55,17 +55,34 @@ type Change struct {
 	Result Result `json:"result,omitempty"`
 	Error  string `json:"error,omitempty"`
 
-	// Desired is the object to apply (nil for deletes and unchanged objects); Live is
-	// the object in the cluster, kept for deletes only; Merged is the server's dry-run of
-	// applying Desired, dropped once the diff is made (Build keeps only what executing
-	// the plan needs). They are never serialised: they may hold Secret values.
-	Desired *unstructured.Unstructured `json:"-"`
-	Live    *unstructured.Unstructured `json:"-"`
-	Merged  *unstructured.Unstructured `json:"-"`
+	// DesiredJSON is the object to apply, as the JSON body sent to the server (nil
+	// unless NeedsApply: executing the plan sends it as it is, see ServerSideApplyJSON;
+	// a plan of thousands of creates holds it for each, and JSON is about a quarter of
+	// the memory of the decoded object). Live is the object in the cluster, kept for
+	// deletes only; Merged is the server's dry-run of applying the desired object,
+	// dropped once the diff is made (Build keeps only what executing the plan needs).
+	// They are never serialised: they may hold Secret values.
+	DesiredJSON []byte                     `json:"-"`
+	Live        *unstructured.Unstructured `json:"-"`
+	Merged      *unstructured.Unstructured `json:"-"`
 
 	// refresh asks the executor to re-apply an unchanged object so the cluster records
 	// this tool's applied-hash (no visible change).
 	refresh bool
+}
+
+// DesiredObject decodes DesiredJSON: a new object at every call, nil when there is none.
+func (c *Change) DesiredObject() (*unstructured.Unstructured, error) {
+	if c.DesiredJSON == nil {
+		return nil, nil
+	}
+	return decodeObject(c.ID, c.DesiredJSON)
+}
+
+// GroupVersionKind is the group, version and kind of the changed object.
+func (c *Change) GroupVersionKind() schema.GroupVersionKind {
+	gv, _ := schema.ParseGroupVersion(c.APIVersion) // empty when it cannot be parsed: mapping it fails
+	return gv.WithKind(c.ID.Kind)
 }
 
 // NeedsApply reports whether executing the plan sends this object to the server.

@@ -20,6 +20,21 @@ func RedactSecretValues(u *unstructured.Unstructured, msg string) string {
 	return r.String(msg)
 }
 
+// RedactSecretValues returns msg with every value of the change's desired object
+// replaced when that object is a Secret (see the function RedactSecretValues), for an
+// error about applying it. The object is decoded from DesiredJSON only here, on the
+// error path; a Secret whose JSON cannot be decoded hides msg altogether.
+func (c *Change) RedactSecretValues(msg string) string {
+	if c.ID.Group != "" || c.ID.Kind != "Secret" {
+		return msg
+	}
+	u, err := c.DesiredObject()
+	if err != nil {
+		return "(error not shown: it may quote a value of the Secret, whose desired object cannot be read)"
+	}
+	return RedactSecretValues(u, msg)
+}
+
 // Redact redacts the problems and the errors of the changes of p with r: the values of
 // every Secret of the render, which an error about another object may quote too.
 func (p *Plan) Redact(r *redact.Redactor) {

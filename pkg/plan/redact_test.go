@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/object"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -57,6 +58,60 @@ func TestRedactSecretValues(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := RedactSecretValues(tc.obj, tc.msg)
+			if tc.want != "" && got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			for _, h := range tc.hidden {
+				if strings.Contains(got, h) {
+					t.Errorf("%q still shows %q", got, h)
+				}
+			}
+		})
+	}
+}
+
+// An error about applying a change is redacted with the values of its desired object,
+// which the change holds as JSON only.
+func TestChangeRedactSecretValues(t *testing.T) {
+	secret := object.ID{Kind: "Secret", Namespace: "shop", Name: "creds"}
+	cases := []struct {
+		name   string
+		id     object.ID
+		json   string
+		msg    string
+		want   string
+		hidden []string
+	}{
+		{
+			name: "Secret",
+			id:   secret,
+			json: `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"creds","namespace":"shop"},"stringData":{"pin":987654321},"data":{"pw":"c2Vrcml0LXZhbHVl"}}`,
+			msg:  "apply: .stringData.pin: got 987654321; .data.pw: sekrit-value",
+			want: "apply: .stringData.pin: got (masked); .data.pw: (masked)",
+		},
+		{
+			name:   "Secret that cannot be decoded",
+			id:     secret,
+			json:   `{"stringData":{"pin":987654321}`,
+			msg:    "apply: .stringData.pin: got 987654321",
+			hidden: []string{"987654321"},
+		},
+		{
+			name: "not a Secret",
+			id:   object.ID{Kind: "ConfigMap", Namespace: "shop", Name: "cfg"},
+			json: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"k":"visible"}}`,
+			msg:  "apply: data visible",
+			want: "apply: data visible",
+		},
+		{name: "no desired object", id: secret, msg: "plain", want: "plain"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Change{ID: tc.id, APIVersion: "v1", Action: Update}
+			if tc.json != "" {
+				c.DesiredJSON = []byte(tc.json)
+			}
+			got := c.RedactSecretValues(tc.msg)
 			if tc.want != "" && got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}

@@ -49,7 +49,7 @@ func TestWriteJSONRoundTrip(t *testing.T) {
 	want := *p
 	want.Changes = slices.Clone(p.Changes)
 	for i := range want.Changes {
-		want.Changes[i].Desired, want.Changes[i].Live, want.Changes[i].Merged = nil, nil, nil
+		want.Changes[i].DesiredJSON, want.Changes[i].Live, want.Changes[i].Merged = nil, nil, nil
 	}
 	if !got.Created.Equal(want.Created) {
 		t.Errorf("created = %v, want %v", got.Created, want.Created)
@@ -144,7 +144,7 @@ func jsonPaths(prefix string, v interface{}) []string {
 // The JSON never holds the objects themselves (they may hold Secret values).
 func TestWriteJSONOmitsObjects(t *testing.T) {
 	out := string(writeJSON(t, samplePlan(t)))
-	for _, key := range []string{`"desired"`, `"live"`, `"merged"`, `"Desired"`, `"Live"`, `"Merged"`, `"Object"`} {
+	for _, key := range []string{`"desired"`, `"live"`, `"merged"`, `"Desired"`, `"DesiredJSON"`, `"Live"`, `"Merged"`, `"Object"`} {
 		if strings.Contains(out, key) {
 			t.Errorf("JSON has the key %s", key)
 		}

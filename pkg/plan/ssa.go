@@ -19,24 +19,27 @@ func ServerSideApply(ctx context.Context, c dynamic.Interface, m *meta.RESTMappi
 	if err != nil {
 		return nil, err
 	}
+	return serverSideApplyBody(ctx, c, m, u.GetNamespace(), u.GetName(), body, fieldManager, force, dryRun)
+}
+
+// serverSideApplyBody is ServerSideApply of the object whose JSON is body.
+func serverSideApplyBody(ctx context.Context, c dynamic.Interface, m *meta.RESTMapping, namespace, name string, body []byte, fieldManager string, force, dryRun bool) (*unstructured.Unstructured, error) {
 	opts := metav1.PatchOptions{FieldManager: fieldManager, Force: &force}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	return ResourceFor(c, m, u.GetNamespace()).Patch(ctx, u.GetName(), types.ApplyPatchType, body, opts)
+	return ResourceFor(c, m, namespace).Patch(ctx, name, types.ApplyPatchType, body, opts)
 }
 
-// ServerSideApplyNoResult is ServerSideApply for callers that need only the outcome.
-// With cl.REST it sends the same request but does not decode the server's answer (the
-// whole object with its managed fields: most of the client's CPU per object when
-// thousands are applied); errors are the same.
-func ServerSideApplyNoResult(ctx context.Context, cl Cluster, m *meta.RESTMapping, u *unstructured.Unstructured, fieldManager string, force, dryRun bool) error {
+// ServerSideApplyJSON server-side applies the object whose JSON is body, named name in
+// namespace ("" for a cluster-scoped kind), as ServerSideApply does, for callers that
+// need only the outcome: the body is sent as it is (no decoding, no encoding), and with
+// cl.REST the server's answer (the whole object with its managed fields: most of the
+// client's CPU per object when thousands are applied) is not decoded either. Errors are
+// those of ServerSideApply.
+func ServerSideApplyJSON(ctx context.Context, cl Cluster, m *meta.RESTMapping, namespace, name string, body []byte, fieldManager string, force, dryRun bool) error {
 	if cl.REST == nil {
-		_, err := ServerSideApply(ctx, cl.Client, m, u, fieldManager, force, dryRun)
-		return err
-	}
-	body, err := json.Marshal(u.Object)
-	if err != nil {
+		_, err := serverSideApplyBody(ctx, cl.Client, m, namespace, name, body, fieldManager, force, dryRun)
 		return err
 	}
 	// The path and parameters the dynamic client sends (dynamic.ResourceInterface.Patch).
@@ -46,9 +49,9 @@ func ServerSideApplyNoResult(ctx context.Context, cl Cluster, m *meta.RESTMappin
 		segments = []string{"api", gvr.Version}
 	}
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		segments = append(segments, "namespaces", u.GetNamespace())
+		segments = append(segments, "namespaces", namespace)
 	}
-	segments = append(segments, gvr.Resource, u.GetName())
+	segments = append(segments, gvr.Resource, name)
 	req := cl.REST.Patch(types.ApplyPatchType).AbsPath(segments...).Body(body).
 		Param("fieldManager", fieldManager).Param("force", strconv.FormatBool(force))
 	if dryRun {

@@ -81,7 +81,7 @@ func lookPlans(t *testing.T) map[string]*plan.Plan {
 	old := object.ID{Kind: "ConfigMap", Namespace: "shop", Name: "old-settings"}
 	bump.Changes = []plan.Change{
 		{ID: web, APIVersion: "apps/v1", Action: plan.Update, Source: manifest.Source{File: "clusters/prod/web.yaml", Line: 1},
-			Diff: lookDiff(t, web, dep("ghcr.io/acme/web:1.4.2"), dep("ghcr.io/acme/web:1.5.0")), Desired: dep("ghcr.io/acme/web:1.5.0"), Live: dep("ghcr.io/acme/web:1.4.2")},
+			Diff: lookDiff(t, web, dep("ghcr.io/acme/web:1.4.2"), dep("ghcr.io/acme/web:1.5.0")), Live: dep("ghcr.io/acme/web:1.4.2")},
 		{ID: old, Action: plan.Delete, Diff: lookDiff(t, old, lookObj("ConfigMap", "old-settings", map[string]interface{}{"data": map[string]interface{}{"a": "1"}}, member), nil)},
 	}
 	return map[string]*plan.Plan{"small": small, "secrets": secrets, "problems": problems, "paged": paged, "bump": bump}

@@ -520,6 +520,47 @@ func TestRemovedNamespaceIsDeleted(t *testing.T) {
 	mustGitops(t, 0, append([]string{"plan"}, args...)...)
 }
 
+// TestSecretValuesNotEchoedInApplyErrors: a Secret in a namespace that the same change
+// creates cannot be dry-run before the namespace exists; the executor validates it
+// after creating the namespace, and the server's error, which echoes the wrongly typed
+// value, is shown without it in every output format.
+func TestSecretValuesNotEchoedInApplyErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		values string // the data/stringData part of the Secret
+		field  string
+		hidden []string
+	}{
+		{"number-in-stringdata", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
+		{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
+			[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
+	}
+	for _, tc := range cases {
+		for _, f := range []string{"text", "json", "markdown"} {
+			t.Run(tc.name+"-"+f, func(t *testing.T) {
+				ns := unique("secret-apply-" + f)
+				r := gitrepotest.NewRepo(t, map[string]string{
+					"ns.yaml": namespaceYAML(ns),
+					"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
+						"\n  namespace: " + ns + "\n" + tc.values,
+				})
+				args := []string{"-v", "-o", f, "--applyset", ns, r.Dir}
+				res := mustGitops(t, 1, append([]string{"plan"}, args...)...)
+				requireContainsAll(t, res.out, "unverifiable until the namespace "+ns+" exists")
+				res = mustGitops(t, 1, append([]string{"apply"}, args...)...)
+				requireContainsAll(t, res.out, ns, tc.name, "secret.yaml", "validate:", tc.field)
+				for _, h := range tc.hidden {
+					if strings.Contains(res.out+res.err, h) {
+						t.Errorf("apply -o %s printed the secret value %q\n%s", f, h, res)
+					}
+				}
+				requireExists(t, gvrNamespace, "", ns)
+				requireAbsent(t, gvrSecret, ns, tc.name)
+			})
+		}
+	}
+}
+
 // TestSecretValuesNotEchoedInErrors: the API server echoes a wrongly typed value in its
 // error; the problem names the object and the field, never the value.
 func TestSecretValuesNotEchoedInErrors(t *testing.T) {

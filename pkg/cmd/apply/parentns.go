@@ -48,7 +48,7 @@ func (o *Options) createParentNamespace(ctx context.Context, src *cmdutil.Source
 		}
 		m, err := o.Target.Conn.Cluster.Mapper.RESTMapping(c.ID.GroupKind(), "v1")
 		if err == nil {
-			_, err = plan.ServerSideApply(ctx, o.Target.Conn.Cluster.Client, m, c.Desired, o.Target.FieldManager, o.Plan.ForceConflicts, false)
+			err = plan.ServerSideApplyJSON(ctx, o.Target.Conn.Cluster, m, c.ID.Namespace, c.ID.Name, c.DesiredJSON, o.Target.FieldManager, o.Plan.ForceConflicts, false)
 		}
 		if err != nil {
 			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("create namespace %s of the ApplySet parent %s: %w", parent.Namespace, parent, err))
