@@ -73,7 +73,7 @@ func (c *Cache) Checkout(ctx context.Context, r Request) (*Checkout, error) {
 			return co, nil
 		}
 		var werr *worktreeError
-		if attempt > 0 || !errors.As(err, &werr) || errors.Is(err, gitrepo.ErrTooLarge) || ctx.Err() != nil || !c.dropIfAlone(ctx, e, err) {
+		if attempt > 0 || !errors.As(err, &werr) && !errors.Is(err, gitrepo.ErrMirrorIncomplete) || errors.Is(err, gitrepo.ErrTooLarge) || ctx.Err() != nil || !c.dropIfAlone(ctx, e, err) {
 			c.unpin(e)
 			c.evict()
 			return nil, err

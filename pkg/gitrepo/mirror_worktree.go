@@ -81,7 +81,11 @@ func AddWorktree(ctx context.Context, bare, sha, dir, url string, fetched int64,
 		return nil, fmt.Errorf("check out %s of %s: %w", sha, safe, err)
 	}
 	// Every object of the tree is looked at, bound or not: a cache missing one fails
-	// here, before a file is written.
+	// here, before a file is written (go-git's checkout leaves out a missing subtree's
+	// files without an error).
+	if err := checkComplete(repo, c); err != nil {
+		return nil, fmt.Errorf("check out %s of %s: %w: %w", c, safe, ErrMirrorIncomplete, err)
+	}
 	limit := o.maxBytes
 	if limit <= 0 {
 		limit = math.MaxInt64
