@@ -71,6 +71,11 @@ func newBigRepo(cl *cleanups, work string, b bigrepoConfig, heads int) (*bigRepo
 			return nil, err
 		}
 	}
+	// Served as GitHub serves it: the cache fetches each head by its sha, the commits
+	// it holds offered as haves (without this, the fallback by ref sends whole trees).
+	if err := likeGitHub(br.repo.bare); err != nil {
+		return nil, err
+	}
 
 	manifests := bigManifests(b.objects, -1)
 	main := withConfig(manifests, "testcluster")

@@ -2,6 +2,8 @@ package gitcache
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,16 +22,27 @@ const (
 	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
 	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL, the name and the scope
 	checkoutGlob = "gitcache-checkout-*"
-	defaultKeep  = 32 // commits kept as refs (haves) per repository
+	// <work>/gitcache-checkout-<id>-*, <work>/gitcache-idle-<id>-*: checkouts and idle
+	// work trees, <id> the cache's (see Cache.id)
+	checkoutPrefix = "gitcache-checkout-"
+	idlePrefix     = "gitcache-idle-"
+	defaultKeep    = 32 // commits kept as refs (haves) per repository
 )
 
 // Options configure New.
 type Options struct {
 	// Dir is the cache directory, made if absent. Required.
 	Dir string
-	// MaxBytes is the disk budget of the cached repositories (not of checkouts): past
-	// it, the least recently used ones that no job is using are removed. 0: no bound.
+	// MaxBytes is the disk budget of the cached repositories and their idle work trees
+	// (not of checkouts in use): past it, the idle work trees are removed first, the
+	// longest idle first, then the least recently used repositories that no job is
+	// using. 0: no bound.
 	MaxBytes int64
+	// IdleWorktrees is how many work trees of each repository are kept after their
+	// checkouts close (those whose job never wrote to them), each moved to the commit
+	// of a later checkout by writing only the files that differ (default 2; negative:
+	// none, every checkout writes every file).
+	IdleWorktrees int
 	// WorkDir is where checkouts are made (default: os.TempDir()).
 	WorkDir string
 	// KeepCommits is how many fetched commits each repository keeps as refs, offered
@@ -43,10 +56,13 @@ type Options struct {
 // are safe for concurrent use.
 type Cache struct {
 	dir, repos, work string
+	id               string // names its checkouts and idle trees in work: a hash of dir
 	budget           int64
 	keep             int
+	idleMax          int
 	log              *slog.Logger
 	lock             *os.File
+	idle             pool
 
 	mu      sync.Mutex
 	entries map[string]*entry
@@ -83,7 +99,13 @@ func New(o Options) (*Cache, error) {
 		return nil, fmt.Errorf("git cache %s: negative size %d", dir, o.MaxBytes)
 	}
 	c := &Cache{dir: dir, repos: filepath.Join(dir, reposDir), work: o.WorkDir, budget: o.MaxBytes, keep: o.KeepCommits,
-		log: o.Log, entries: map[string]*entry{}}
+		idleMax: o.IdleWorktrees, log: o.Log, entries: map[string]*entry{},
+		idle: pool{trees: map[string][]idleTree{}, gen: map[string]uint64{}}}
+	sum := sha256.Sum256([]byte(dir))
+	c.id = hex.EncodeToString(sum[:8])
+	if c.idleMax == 0 {
+		c.idleMax = defaultIdle
+	}
 	if c.work == "" {
 		c.work = os.TempDir()
 	}
@@ -113,30 +135,33 @@ func New(o Options) (*Cache, error) {
 // Dir is the cache directory.
 func (c *Cache) Dir() string { return c.dir }
 
-// Close releases the cache directory's lock. Checkouts still open stay usable until
-// their Close.
+// Close removes the idle work trees and releases the cache directory's lock.
+// Checkouts still open stay usable until their Close, which removes them.
 func (c *Cache) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil
 	}
 	c.closed = true
-	if err := c.lock.Close(); err != nil {
-		return fmt.Errorf("release git cache lock of %s: %w", c.dir, err)
+	c.mu.Unlock()
+	err := c.closeIdle()
+	if lerr := c.lock.Close(); lerr != nil {
+		err = errors.Join(err, fmt.Errorf("release git cache lock of %s: %w", c.dir, lerr))
 	}
-	return nil
+	return err
 }
 
-// Usage is the bytes the cached repositories take, as of their last change, and how
-// many there are.
+// Usage is the bytes the cached repositories take, as of their last change, with
+// their idle work trees (as the limits count their files), and how many repositories
+// there are.
 func (c *Cache) Usage() (bytes int64, repos int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.entries {
 		bytes += e.size
 	}
-	return bytes, len(c.entries)
+	return bytes + c.idleBytes(), len(c.entries)
 }
 
 func (c *Cache) bare(key string) string     { return filepath.Join(c.repos, key+".git") }

@@ -36,7 +36,8 @@ type Request struct {
 }
 
 // Checkout is one commit of a cached repository checked out into a new directory, a
-// git work tree (pkg/source opens it in place). Close removes it.
+// git work tree (pkg/source opens it in place). Close removes it, or keeps it idle for
+// a later checkout when its job only read it (see Options.IdleWorktrees).
 type Checkout struct {
 	// Dir is the work tree's root.
 	Dir string
@@ -44,13 +45,18 @@ type Checkout struct {
 	Revision string
 	// Fetched is the bytes of pack this checkout fetched (0: the cache held it).
 	Fetched int64
+	// Reused says an idle work tree of an earlier checkout was moved to the commit
+	// (only the files that differ written) rather than every file written.
+	Reused bool
 
-	c      *Cache
-	e      *entry
-	wt     *gitrepo.Worktree
-	req    Request
-	once   sync.Once
-	closed atomic.Bool
+	c       *Cache
+	e       *entry
+	wt      *gitrepo.Worktree
+	gen     uint64 // the repository's generation when checked out (see pool)
+	req     Request
+	once    sync.Once
+	closed  atomic.Bool
+	written atomic.Bool // Repo or Write was called: never kept idle
 }
 
 // Checkout resolves r.Ref, fetches its commit into the repository's cache unless the
@@ -73,7 +79,7 @@ func (c *Cache) Checkout(ctx context.Context, r Request) (*Checkout, error) {
 			return co, nil
 		}
 		var werr *worktreeError
-		if attempt > 0 || !errors.As(err, &werr) || errors.Is(err, gitrepo.ErrTooLarge) || ctx.Err() != nil || !c.dropIfAlone(ctx, e, err) {
+		if attempt > 0 || !errors.As(err, &werr) && !errors.Is(err, gitrepo.ErrMirrorIncomplete) || errors.Is(err, gitrepo.ErrTooLarge) || ctx.Err() != nil || !c.dropIfAlone(ctx, e, err) {
 			c.unpin(e)
 			c.evict()
 			return nil, err
@@ -93,7 +99,20 @@ func (c *Cache) checkout(ctx context.Context, e *entry, r Request, sha string, o
 		return nil, err
 	}
 	c.evict()
-	dir, err := os.MkdirTemp(c.work, checkoutGlob)
+	safe := gitrepo.RedactURL(r.URL)
+	gen := c.generation(e.key)
+	if wt := c.takeIdle(e.key); wt != nil {
+		err := c.reuse(ctx, wt, r, sha, fetched, opts)
+		if err == nil {
+			c.log.Debug("git cache: checked out (an idle work tree moved)", "url", safe, "commit", wt.Revision, "fetched_bytes", fetched, "dir", wt.Dir)
+			return &Checkout{Dir: wt.Dir, Revision: wt.Revision, Fetched: fetched, Reused: true, c: c, e: e, wt: wt, gen: gen, req: r}, nil
+		}
+		if errors.Is(err, gitrepo.ErrTooLarge) || ctx.Err() != nil {
+			return nil, err
+		}
+		c.log.Info("git cache: an idle work tree was not reused; checking out anew", "url", safe, "commit", sha, "error", err)
+	}
+	dir, err := os.MkdirTemp(c.work, c.checkoutPattern())
 	if err != nil {
 		return nil, fmt.Errorf("git cache: make a checkout directory: %w", err)
 	}
@@ -102,8 +121,8 @@ func (c *Cache) checkout(ctx context.Context, e *entry, r Request, sha string, o
 		_ = os.RemoveAll(dir)
 		return nil, &worktreeError{err}
 	}
-	c.log.Debug("git cache: checked out", "url", gitrepo.RedactURL(r.URL), "commit", wt.Revision, "fetched_bytes", fetched, "dir", dir)
-	return &Checkout{Dir: wt.Dir, Revision: wt.Revision, Fetched: fetched, c: c, e: e, wt: wt, req: r}, nil
+	c.log.Debug("git cache: checked out", "url", safe, "commit", wt.Revision, "fetched_bytes", fetched, "dir", dir)
+	return &Checkout{Dir: wt.Dir, Revision: wt.Revision, Fetched: fetched, c: c, e: e, wt: wt, gen: gen, req: r}, nil
 }
 
 // fetch makes e's repository hold sha; the caller holds e's lock. The marker beside
@@ -161,13 +180,16 @@ func (c *Cache) dropIfAlone(ctx context.Context, e *entry, err error) bool {
 	return true
 }
 
-// Close removes the checkout and lets its repository be evicted. Calling it again is
-// a no-op.
+// Close removes the checkout, or keeps its work tree idle under another name (see
+// Options.IdleWorktrees), and lets its repository be evicted. Calling it again is a
+// no-op. Dir is not to be used after.
 func (co *Checkout) Close() error {
 	var err error
 	co.once.Do(func() {
 		co.closed.Store(true)
-		err = co.wt.Remove()
+		if !co.c.release(co) {
+			err = co.wt.Remove()
+		}
 		co.c.unpin(co.e)
 		co.c.evict()
 	})

@@ -14,9 +14,18 @@
 // branch or the default branch by asking the remote every time, never by a local ref,
 // so force-pushed, deleted and rewritten branches are seen as they are), fetches that
 // commit alone if the cache lacks it (by its sha, shallow, the cached commits offered
-// as haves), and checks it out into a new temporary directory that Close removes. The
-// bytes one job fetches and checks out are bounded together (Request.MaxBytes,
-// gitrepo.ErrTooLarge).
+// as haves; a commit that came without files the remote took for had, since the cached
+// commits are shallow, is fetched again alone), and checks it out into a new temporary
+// directory that Close removes. The bytes one job fetches and checks out are bounded
+// together (Request.MaxBytes, gitrepo.ErrTooLarge).
+//
+// A checkout its job only read is kept idle at Close (renamed, Options.IdleWorktrees
+// per repository, counted in the budget and removed before repositories, and with
+// them), and the next checkout of its repository moves it to its commit by writing
+// only the files that differ (gitrepo.Worktree.Reuse), after checking that nothing in
+// it changed since (any file or directory the index does not name, or changed: it is
+// thrown away and the commit checked out anew). A checkout opened with Repo or
+// written through Write is never kept.
 //
 // A job that writes (the bot's image bumper: a commit on top of the default branch, a
 // fetch of its gitops/image/* branches, a force-push) opens its checkout as a

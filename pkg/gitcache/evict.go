@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// evict removes the least recently used repositories that no job is using until the
-// cache fits its budget. A repository in use stays, even alone over the budget; it
+// evict removes idle work trees (the longest idle first), then the least recently
+// used repositories that no job is using, until the cache fits its budget. A repository in use stays, even alone over the budget; it
 // goes at a later call, once unused.
 func (c *Cache) evict() {
 	if c.budget <= 0 {
@@ -17,6 +17,13 @@ func (c *Cache) evict() {
 	var total int64
 	for _, e := range c.entries {
 		total += e.size
+	}
+	if idle := c.idleBytes(); total+idle > c.budget {
+		// Idle work trees first: a checkout without one writes every file again, a
+		// repository removed is fetched again from nothing.
+		total += idle - c.evictIdle(total+idle-c.budget)
+	} else {
+		total += idle
 	}
 	if total <= c.budget {
 		return

@@ -33,6 +33,14 @@ func (c *Cache) repairAll() error {
 		}
 		keys[key] = true
 	}
+	// The checkouts and idle work trees a killed process left (records aside: a
+	// process killed while moving one left its record pointing elsewhere).
+	for _, pattern := range []string{c.checkoutPattern(), c.idlePattern()} {
+		dirs, _ := filepath.Glob(filepath.Join(c.work, pattern))
+		for _, d := range dirs {
+			c.removeCheckout(d)
+		}
+	}
 	for key := range keys {
 		e := &entry{key: key, sem: make(chan struct{}, 1)}
 		dirs, err := gitrepo.PruneWorktrees(c.bare(key))
@@ -87,9 +95,10 @@ func (c *Cache) repair(key string) error {
 	return nil
 }
 
-// remove removes key's repository, its marker last: a removal cut short is finished
-// by the next start.
+// remove removes key's repository and its idle work trees, its marker last: a removal
+// cut short is finished by the next start.
 func (c *Cache) remove(key string) error {
+	c.dropIdle(key)
 	if err := os.WriteFile(c.marker(key), nil, 0o640); err != nil {
 		return fmt.Errorf("git cache: mark %s: %w", key, err)
 	}
@@ -103,13 +112,16 @@ func (c *Cache) remove(key string) error {
 	return nil
 }
 
-// removeCheckout removes the directory of a checkout a killed process left, if it is
-// one this cache makes (a directory of the work directory, named as checkouts are).
+// removeCheckout removes the directory of a checkout or idle work tree a killed
+// process left, if it is one this cache makes (a directory of the work directory,
+// named as checkouts or its idle trees are).
 func (c *Cache) removeCheckout(dir string) {
 	if filepath.Dir(dir) != c.work {
 		return
 	}
-	if ok, _ := filepath.Match(checkoutGlob, filepath.Base(dir)); !ok {
+	ok, _ := filepath.Match(checkoutGlob, filepath.Base(dir))
+	idle, _ := filepath.Match(c.idlePattern(), filepath.Base(dir))
+	if !ok && !idle {
 		return
 	}
 	if err := os.RemoveAll(dir); err != nil {

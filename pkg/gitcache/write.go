@@ -13,8 +13,10 @@ import (
 // Request's URL with its credentials, its fetches bounded by its MaxBytes: for a job
 // that commits on top of the commit and pushes (the bot's image-bump branches). Its
 // Commit and FetchBranches write into the cached repository, which other jobs share:
-// call them inside Write. Its Close leaves the checkout (Checkout.Close removes it).
+// call them inside Write. Its Close leaves the checkout (Checkout.Close removes it,
+// never keeping it idle once Repo was called).
 func (co *Checkout) Repo() (*gitrepo.Repo, error) {
+	co.written.Store(true) // its work tree is never kept idle
 	return co.wt.Repo(co.req.URL, gitrepo.WithAuth(co.req.Auth), gitrepo.WithMaxBytes(co.req.MaxBytes), gitrepo.WithLogger(co.c.log))
 }
 
@@ -32,6 +34,7 @@ func (co *Checkout) Write(ctx context.Context, fn func() error) error {
 	if co.closed.Load() {
 		return errors.New("git cache: write into a closed checkout")
 	}
+	co.written.Store(true)
 	if err := e.lock(ctx); err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func FetchCommit(ctx context.Context, dir, url, sha string, opts ...Option) (int
 	}
 
 	byID := sha + ":" + keep.String()
-	err = errIncremental
+	checked := false // the commit's tree was found whole
 	if hasMirrorRefs(repo) {
 		// The commits kept here are offered as haves and the remote sends what lies
 		// between them and sha: with a depth, it would cut sha from its parents and send
@@ -105,16 +105,29 @@ func FetchCommit(ctx context.Context, dir, url, sha string, opts ...Option) (int
 			err = errIncremental
 		}
 		st.max = o.maxBytes
-		if _, perr := peel(repo, h); err == nil && perr != nil {
-			// An ancestor of a kept commit: the remote took it for had (the kept
-			// commits' history is not here).
-			err = errIncremental
+		depth := 1
+		if err == nil {
+			c, perr := peel(repo, h)
+			if perr != nil {
+				// An ancestor of a kept commit: the remote took it for had (the kept
+				// commits' history is not here).
+				err = errIncremental
+			} else if merr := checkComplete(repo, c); merr != nil {
+				// The remote left out files of the commit it takes the kept commits'
+				// history to hold: fetched alone, whole. The commit is here now, so go-git
+				// wants it again only with a depth other than 1 (its parent comes too).
+				o.log.Debug("the incremental fetch lacks files of the commit; fetching it alone", "url", safe, "commit", sha, "missing", merr)
+				_ = repo.Storer.RemoveReference(keep)
+				err, depth = errIncremental, 2
+			} else {
+				checked = true
+			}
 		}
 		if errors.Is(err, errIncremental) {
 			st.used.Store(0)
+			err = fetch(byID, depth)
 		}
-	}
-	if errors.Is(err, errIncremental) {
+	} else {
 		err = fetch(byID, 1)
 	}
 	if err != nil && (errors.Is(err, ErrTooLarge) || ctx.Err() != nil) {
@@ -141,9 +154,16 @@ func FetchCommit(ctx context.Context, dir, url, sha string, opts ...Option) (int
 			return fail(err)
 		}
 	}
-	if _, err := peel(repo, h); err != nil {
+	c, err := peel(repo, h)
+	if err != nil {
 		_ = repo.Storer.RemoveReference(keep)
 		return st.used.Load(), &refNotFoundError{ref: sha, url: safe}
+	}
+	if !checked {
+		if err := checkComplete(repo, c); err != nil {
+			_ = repo.Storer.RemoveReference(keep)
+			return st.used.Load(), fmt.Errorf("fetch %s from %s: %w: %w", sha[:12], safe, ErrMirrorIncomplete, err)
+		}
 	}
 	return st.used.Load(), nil
 }

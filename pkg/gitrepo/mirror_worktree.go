@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // worktreesDir is where a repository records its linked work trees, as `git worktree`
@@ -26,8 +27,13 @@ type Worktree struct {
 	Dir string
 	// Revision is the full sha of the commit checked out.
 	Revision string
+	// Size is the bytes its files take, as the limits count them (each file and
+	// directory 4 KiB more than its contents).
+	Size int64
 
-	record string // <bare>/worktrees/<name>
+	bare   string      // the bare repository
+	record string      // <bare>/worktrees/<name>, <name> the base name of Dir
+	index  index.Entry // the stat of the record's index as last written (see Reuse)
 }
 
 // AddWorktree checks out the commit sha (or the commit an annotated tag sha names) of
@@ -48,7 +54,7 @@ func AddWorktree(ctx context.Context, bare, sha, dir, url string, fetched int64,
 	}
 	name := filepath.Base(dir)
 	record := filepath.Join(bare, worktreesDir, name)
-	w := &Worktree{Dir: dir, record: record}
+	w := &Worktree{Dir: dir, bare: bare, record: record}
 	if err := os.MkdirAll(filepath.Join(bare, worktreesDir), 0o755); err != nil {
 		return nil, fmt.Errorf("record work tree in %s: %w", bare, err)
 	}
@@ -81,14 +87,30 @@ func AddWorktree(ctx context.Context, bare, sha, dir, url string, fetched int64,
 		return nil, fmt.Errorf("check out %s of %s: %w", sha, safe, err)
 	}
 	// Every object of the tree is looked at, bound or not: a cache missing one fails
-	// here, before a file is written.
-	limit := o.maxBytes
-	if limit <= 0 {
-		limit = math.MaxInt64
+	// here, before a file is written (go-git's checkout leaves out a missing subtree's
+	// files without an error).
+	commit, err := repo.CommitObject(c)
+	if err != nil {
+		return nil, fmt.Errorf("check out %s of %s: %w", c, safe, err)
 	}
-	if err := checkTreeSizeFrom(repo, c, limit, fetched, safe); err != nil {
+	tree, err := object.GetTree(repo.Storer, commit.TreeHash)
+	if err != nil {
+		return nil, fmt.Errorf("check out %s of %s: %w: %w", c, safe, ErrMirrorIncomplete, &missingObjectError{path: "/", hash: commit.TreeHash})
+	}
+	tooLarge := func() error {
+		return &tooLargeError{url: safe, what: "its fetch with its files at " + c.String()[:12], limit: o.maxBytes}
+	}
+	total, err := treeBytes(repo.Storer, tree, "", 0, fetched, o.maxBytes, tooLarge)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("check out %s of %s: %w: %w", c, safe, ErrMirrorIncomplete, err)
+	}
+	if err != nil && !errors.Is(err, ErrTooLarge) {
+		err = fmt.Errorf("check out %s of %s: %w", c, safe, err)
+	}
+	if err != nil {
 		return nil, err
 	}
+	w.Size = total - fetched
 	wt, err := repo.Worktree()
 	if err != nil {
 		return nil, fmt.Errorf("open work tree %s: %w", dir, err)
@@ -97,6 +119,9 @@ func AddWorktree(ctx context.Context, bare, sha, dir, url string, fetched int64,
 		return nil, fmt.Errorf("check out %s of %s in %s: %w", c, safe, dir, err)
 	}
 	w.Revision = c.String()
+	if err := w.snapshotIndex(); err != nil {
+		return nil, err
+	}
 	ok = true
 	return w, nil
 }

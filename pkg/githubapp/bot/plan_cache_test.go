@@ -42,6 +42,14 @@ func TestPlanFromTheGitCache(t *testing.T) {
 	if bytes, repos := gc.Usage(); repos != 1 || bytes == 0 {
 		t.Errorf("cache holds %d repositories (%d bytes), want the one", repos, bytes)
 	}
+	// The checkouts read by the plan stay as idle work trees, until the cache closes.
+	left, _ := os.ReadDir(work)
+	for _, e := range left {
+		if !strings.HasPrefix(e.Name(), "gitcache-idle-") {
+			t.Errorf("checkout left behind: %s", e.Name())
+		}
+	}
+	gc.Close()
 	if left, _ := os.ReadDir(work); len(left) != 0 {
 		t.Errorf("checkouts left behind: %v", left)
 	}
