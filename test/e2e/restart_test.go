@@ -269,8 +269,9 @@ func (g *headGate) open() {
 	}
 }
 
-// metricValue is the value of the series name (without labels) in a /metrics text,
-// -2 when it is missing.
+// metricValue is the value of the series name in a /metrics text, -2 when it is
+// missing; name is the metric's name, with its labels as the text writes them (sorted
+// by name) when it has some.
 func metricValue(text, name string) float64 {
 	for _, line := range strings.Split(text, "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
