@@ -19,6 +19,7 @@ import (
 const (
 	lockFile     = ".lock"  // <dir>/.lock: flock, one process per directory
 	reposDir     = "repos"  // <dir>/repos/<key>.git: a bare repository
+	workDir      = "work"   // <dir>/work: checkouts and idle work trees unless Options.WorkDir
 	fetchingExt  = ".fetch" // <dir>/repos/<key>.fetch: a fetch (or removal) under way
 	usedExt      = ".used"  // <dir>/repos/<key>.used: its time is the last use, its text the URL, the name and the scope
 	checkoutGlob = "gitcache-checkout-*"
@@ -43,7 +44,9 @@ type Options struct {
 	// of a later checkout by writing only the files that differ (default 2; negative:
 	// none, every checkout writes every file).
 	IdleWorktrees int
-	// WorkDir is where checkouts are made (default: os.TempDir()).
+	// WorkDir is where checkouts and idle work trees are made (default: <Dir>/work, so
+	// that the idle trees the budget counts are on the cache's own volume; an idle tree
+	// is renamed, never copied, so it stays on WorkDir's file system).
 	WorkDir string
 	// KeepCommits is how many fetched commits each repository keeps as refs, offered
 	// to the remote as haves (default 32).
@@ -107,7 +110,7 @@ func New(o Options) (*Cache, error) {
 		c.idleMax = defaultIdle
 	}
 	if c.work == "" {
-		c.work = os.TempDir()
+		c.work = filepath.Join(dir, workDir)
 	}
 	if c.work, err = filepath.Abs(c.work); err != nil {
 		return nil, fmt.Errorf("git cache work directory %s: %w", o.WorkDir, err)
@@ -118,8 +121,10 @@ func New(o Options) (*Cache, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(c.repos, 0o750); err != nil {
-		return nil, fmt.Errorf("create git cache %s: %w", dir, err)
+	for _, d := range []string{c.repos, c.work} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return nil, fmt.Errorf("create git cache %s: %w", d, err)
+		}
 	}
 	if c.lock, err = lockDir(filepath.Join(dir, lockFile)); err != nil {
 		return nil, err
