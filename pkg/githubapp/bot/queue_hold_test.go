@@ -1,0 +1,216 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a queue's clock in tests: it moves only when told, and its timers
+// fire only when it moves past them.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	timers []func()
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *fakeClock) after(_ time.Duration, f func()) func() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timers = append(c.timers, f)
+	return func() {}
+}
+
+// advance moves the clock by d and fires every timer set so far (a hold's timer is
+// set for the rest of the hold, never more than the hold).
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	fire := c.timers
+	c.timers = nil
+	c.mu.Unlock()
+	for _, f := range fire {
+		f()
+	}
+}
+
+// eventLog is what a test saw happen, in order; wait blocks until an entry is there.
+type eventLog struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	entries []string
+}
+
+func newEventLog() *eventLog { l := &eventLog{}; l.cond = sync.NewCond(&l.mu); return l }
+
+func (l *eventLog) add(e string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, e)
+	l.cond.Broadcast()
+}
+
+// addOnce adds e unless it is there already (a held job is held again at every
+// wake-up of its worker).
+func (l *eventLog) addOnce(e string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slices.Contains(l.entries, e) {
+		l.entries = append(l.entries, e)
+		l.cond.Broadcast()
+	}
+}
+
+// wait blocks until the log has e, or or (what makes e never come: a job that
+// started without being held).
+func (l *eventLog) wait(e, or string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for !slices.Contains(l.entries, e) && !slices.Contains(l.entries, or) {
+		l.cond.Wait()
+	}
+}
+
+func (l *eventLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries)
+}
+
+// withTestHooks sets a queue's clock and its start and hold hooks before its
+// workers start.
+func withTestHooks(c *fakeClock, onStart, onHold func(Job)) QueueOption {
+	return func(q *Queue) { q.now, q.after, q.onStart, q.onHold = c.now, c.after, onStart, onHold }
+}
+
+// TestQueueHoldsStartsWhileRequestsInFlight: with a start gate (the webhook
+// requests in flight), no job starts while a request is being answered, until it has
+// waited the longest hold; the order in which jobs start is the queue's usual one.
+// The clock is a fake one: nothing here depends on how fast the machine is.
+func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
+	const hold = 50 * time.Millisecond
+	// Steps: "begin" and "end" a request, "push K" or "push K=KEY" a job (kind K),
+	// "bg K" a background job, "tick" the clock past the hold, "wait E" for a log
+	// entry. "end" and "tick" log themselves before they act, so that a start logged
+	// after them happened after them.
+	tests := []struct {
+		name    string
+		noGate  bool
+		steps   []string
+		want    []string
+		dropped []string
+	}{
+		{name: "no request in flight: a job starts at once",
+			steps: []string{"push a", "wait start a"},
+			want:  []string{"start a"}},
+		{name: "a request in flight holds a job until it ends",
+			steps: []string{"begin", "push a", "wait held a", "end", "wait start a"},
+			want:  []string{"held a", "end", "start a", "held a for 0s"}},
+		{name: "held until the last of several requests ends",
+			steps: []string{"begin", "begin", "push a", "wait held a", "end", "end", "wait start a"},
+			want:  []string{"held a", "end", "end", "start a", "held a for 0s"}},
+		{name: "a job that waited the longest hold starts though a request is in flight",
+			steps: []string{"begin", "push a", "wait held a", "tick", "wait start a", "end"},
+			want:  []string{"held a", "tick", "start a", "held a for 50ms", "end"}},
+		{name: "background jobs are held too",
+			steps: []string{"begin", "bg a", "wait held a", "end", "wait start a"},
+			want:  []string{"held a", "end", "start a", "held a for 0s"}},
+		{name: "a newer job of a held one's key replaces it, and keeps its place and its time",
+			steps:   []string{"begin", "push a=k", "wait held a", "push b=k", "tick", "wait start b", "end"},
+			want:    []string{"held a", "tick", "start b", "held b for 50ms", "end"},
+			dropped: []string{"a"}},
+		{name: "jobs held, then started in the queue's order (round-robin across installations)",
+			steps: []string{"begin", "push a@1", "wait held a", "push b@1", "push c@2", "end", "wait start b"},
+			want:  []string{"held a", "end", "start a", "held a for 0s", "start c", "start b"}},
+		{name: "without a gate nothing is held",
+			noGate: true,
+			steps:  []string{"begin", "push a", "wait start a", "end"},
+			want:   []string{"start a", "end"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			log := newEventLog()
+			clock := &fakeClock{t: time.Unix(1e9, 0)}
+			inFlight := &InFlight{}
+			var mu sync.Mutex
+			var dropped []string
+			opts := []QueueOption{WithPerInstallation(10), withTestHooks(clock,
+				func(j Job) { log.add("start " + j.Kind) },
+				func(j Job) { log.addOnce("held " + j.Kind) })}
+			if !tc.noGate {
+				opts = append(opts, WithStartGate(inFlight, hold))
+			}
+			m := QueueMetrics{Held: func(kind string, d time.Duration) { log.add(fmt.Sprintf("held %s for %s", kind, d)) }}
+			q := NewQueue(ctx, 10, 1, slog.New(slog.DiscardHandler), m, opts...)
+			for _, step := range tc.steps {
+				verb, arg, _ := strings.Cut(step, " ")
+				switch verb {
+				case "begin":
+					inFlight.Begin()
+				case "end":
+					log.add("end")
+					inFlight.End()
+				case "tick":
+					log.add("tick")
+					clock.advance(hold)
+				case "wait":
+					log.wait(arg, strings.Replace(arg, "held ", "start ", 1))
+				case "push", "bg":
+					kind, inst, _ := strings.Cut(arg, "@")
+					kind, key, ok := strings.Cut(kind, "=")
+					if !ok {
+						key = kind
+					}
+					var id int64
+					fmt.Sscan(inst, &id)
+					j := Job{Key: key, Kind: kind, Installation: id, Run: func(context.Context) error { return nil },
+						Dropped: func() { mu.Lock(); dropped = append(dropped, kind); mu.Unlock() }}
+					if verb == "bg" {
+						must(t, q.PushBackground(j))
+					} else {
+						must(t, q.Push(j))
+					}
+				default:
+					t.Fatalf("bad step %q", step)
+				}
+			}
+			must(t, q.Shutdown(ctx))
+			if got := log.all(); !slices.Equal(got, tc.want) {
+				t.Errorf("saw\n  %q\nwant\n  %q", got, tc.want)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Equal(dropped, tc.dropped) {
+				t.Errorf("dropped %q, want %q", dropped, tc.dropped)
+			}
+		})
+	}
+}
+
+func TestHoldBack(t *testing.T) {
+	const max = 50 * time.Millisecond
+	for _, tc := range []struct {
+		busy   bool
+		waited time.Duration
+		want   time.Duration
+	}{
+		{false, 0, 0},
+		{false, time.Hour, 0},
+		{true, 0, max},
+		{true, 20 * time.Millisecond, 30 * time.Millisecond},
+		{true, max, 0},
+		{true, time.Hour, 0},
+	} {
+		if got := holdBack(tc.busy, tc.waited, max); got != tc.want {
+			t.Errorf("holdBack(busy %v, waited %s, max %s) = %s, want %s", tc.busy, tc.waited, max, got, tc.want)
+		}
+	}
+}
