@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -114,11 +115,15 @@ func WithStartGate(gate StartGate, max time.Duration) QueueOption {
 
 // StartGate tells a Queue when to hold job starts back (WithStartGate).
 type StartGate interface {
-	// Busy says whether job starts are held back now.
-	Busy() bool
-	// OnIdle registers f, called each time the gate stops being busy.
+	// Busy is how long, from now, job starts are held back at least: 0 when they
+	// are not; Forever until the gate calls its OnIdle functions.
+	Busy(now time.Time) time.Duration
+	// OnIdle registers f, called each time the gate may have stopped being busy.
 	OnIdle(f func())
 }
+
+// Forever is a StartGate's Busy until it calls its OnIdle functions.
+const Forever = time.Duration(math.MaxInt64)
 
 type entry struct {
 	job      Job
@@ -287,7 +292,7 @@ type Queue struct {
 	now     func() time.Time                          // time.Now; tests set a clock
 	after   func(time.Duration, func()) (stop func()) // time.AfterFunc; tests fire it
 	onStart func(Job)                                 // tests: called under the lock when a job is taken
-	onHold  func(Job)                                 // tests: called under the lock when a job's start is held back
+	onHold  func(Job, time.Duration)                  // tests: called under the lock when a job's start is held back, with the gate's Busy
 }
 
 // NewQueue starts workers goroutines that run jobs until Shutdown. ctx is passed
@@ -524,7 +529,7 @@ func (q *Queue) next() *entry {
 					e.held = now
 				}
 				if q.onHold != nil {
-					q.onHold(e.job)
+					q.onHold(e.job, q.gate.Busy(now))
 				}
 				if stopTimer != nil {
 					stopTimer()
@@ -562,16 +567,16 @@ func (q *Queue) holdFor(now time.Time, e *entry) time.Duration {
 	if q.gate == nil {
 		return 0
 	}
-	return holdBack(q.gate.Busy(), now.Sub(e.enqueued), q.maxHold)
+	return holdBack(q.gate.Busy(now), now.Sub(e.enqueued), q.maxHold)
 }
 
-// holdBack is how much longer a job that has waited is held back: while busy, until
-// it has waited max; never when not busy.
-func holdBack(busy bool, waited, max time.Duration) time.Duration {
-	if !busy || waited >= max {
+// holdBack is how much longer a job that has waited is held back, the gate being
+// busy for at least busy more (0: not busy): while busy, until it has waited max.
+func holdBack(busy, waited, max time.Duration) time.Duration {
+	if busy <= 0 || waited >= max {
 		return 0
 	}
-	return max - waited
+	return min(busy, max-waited)
 }
 
 // wake makes the workers look at the queue again (the gate went idle, a hold ran out).

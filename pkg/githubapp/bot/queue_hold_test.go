@@ -86,7 +86,7 @@ func (l *eventLog) all() []string {
 
 // withTestHooks sets a queue's clock and its start and hold hooks before its
 // workers start.
-func withTestHooks(c *fakeClock, onStart, onHold func(Job)) QueueOption {
+func withTestHooks(c *fakeClock, onStart func(Job), onHold func(Job, time.Duration)) QueueOption {
 	return func(q *Queue) { q.now, q.after, q.onStart, q.onHold = c.now, c.after, onStart, onHold }
 }
 
@@ -97,12 +97,13 @@ func withTestHooks(c *fakeClock, onStart, onHold func(Job)) QueueOption {
 func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 	const hold = 50 * time.Millisecond
 	// Steps: "begin" and "end" a request, "push K" or "push K=KEY" a job (kind K),
-	// "bg K" a background job, "tick" the clock past the hold, "wait E" for a log
-	// entry. "end" and "tick" log themselves before they act, so that a start logged
-	// after them happened after them.
+	// "bg K" a background job, "tick" the clock by the hold ("tick D": by D), "wait
+	// E" for a log entry. "end" and "tick" log themselves before they act, so that a
+	// start logged after them happened after them.
 	tests := []struct {
 		name    string
 		noGate  bool
+		quiet   time.Duration // the gate's
 		steps   []string
 		want    []string
 		dropped []string
@@ -129,6 +130,18 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 		{name: "jobs held, then started in the queue's order (round-robin across installations)",
 			steps: []string{"begin", "push a@1", "wait held a", "push b@1", "push c@2", "end", "wait start b"},
 			want:  []string{"held a", "end", "start a", "held a for 0s", "start c", "start b"}},
+		{name: "held for the quiet time after the last request",
+			quiet: 5 * time.Millisecond,
+			steps: []string{"begin", "push a", "wait held a", "end", "wait held a quiet", "tick 5ms", "wait start a"},
+			want:  []string{"held a", "end", "held a quiet", "tick", "start a", "held a for 5ms"}},
+		{name: "a request in the quiet time holds on",
+			quiet: 5 * time.Millisecond,
+			steps: []string{"begin", "push a", "wait held a", "end", "wait held a quiet", "begin", "tick 5ms", "end", "tick 5ms", "wait start a"},
+			want:  []string{"held a", "end", "held a quiet", "tick", "end", "tick", "start a", "held a for 10ms"}},
+		{name: "the quiet time does not hold a job past the longest hold",
+			quiet: time.Hour,
+			steps: []string{"begin", "push a", "wait held a", "end", "wait held a quiet", "tick", "wait start a"},
+			want:  []string{"held a", "end", "held a quiet", "tick", "start a", "held a for 50ms"}},
 		{name: "without a gate nothing is held",
 			noGate: true,
 			steps:  []string{"begin", "push a", "wait start a", "end"},
@@ -139,12 +152,18 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 			ctx := context.Background()
 			log := newEventLog()
 			clock := &fakeClock{t: time.Unix(1e9, 0)}
-			inFlight := &InFlight{}
+			inFlight := &InFlight{Quiet: tc.quiet, now: clock.now}
 			var mu sync.Mutex
 			var dropped []string
 			opts := []QueueOption{WithPerInstallation(10), withTestHooks(clock,
 				func(j Job) { log.add("start " + j.Kind) },
-				func(j Job) { log.addOnce("held " + j.Kind) })}
+				func(j Job, busy time.Duration) {
+					if busy == Forever {
+						log.addOnce("held " + j.Kind)
+					} else {
+						log.addOnce("held " + j.Kind + " quiet") // no request in flight: the quiet time after one
+					}
+				})}
 			if !tc.noGate {
 				opts = append(opts, WithStartGate(inFlight, hold))
 			}
@@ -159,10 +178,17 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 					log.add("end")
 					inFlight.End()
 				case "tick":
+					d := hold
+					if arg != "" {
+						var err error
+						if d, err = time.ParseDuration(arg); err != nil {
+							t.Fatal(err)
+						}
+					}
 					log.add("tick")
-					clock.advance(hold)
+					clock.advance(d)
 				case "wait":
-					log.wait(arg, strings.Replace(arg, "held ", "start ", 1))
+					log.wait(arg, "start "+strings.Fields(arg)[1])
 				case "push", "bg":
 					kind, inst, _ := strings.Cut(arg, "@")
 					kind, key, ok := strings.Cut(kind, "=")
@@ -198,19 +224,59 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 func TestHoldBack(t *testing.T) {
 	const max = 50 * time.Millisecond
 	for _, tc := range []struct {
-		busy   bool
-		waited time.Duration
-		want   time.Duration
+		busy, waited time.Duration
+		want         time.Duration
 	}{
-		{false, 0, 0},
-		{false, time.Hour, 0},
-		{true, 0, max},
-		{true, 20 * time.Millisecond, 30 * time.Millisecond},
-		{true, max, 0},
-		{true, time.Hour, 0},
+		{0, 0, 0},
+		{0, time.Hour, 0},
+		{Forever, 0, max},
+		{Forever, 20 * time.Millisecond, 30 * time.Millisecond},
+		{Forever, max, 0},
+		{Forever, time.Hour, 0},
+		{5 * time.Millisecond, 0, 5 * time.Millisecond},
+		{5 * time.Millisecond, 48 * time.Millisecond, 2 * time.Millisecond},
+		{5 * time.Millisecond, max, 0},
 	} {
 		if got := holdBack(tc.busy, tc.waited, max); got != tc.want {
-			t.Errorf("holdBack(busy %v, waited %s, max %s) = %s, want %s", tc.busy, tc.waited, max, got, tc.want)
+			t.Errorf("holdBack(busy %s, waited %s, max %s) = %s, want %s", tc.busy, tc.waited, max, got, tc.want)
+		}
+	}
+}
+
+// TestInFlightBusy: the gate is busy while a request is in flight, then for the rest
+// of its quiet time.
+func TestInFlightBusy(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	f := &InFlight{Quiet: 5 * time.Millisecond, now: clock.now}
+	idle := 0
+	f.OnIdle(func() { idle++ })
+	for _, tc := range []struct {
+		step string
+		want time.Duration
+		idle int
+	}{
+		{"", 0, 0},
+		{"begin", Forever, 0},
+		{"begin", Forever, 0},
+		{"end", Forever, 0},
+		{"end", 5 * time.Millisecond, 1},
+		{"tick 2ms", 3 * time.Millisecond, 1},
+		{"tick 3ms", 0, 1},
+		{"begin", Forever, 1},
+		{"end", 5 * time.Millisecond, 2},
+		{"tick 1h", 0, 2},
+	} {
+		switch verb, arg, _ := strings.Cut(tc.step, " "); verb {
+		case "begin":
+			f.Begin()
+		case "end":
+			f.End()
+		case "tick":
+			d, _ := time.ParseDuration(arg)
+			clock.advance(d)
+		}
+		if got := f.Busy(clock.now()); got != tc.want || idle != tc.idle {
+			t.Fatalf("after %q: busy %s, idle called %d times; want %s, %d", tc.step, got, idle, tc.want, tc.idle)
 		}
 	}
 }

@@ -91,7 +91,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.StartHold == 0 {
 		cfg.StartHold = DefaultStartHold
 	}
-	s := &Server{cfg: cfg, readyTTL: time.Minute, inFlight: &InFlight{}}
+	s := &Server{cfg: cfg, readyTTL: time.Minute, inFlight: &InFlight{Quiet: DefaultQuiet}}
 	cfg.Metrics.inFlight.Store(s.inFlight)
 	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue(),
 		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithBackground(cfg.BackgroundWorkers, 0),

@@ -39,7 +39,7 @@ func TestServerHoldsJobsWhileDeliveriesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.queue.onStart = func(j Job) { log.add("start " + j.Key) }
-	srv.queue.onHold = func(j Job) { log.addOnce("held " + j.Key) }
+	srv.queue.onHold = func(j Job, _ time.Duration) { log.addOnce("held " + j.Key) }
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 
@@ -73,7 +73,7 @@ func TestServerHoldsJobsWhileDeliveriesInFlight(t *testing.T) {
 	if _, err := pw.Write(body[:len(body)/2]); err != nil { // read by the handler: it is in flight
 		t.Fatal(err)
 	}
-	for !srv.inFlight.Busy() {
+	for srv.inFlight.Count() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	if got := metricValue(t, srv, "gitops_bot_requests_in_flight"); got != "1" {
