@@ -103,8 +103,10 @@ func WithBackground(workers, size int) QueueOption {
 // WithStartGate holds job starts back while gate is busy (the webhook requests being
 // answered: InFlight), so that a burst of deliveries is acknowledged before their
 // jobs take the CPUs. A job is held back at most max from when it was queued: one
-// that waited that long starts, busy or not, so no job starves. max <= 0: never
-// held back.
+// that waited that long starts, busy or not, so no job starves. Nothing is held
+// back while the foreground, or one installation's share of it, has fewer free
+// places than there are workers: a slower acknowledgement is better than a 503.
+// max <= 0: never held back.
 func WithStartGate(gate StartGate, max time.Duration) QueueOption {
 	return func(q *Queue) {
 		if max > 0 {
@@ -564,10 +566,25 @@ func (q *Queue) next() *entry {
 
 // holdFor is how long e's start is still held back at now (0: it starts).
 func (q *Queue) holdFor(now time.Time, e *entry) time.Duration {
-	if q.gate == nil {
+	if q.gate == nil || q.nearlyFull() {
 		return 0
 	}
 	return holdBack(q.gate.Busy(now), now.Sub(e.enqueued), q.maxHold)
+}
+
+// nearlyFull says whether the foreground, or an installation's share of it, has
+// fewer free places than there are workers: a push may soon be refused unless jobs
+// start.
+func (q *Queue) nearlyFull() bool {
+	if q.size-q.fg.total < q.workers {
+		return true
+	}
+	for _, ln := range q.fg.lines {
+		if q.perInst-len(ln.keys) < q.workers {
+			return true
+		}
+	}
+	return false
 }
 
 // holdBack is how much longer a job that has waited is held back, the gate being

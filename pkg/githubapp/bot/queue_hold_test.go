@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -104,6 +105,8 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 		name    string
 		noGate  bool
 		quiet   time.Duration // the gate's
+		size    int           // the queue's (default 10)
+		perInst int           // each installation's share (default 10)
 		steps   []string
 		want    []string
 		dropped []string
@@ -142,6 +145,12 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 			quiet: time.Hour,
 			steps: []string{"begin", "push a", "wait held a", "end", "wait held a quiet", "tick", "wait start a"},
 			want:  []string{"held a", "end", "held a quiet", "tick", "start a", "held a for 50ms"}},
+		{name: "a nearly full queue is not held (size 4, 1 worker: at 4 waiting)", size: 4,
+			steps: []string{"begin", "push a@1", "wait held a", "push b@2", "push c@3", "push d@4", "wait start a", "wait held b", "end", "wait start d"},
+			want:  []string{"held a", "start a", "held a for 0s", "held b", "end", "start b", "held b for 0s", "start c", "start d"}},
+		{name: "nor one installation's nearly full share (2 an installation, 1 worker: at 2 waiting)", perInst: 2,
+			steps: []string{"begin", "push a@1", "wait held a", "push b@2", "push c@1", "wait start a", "wait held b", "end", "wait start c"},
+			want:  []string{"held a", "start a", "held a for 0s", "held b", "end", "start b", "held b for 0s", "start c"}},
 		{name: "without a gate nothing is held",
 			noGate: true,
 			steps:  []string{"begin", "push a", "wait start a", "end"},
@@ -155,7 +164,8 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 			inFlight := &InFlight{Quiet: tc.quiet, now: clock.now}
 			var mu sync.Mutex
 			var dropped []string
-			opts := []QueueOption{WithPerInstallation(10), withTestHooks(clock,
+			size, perInst := cmp.Or(tc.size, 10), cmp.Or(tc.perInst, 10)
+			opts := []QueueOption{WithPerInstallation(perInst), withTestHooks(clock,
 				func(j Job) { log.add("start " + j.Kind) },
 				func(j Job, busy time.Duration) {
 					if busy == Forever {
@@ -168,7 +178,7 @@ func TestQueueHoldsStartsWhileRequestsInFlight(t *testing.T) {
 				opts = append(opts, WithStartGate(inFlight, hold))
 			}
 			m := QueueMetrics{Held: func(kind string, d time.Duration) { log.add(fmt.Sprintf("held %s for %s", kind, d)) }}
-			q := NewQueue(ctx, 10, 1, slog.New(slog.DiscardHandler), m, opts...)
+			q := NewQueue(ctx, size, 1, slog.New(slog.DiscardHandler), m, opts...)
 			for _, step := range tc.steps {
 				verb, arg, _ := strings.Cut(step, " ")
 				switch verb {
