@@ -530,13 +530,13 @@ func (q *Queue) next() *entry {
 				if e.held.IsZero() {
 					e.held = now
 				}
-				if q.onHold != nil {
-					q.onHold(e.job, q.gate.Busy(now))
-				}
 				if stopTimer != nil {
 					stopTimer()
 				}
 				stopTimer = q.after(wait, q.wake)
+				if q.onHold != nil { // after the timer is set: a test may fire it at once
+					q.onHold(e.job, q.gate.Busy(now))
+				}
 				q.cond.Wait()
 				continue
 			}
