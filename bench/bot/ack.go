@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,29 +18,40 @@ import (
 
 // ackResult is what the acknowledgement step measured.
 type ackResult struct {
-	latencies []time.Duration
-	codes     map[int]int
-	errors    int
-	ran       int64 // no-op jobs run: one per accepted delivery
-	bodyBytes int
+	// latencies are the acknowledgements' times; with -ack-client preconnected, to
+	// the kernel's receipt of the answer, and read those to this process reading it.
+	latencies, read []time.Duration
+	codes           map[int]int
+	errors          int
+	ran             int64 // no-op jobs run: one per accepted delivery
+	bodyBytes       int
 	// lone are deliveries sent one at a time, after the warm-up: no contention.
 	lone []time.Duration
 	// serverCPU and clientCPU are the CPU time (user + system) of the server's
 	// process and of this one over the concurrent rounds.
 	serverCPU, clientCPU time.Duration
+	// acceptCPU is the server's CPU time while the preconnected client dialed its
+	// connections, before the bursts (-ack-client preconnected only).
+	acceptCPU time.Duration
+	// held is how many job starts the server held back, and for how long in all.
+	held     int64
+	heldTime time.Duration
 }
 
 // measureAcks sends rounds of concurrent signed pull_request deliveries, one pull
 // request each, to a bot.Server on a real loopback HTTP server in a process of its
-// own (serveAcks). Every delivery opens its own connection, as GitHub's do. The
-// handler queues a no-op job: the work behind an acknowledgement is not part of it.
+// own (serveAcks). Every delivery has its own connection, as GitHub's do (dialed
+// before the burst with -ack-client preconnected). The handler queues a job that
+// burns -ack-job-cpu of CPU (none by default): the work behind an acknowledgement
+// is not part of it, but may compete with it.
 func measureAcks(ctx context.Context, c config, example map[string]any) (res *ackResult, err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, self)
-	cmd.Env = append(os.Environ(), ackServerEnv+"="+strconv.Itoa(c.queueSize), ackProfileEnv+"="+c.cpuProfile)
+	cmd.Env = append(os.Environ(), ackServerEnv+"="+strconv.Itoa(c.queueSize), ackProfileEnv+"="+c.cpuProfile,
+		ackJobCPUEnv+"="+c.ackJobCPU.String(), ackStartHoldEnv+"="+c.ackStartHold.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -102,6 +114,26 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 				return nil, err
 			}
 		}
+		// -ack-client preconnected: every connection of the burst is open (and
+		// accepted by the server) before it starts.
+		conns := make([]net.Conn, len(bodies))
+		if c.ackClient == ackPreconnected {
+			server0, err := procCPU(cmd.Process.Pid)
+			if err != nil {
+				return nil, err
+			}
+			for i := range conns {
+				if conns[i], err = preconnect(ctx, host); err != nil {
+					return nil, err
+				}
+			}
+			time.Sleep(100 * time.Millisecond) // the server accepts them, reads nothing yet
+			server1, err := procCPU(cmd.Process.Pid)
+			if err != nil {
+				return nil, err
+			}
+			res.acceptCPU += server1 - server0
+		}
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i, body := range bodies {
@@ -110,12 +142,15 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 				defer wg.Done()
 				<-start
 				var code int
-				var d time.Duration
+				var d, read time.Duration
 				var err error
-				if c.ackClient == "http" {
+				switch c.ackClient {
+				case ackHTTP:
 					code, d, err = deliver(ctx, client, url, "pull_request", fmt.Sprintf("r%d-%d", round, i), body)
-				} else {
+				case ackRaw:
 					code, d, err = deliverRaw(ctx, host, reqs[i])
+				default:
+					code, d, read, err = deliverOn(conns[i], reqs[i])
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -125,6 +160,9 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 				}
 				res.codes[code]++
 				res.latencies = append(res.latencies, d)
+				if read > 0 {
+					res.read = append(res.read, read)
+				}
 			}()
 		}
 		server0, err := procCPU(cmd.Process.Pid)
@@ -140,19 +178,44 @@ func measureAcks(ctx context.Context, c config, example map[string]any) (res *ac
 			return nil, err
 		}
 		res.serverCPU += server1 - server0
-		time.Sleep(200 * time.Millisecond) // let the queue drain between rounds
+		// Let the queue drain between rounds: a round's jobs do not run into the
+		// next burst.
+		if err := waitIdle(ctx, client, strings.TrimSuffix(url, "/webhook")+"/bench/idle"); err != nil {
+			return nil, err
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	stdin.Close()
 	rest, err := io.ReadAll(out)
 	if err != nil {
 		return nil, err
 	}
-	ran, err := strconv.ParseInt(strings.TrimSpace(string(rest)), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("acknowledgement server: jobs run %q: %w", rest, err)
+	var ran int64
+	var held time.Duration
+	if _, err := fmt.Sscan(string(rest), &ran, &res.held, &held); err != nil {
+		return nil, fmt.Errorf("acknowledgement server: jobs run, held, held time %q: %w", rest, err)
 	}
-	res.ran = ran - 70
+	res.ran, res.heldTime = ran-70, held
 	return res, nil
+}
+
+// waitIdle waits until url answers 200: the acknowledgement server's queue is idle.
+func waitIdle(ctx context.Context, client *http.Client, url string) error {
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("acknowledgement server: %w", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // cpuTime is this process's CPU time so far, user and system.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/kubectl-gitops/kubectl-gitops/internal/benchmain"
 )
@@ -23,16 +24,25 @@ type config struct {
 	checked       bool
 	keep          bool
 	cpuProfile    string
-	ackClient     string // "raw" or "http" (ack_client.go)
-	only          string // one phase alone: "ack" or "bigrepo" (ack_only.go)
+	ackClient     string        // ackPreconnected, ackRaw or ackHTTP (ack_client.go)
+	ackJobCPU     time.Duration // CPU each acknowledged delivery's job burns
+	ackStartHold  time.Duration // bot.Config.StartHold of the acknowledgement server
+	only          string        // one phase alone: "ack" or "bigrepo" (ack_only.go)
 	bigrepo       bigrepoConfig
 }
 
 func main() {
 	if q := os.Getenv(ackServerEnv); q != "" {
 		size, err := strconv.Atoi(q)
+		var jobCPU, hold time.Duration
 		if err == nil {
-			err = serveAcks(size, os.Getenv(ackProfileEnv))
+			jobCPU, err = time.ParseDuration(os.Getenv(ackJobCPUEnv))
+		}
+		if err == nil {
+			hold, err = time.ParseDuration(os.Getenv(ackStartHoldEnv))
+		}
+		if err == nil {
+			err = serveAcks(size, os.Getenv(ackProfileEnv), jobCPU, hold)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bot: acknowledgement server:", err)
@@ -52,10 +62,16 @@ func main() {
 	flag.BoolVar(&c.checked, "checked", false, "check every call to the fake GitHub against GitHub's OpenAPI description (slower: adds the check to the timed path)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the acknowledgement server to this file")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (repositories, bot log)")
-	flag.StringVar(&c.ackClient, "ack-client", "raw", `how the acknowledgement phase sends: "raw" (pre-signed request written on a new connection) or "http" (net/http's client, signing each)`)
+	flag.StringVar(&c.ackClient, "ack-client", ackPreconnected, `how the acknowledgement phase sends: "preconnected" (every connection of a burst dialed before it; pre-signed request written in one write, timed from it), "raw" (the same, each connection dialed in the burst, timed from the dial) or "http" (net/http's client, signing each)`)
+	flag.DurationVar(&c.ackJobCPU, "ack-job-cpu", 0, "CPU time each acknowledged delivery's job burns (0: no-op jobs), e.g. 2ms: jobs running while the burst is answered")
+	flag.DurationVar(&c.ackStartHold, "ack-start-hold", 0, "the acknowledgement server's bot.Config.StartHold: the longest a job start is held back while deliveries are answered (0: the bot's default; negative, e.g. -1ms: never held)")
 	flag.StringVar(&c.only, "only", "", `run one phase alone and report it: "ack" (acknowledgement) or "bigrepo" (the big repository)`)
 	bigrepoFlags(&c.bigrepo)
 	flag.Parse()
+	if c.ackClient != ackPreconnected && c.ackClient != ackRaw && c.ackClient != ackHTTP {
+		fmt.Fprintf(os.Stderr, "bot: -ack-client %q: want preconnected, raw or http\n", c.ackClient)
+		os.Exit(2)
+	}
 	if c.deliveries < 1 || c.rounds < 1 || c.queueSize < 1 || c.objects < 3 || c.runs < 1 || c.installations < 1 || c.reposPer < 1 {
 		fmt.Fprintln(os.Stderr, "bot: every count must be at least 1 (-objects at least 3)")
 		os.Exit(2)

@@ -41,6 +41,16 @@ func reportHeader(out io.Writer, env environment) {
 // ackRow is the acknowledgement's target row.
 func ackRow(out io.Writer, c config, acks *ackResult) {
 	p50, p99, pmax := quantile(acks.latencies, 0.50), quantile(acks.latencies, 0.99), quantile(acks.latencies, 1)
-	row(out, fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries", c.deliveries), "< 50 ms",
-		fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax)), p99 < 50*time.Millisecond && acks.errors == 0)
+	what := fmt.Sprintf("webhook acknowledgement p99, %d concurrent deliveries (%s client", c.deliveries, c.ackClient)
+	if c.ackJobCPU > 0 {
+		what += fmt.Sprintf(", jobs burning %s", c.ackJobCPU)
+	}
+	if c.ackStartHold < 0 {
+		what += ", job starts never held"
+	}
+	measured := fmt.Sprintf("%s (p50 %s, max %s)", ms(p99), ms(p50), ms(pmax))
+	if len(acks.read) > 0 {
+		measured += fmt.Sprintf("; as read by the client %s (p50 %s)", ms(quantile(acks.read, 0.99)), ms(median(acks.read)))
+	}
+	row(out, what+")", "< 50 ms", measured, p99 < 50*time.Millisecond && acks.errors == 0)
 }

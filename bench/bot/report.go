@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/githubapp/bot"
 )
 
 // environment is what the figures depend on besides the code.
@@ -84,12 +86,25 @@ func reportAcks(out io.Writer, c config, acks *ackResult) {
 	fmt.Fprintf(out, "\n## 1. Acknowledgement\n\n")
 	fmt.Fprintf(out, "%d rounds of %d concurrent signed pull_request synchronize deliveries (GitHub's example payload, %s each,\n",
 		c.rounds, c.deliveries, kib(acks.bodyBytes))
-	fmt.Fprintf(out, "a different pull request each), each on a new loopback connection (%s), to bot.Server's /webhook on a real HTTP server\n", ackClientNote(c.ackClient))
-	fmt.Fprintf(out, "in a process of its own (queue %d, 4 workers). The jobs behind the acknowledgements are STUBBED (no-op jobs): this\n", c.queueSize)
-	fmt.Fprintf(out, "measures the acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
-	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; no-op jobs run %d\n",
+	fmt.Fprintf(out, "a different pull request each), each on a loopback connection of its own (%s), to bot.Server's /webhook on a real\n", ackClientNote(c.ackClient))
+	fmt.Fprintf(out, "HTTP server in a process of its own (queue %d, 4 workers, job starts held at most %s while deliveries are answered).\n", c.queueSize, holdNote(c.ackStartHold))
+	if c.ackJobCPU > 0 {
+		fmt.Fprintf(out, "Each delivery's job burns %s of CPU (-ack-job-cpu): jobs compete with the acknowledgements. This measures the\n", c.ackJobCPU)
+	} else {
+		fmt.Fprintf(out, "The jobs behind the acknowledgements are STUBBED (no-op jobs; -ack-job-cpu makes them burn CPU): this measures the\n")
+	}
+	fmt.Fprintf(out, "acknowledgement (read, HMAC check, parse, queue, answer), not the plans. Client and server share the CPUs.\n\n")
+	fmt.Fprintf(out, "concurrent, over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; answers %v, transport errors %d; jobs run %d",
 		len(acks.latencies), ms(p50), ms(quantile(acks.latencies, 0.9)), ms(p99), ms(pmax), acks.codes, acks.errors, acks.ran)
-	fmt.Fprintf(out, "one at a time (%d deliveries, no contention): p50 %s, p99 %s\n",
+	if len(acks.read) > 0 {
+		fmt.Fprintf(out, "\n  (times to the kernel's receipt of each answer, SO_TIMESTAMPNS; to this process reading them, its own wait for a CPU\n"+
+			"  added: p50 %s, p90 %s, p99 %s, max %s)", ms(median(acks.read)), ms(quantile(acks.read, 0.9)), ms(quantile(acks.read, 0.99)), ms(quantile(acks.read, 1)))
+	}
+	if acks.held > 0 {
+		fmt.Fprintf(out, ", %d job starts held back (%s on average)", acks.held, ms(acks.heldTime/time.Duration(acks.held)))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "one at a time (%d deliveries, net/http's client, dial included, no contention): p50 %s, p99 %s\n",
 		len(acks.lone), ms(median(acks.lone)), ms(quantile(acks.lone, 0.99)))
 	if n := time.Duration(len(acks.latencies) + acks.errors); n > 0 {
 		burst := acks.serverCPU / time.Duration(c.rounds)
@@ -97,15 +112,31 @@ func reportAcks(out io.Writer, c config, acks *ackResult) {
 			ms(acks.serverCPU/n), ms(acks.clientCPU/n), c.deliveries, ms(burst))
 		fmt.Fprintf(out, "server's CPU: on %d idle CPUs its last acknowledgement cannot come sooner than ~%s, however the server queues.\n",
 			runtime.NumCPU(), ms(burst/time.Duration(runtime.NumCPU())))
+		if c.ackClient == ackPreconnected {
+			fmt.Fprintf(out, "Accepting a burst's %d connections before it cost the server %s of CPU (/proc, 10 ms ticks; not in the figures above).\n",
+				c.deliveries, ms(acks.acceptCPU/time.Duration(c.rounds)))
+		}
 	}
-
 }
 
 func ackClientNote(client string) string {
-	if client == "http" {
-		return "net/http's client, signing each"
+	switch client {
+	case ackHTTP:
+		return "net/http's client, signing each, dial timed"
+	case ackRaw:
+		return "dialed in the burst, the request signed beforehand and written in one write, timed from the dial"
 	}
-	return "signed beforehand, written in one write; -ack-client http: net/http's client"
+	return "dialed before the burst, the request signed beforehand and written in one write, timed from that write; -ack-client raw: dialed in the burst"
+}
+
+func holdNote(hold time.Duration) string {
+	switch {
+	case hold < 0:
+		return "never (-ack-start-hold)"
+	case hold == 0:
+		return "the bot's default " + bot.DefaultStartHold.String()
+	}
+	return hold.String()
 }
 
 func row(out io.Writer, what, target, measured string, ok bool) {

@@ -331,7 +331,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.Listen)
+	// No TCP keep-alive probes on accepted connections: GitHub's deliveries each come
+	// on a connection of their own, closed after the answer (IdleTimeout ends idle
+	// ones), and setting the probes up costs syscalls on every accept of a burst.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(ctx, "tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Listen, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +89,7 @@ type Metrics struct {
 	queueWait  *prometheus.HistogramVec
 	jobs       *prometheus.HistogramVec
 	superseded *prometheus.CounterVec
+	held       prometheus.Histogram
 	apiCalls   *prometheus.CounterVec
 	rateLimit  *prometheus.GaugeVec
 
@@ -96,6 +98,8 @@ type Metrics struct {
 
 	rateMu   sync.Mutex
 	rateSeen map[int64]time.Time // installations with a rate limit gauge, last updated
+
+	inFlight atomic.Pointer[InFlight] // the requests counted by gitops_bot_requests_in_flight
 }
 
 // NewMetrics registers the bot's metrics and the Go runtime's.
@@ -115,6 +119,9 @@ func NewMetrics() *Metrics {
 			Help: "Time jobs ran, by kind and outcome.", Buckets: prometheus.ExponentialBuckets(0.01, 3, 10)}, []string{"kind", "outcome"}),
 		superseded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_jobs_superseded_total",
 			Help: "Queued jobs replaced by a newer one of the same key (e.g. a newer head of a pull request)."}, []string{"kind"}),
+		held: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "gitops_bot_queue_start_held_seconds",
+			Help:    "Time job starts were held back while webhook requests were being answered (only jobs held back).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 9)}),
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gitops_bot_github_api_calls_total",
 			Help: "GitHub API calls by HTTP status (0: no answer)."}, []string{"status"}),
 		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gitops_bot_github_rate_limit_remaining",
@@ -128,7 +135,15 @@ func NewMetrics() *Metrics {
 		Help: "Image push events in registry notifications by format and outcome (accepted, duplicate, busy, error)."},
 		[]string{"format", "outcome"})
 	r.MustRegister(m.registryNotifications, m.registryEvents)
-	r.MustRegister(m.deliveries, m.queueDepth, m.bgDepth, m.queueWait, m.jobs, m.superseded, m.apiCalls, m.rateLimit,
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gitops_bot_requests_in_flight",
+		Help: "Webhook deliveries and registry notifications being answered; while any is, no job starts (at most the start hold)."},
+		func() float64 {
+			if f := m.inFlight.Load(); f != nil {
+				return float64(f.Count())
+			}
+			return 0
+		})
+	r.MustRegister(m.deliveries, m.queueDepth, m.bgDepth, m.queueWait, m.jobs, m.superseded, m.held, inFlight, m.apiCalls, m.rateLimit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The series of refused requests exist from the start: no request creates one.
 	for _, o := range unauthenticatedOutcomes {
@@ -172,6 +187,7 @@ func (m *Metrics) Queue() QueueMetrics {
 			m.jobs.WithLabelValues(kindLabel(kind), outcome).Observe(d.Seconds())
 		},
 		Superseded: func(kind string) { m.superseded.WithLabelValues(kindLabel(kind)).Inc() },
+		Held:       func(_ string, d time.Duration) { m.held.Observe(d.Seconds()) },
 	}
 }
 

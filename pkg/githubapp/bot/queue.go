@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -64,6 +65,9 @@ type QueueMetrics struct {
 	Waited          func(kind string, d time.Duration)
 	Done            func(kind string, d time.Duration, err error)
 	Superseded      func(kind string)
+	// Held is how long a job's start was held back while requests were being
+	// answered (WithStartGate); only jobs held back are told.
+	Held func(kind string, d time.Duration)
 }
 
 // QueueOption configures NewQueue.
@@ -96,11 +100,39 @@ func WithBackground(workers, size int) QueueOption {
 	}
 }
 
+// WithStartGate holds job starts back while gate is busy (the webhook requests being
+// answered: InFlight), so that a burst of deliveries is acknowledged before their
+// jobs take the CPUs. A job is held back at most max from when it was queued: one
+// that waited that long starts, busy or not, so no job starves. Nothing is held
+// back while the foreground, or one installation's share of it, has fewer free
+// places than there are workers: a slower acknowledgement is better than a 503.
+// max <= 0: never held back.
+func WithStartGate(gate StartGate, max time.Duration) QueueOption {
+	return func(q *Queue) {
+		if max > 0 {
+			q.gate, q.maxHold = gate, max
+		}
+	}
+}
+
+// StartGate tells a Queue when to hold job starts back (WithStartGate).
+type StartGate interface {
+	// Busy is how long, from now, job starts are held back at least: 0 when they
+	// are not; Forever until the gate calls its OnIdle functions.
+	Busy(now time.Time) time.Duration
+	// OnIdle registers f, called each time the gate may have stopped being busy.
+	OnIdle(f func())
+}
+
+// Forever is a StartGate's Busy until it calls its OnIdle functions.
+const Forever = time.Duration(math.MaxInt64)
+
 type entry struct {
 	job      Job
 	inst     int64
 	enqueued time.Time
-	bg       bool // in the background lane
+	held     time.Time // when its start was first held back (zero: never)
+	bg       bool      // in the background lane
 }
 
 // line is one installation's part of a lane, kept while it has jobs waiting or
@@ -161,10 +193,10 @@ func (l *lane) forget(inst int64, ln *line) {
 	}
 }
 
-// take starts the oldest job whose key is not running of the installation that
-// started a job least recently (first come first served between those that never
-// did); nil when no job can start.
-func (l *lane) take(running map[string]bool, starts uint64) *entry {
+// pick is the job to start next, not yet taken: the oldest job whose key is not
+// running of the installation that started a job least recently (first come first
+// served between those that never did); nil when no job can start.
+func (l *lane) pick(running map[string]bool) *entry {
 	var best *line
 	bestAt := -1
 	for _, ln := range l.lines {
@@ -181,15 +213,21 @@ func (l *lane) take(running map[string]bool, starts uint64) *entry {
 	if best == nil {
 		return nil
 	}
-	k := best.keys[bestAt]
-	e := l.waiting[k]
-	best.keys = append(best.keys[:bestAt:bestAt], best.keys[bestAt+1:]...)
+	return l.waiting[best.keys[bestAt]]
+}
+
+// take starts e, which pick returned (nothing changed the lane since).
+func (l *lane) take(e *entry, starts uint64) {
+	ln := l.lines[e.inst]
+	k := e.job.Key
+	if i := slices.Index(ln.keys, k); i >= 0 {
+		ln.keys = slices.Delete(ln.keys, i, i+1)
+	}
 	delete(l.waiting, k)
 	l.total--
 	l.running++
-	best.lastStart = starts
-	best.running++
-	return e
+	ln.lastStart = starts
+	ln.running++
 }
 
 // done records that e, taken from this lane, ended.
@@ -228,7 +266,9 @@ func (l *lane) drop() []*entry {
 //
 // In each lane, workers start the oldest job of the installation that started one
 // least recently: round-robin across the installations with work waiting. Two jobs
-// of one key never run at once, whatever their lanes.
+// of one key never run at once, whatever their lanes. With a start gate
+// (WithStartGate), no job starts while the gate is busy unless it has waited the
+// gate's longest hold: a job running takes CPU that acknowledgements need.
 type Queue struct {
 	log       *slog.Logger
 	metrics   QueueMetrics
@@ -248,7 +288,13 @@ type Queue struct {
 	wg      sync.WaitGroup
 
 	failed  func(Job, error)
-	onStart func(Job) // tests: called under the lock when a job is taken
+	gate    StartGate // nil: starts are never held back
+	maxHold time.Duration
+
+	now     func() time.Time                          // time.Now; tests set a clock
+	after   func(time.Duration, func()) (stop func()) // time.AfterFunc; tests fire it
+	onStart func(Job)                                 // tests: called under the lock when a job is taken
+	onHold  func(Job, time.Duration)                  // tests: called under the lock when a job's start is held back, with the gate's Busy
 }
 
 // NewQueue starts workers goroutines that run jobs until Shutdown. ctx is passed
@@ -259,7 +305,7 @@ func NewQueue(ctx context.Context, size, workers int, log *slog.Logger, m QueueM
 	}
 	q := &Queue{log: log, metrics: m, size: max(size, 1), perInst: DefaultQueuePerInstallation, workers: max(workers, 1),
 		bgWorkers: DefaultBackgroundWorkers, bgSize: DefaultBackgroundSize,
-		fg: newLane(), bg: newLane(), running: map[string]bool{}}
+		fg: newLane(), bg: newLane(), running: map[string]bool{}, now: time.Now, after: afterFunc}
 	for _, o := range opts {
 		o(q)
 	}
@@ -268,6 +314,9 @@ func NewQueue(ctx context.Context, size, workers int, log *slog.Logger, m QueueM
 	}
 	q.bgWorkers = min(max(q.bgWorkers, 1), q.workers)
 	q.cond = sync.NewCond(&q.mu)
+	if q.gate != nil {
+		q.gate.OnIdle(q.wake)
+	}
 	for range q.workers {
 		q.wg.Add(1)
 		go q.work(ctx)
@@ -307,7 +356,7 @@ func (q *Queue) push(j Job) (*entry, error) {
 		dropped = old
 		q.bgDepth()
 	}
-	q.fg.add(&entry{job: j, inst: j.Installation, enqueued: time.Now()})
+	q.fg.add(&entry{job: j, inst: j.Installation, enqueued: q.now()})
 	q.depth()
 	q.cond.Signal()
 	return dropped, nil
@@ -352,7 +401,7 @@ func (q *Queue) pushBackground(j Job) (*entry, error) {
 	if q.bg.total >= q.bgSize {
 		return nil, fmt.Errorf("%d background jobs waiting: %w", q.bg.total, ErrQueueFull)
 	}
-	q.bg.add(&entry{job: j, inst: j.Installation, enqueued: time.Now(), bg: true})
+	q.bg.add(&entry{job: j, inst: j.Installation, enqueued: q.now(), bg: true})
 	q.bgDepth()
 	q.cond.Signal()
 	return nil, nil
@@ -457,20 +506,48 @@ func (q *Queue) work(ctx context.Context) {
 
 // next waits for a job whose key is not running; nil when the queue is closed and
 // empty. A foreground job goes first; a background job starts only when none can
-// and fewer than bgWorkers background jobs run.
+// and fewer than bgWorkers background jobs run. While the start gate is busy, the
+// job next in line waits, at most until it has waited the gate's longest hold.
 func (q *Queue) next() *entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	var stopTimer func()
+	defer func() {
+		if stopTimer != nil {
+			stopTimer()
+		}
+	}()
 	for {
-		e := q.fg.take(q.running, q.starts+1)
+		l := q.fg
+		e := l.pick(q.running)
 		if e == nil && q.bg.running < q.bgWorkers {
-			e = q.bg.take(q.running, q.starts+1)
+			l = q.bg
+			e = l.pick(q.running)
 		}
 		if e != nil {
+			now := q.now()
+			if wait := q.holdFor(now, e); wait > 0 {
+				if e.held.IsZero() {
+					e.held = now
+				}
+				if stopTimer != nil {
+					stopTimer()
+				}
+				stopTimer = q.after(wait, q.wake)
+				if q.onHold != nil { // after the timer is set: a test may fire it at once
+					q.onHold(e.job, q.gate.Busy(now))
+				}
+				q.cond.Wait()
+				continue
+			}
 			q.starts++
+			l.take(e, q.starts)
 			q.running[e.job.Key] = true
 			if q.onStart != nil {
 				q.onStart(e.job)
+			}
+			if !e.held.IsZero() && q.metrics.Held != nil {
+				q.metrics.Held(e.job.Kind, now.Sub(e.held))
 			}
 			q.log.Debug("job started", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "background", e.bg)
 			if e.bg {
@@ -487,8 +564,52 @@ func (q *Queue) next() *entry {
 	}
 }
 
+// holdFor is how long e's start is still held back at now (0: it starts).
+func (q *Queue) holdFor(now time.Time, e *entry) time.Duration {
+	if q.gate == nil || q.nearlyFull() {
+		return 0
+	}
+	return holdBack(q.gate.Busy(now), now.Sub(e.enqueued), q.maxHold)
+}
+
+// nearlyFull says whether the foreground, or an installation's share of it, has
+// fewer free places than there are workers: a push may soon be refused unless jobs
+// start.
+func (q *Queue) nearlyFull() bool {
+	if q.size-q.fg.total < q.workers {
+		return true
+	}
+	for _, ln := range q.fg.lines {
+		if q.perInst-len(ln.keys) < q.workers {
+			return true
+		}
+	}
+	return false
+}
+
+// holdBack is how much longer a job that has waited is held back, the gate being
+// busy for at least busy more (0: not busy): while busy, until it has waited max.
+func holdBack(busy, waited, max time.Duration) time.Duration {
+	if busy <= 0 || waited >= max {
+		return 0
+	}
+	return min(busy, max-waited)
+}
+
+// wake makes the workers look at the queue again (the gate went idle, a hold ran out).
+func (q *Queue) wake() {
+	q.mu.Lock()
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+func afterFunc(d time.Duration, f func()) (stop func()) {
+	t := time.AfterFunc(d, f)
+	return func() { t.Stop() }
+}
+
 func (q *Queue) run(ctx context.Context, e *entry) {
-	start := time.Now()
+	start := q.now()
 	if q.metrics.Waited != nil {
 		q.metrics.Waited(e.job.Kind, start.Sub(e.enqueued))
 	}
@@ -509,7 +630,7 @@ func (q *Queue) run(ctx context.Context, e *entry) {
 	if err != nil && ctx.Err() == nil && errors.Is(jctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("%w: it took longer than its limit of %s (--job-timeout): %w", ErrJobTimeout, q.timeout, err)
 	}
-	d := time.Since(start)
+	d := q.now().Sub(start)
 	if q.metrics.Done != nil {
 		q.metrics.Done(e.job.Kind, d, err)
 	}
@@ -520,7 +641,9 @@ func (q *Queue) run(ctx context.Context, e *entry) {
 		}
 		return
 	}
-	q.log.Info("job done", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "duration", d)
+	// Debug, not Info: a line per job is paid for on the CPUs acknowledgements need;
+	// failures are logged above, at Error.
+	q.log.Debug("job done", "key", e.job.Key, "kind", e.job.Kind, "installation", e.inst, "duration", d)
 }
 
 func (q *Queue) depth() {

@@ -55,14 +55,20 @@ type Config struct {
 	BackgroundWorkers int
 	// Board, when set, shows the jobs that failed on the status page.
 	Board *statuspage.Board
+	// StartHold is the longest a job's start is held back while webhook deliveries
+	// or registry notifications are being answered (default DefaultStartHold;
+	// negative: never held back): a burst is acknowledged before its jobs, or others,
+	// take the CPUs.
+	StartHold time.Duration
 }
 
 // Server is the bot's HTTP side: POST /webhook, POST /hooks/registry (with a registry
 // webhook secret), /healthz, /readyz and /metrics, in front of the work queue.
 type Server struct {
-	cfg     Config
-	queue   *Queue
-	webhook *webhook.Handler
+	cfg      Config
+	queue    *Queue
+	webhook  *webhook.Handler
+	inFlight *InFlight // requests being answered: the queue's start gate
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -82,9 +88,14 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, readyTTL: time.Minute}
+	if cfg.StartHold == 0 {
+		cfg.StartHold = DefaultStartHold
+	}
+	s := &Server{cfg: cfg, readyTTL: time.Minute, inFlight: &InFlight{Quiet: DefaultQuiet}}
+	cfg.Metrics.inFlight.Store(s.inFlight)
 	s.queue = NewQueue(ctx, cfg.QueueSize, cfg.Workers, cfg.Log, cfg.Metrics.Queue(),
-		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithBackground(cfg.BackgroundWorkers, 0), WithFailed(func(j Job, err error) {
+		WithPerInstallation(cfg.QueuePerInstallation), WithJobTimeout(cfg.JobTimeout), WithBackground(cfg.BackgroundWorkers, 0),
+		WithStartGate(s.inFlight, cfg.StartHold), WithFailed(func(j Job, err error) {
 			if cfg.Board != nil {
 				cfg.Board.RecordError(j.Key, j.Kind, err.Error())
 			}
@@ -175,9 +186,9 @@ func (s *Server) addImageTriggers() error {
 // Handler serves the bot's endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/webhook", s.webhook)
+	mux.Handle("/webhook", s.inFlight.Track(s.webhook))
 	if s.registry != nil {
-		mux.Handle("/hooks/registry", s.registry)
+		mux.Handle("/hooks/registry", s.inFlight.Track(s.registry))
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
