@@ -52,9 +52,14 @@ vet:
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null || { echo 'go.mod/go.sum are not tidy: run go mod tidy' >&2; $(GO) mod tidy -diff; exit 1; }
 
+# The packages whose goroutines share state (the bot's queue, the git cache, the GitHub
+# clients and their token cache) run again with the race detector (about 1-2 minutes).
+RACE_PKGS ?= ./pkg/gitcache ./pkg/githubapp/...
+
 test: testcluster release-tools test-tools tidy-check
 	$(GO) vet ./...
 	GITOPS_TESTCLUSTER_BIN=$$(hack/testcluster-build.sh) $(GO) test $(TEST_FLAGS) ./...
+	$(GO) test -race $(TEST_FLAGS) $(RACE_PKGS)
 
 unit:
 	$(GO) test -short ./pkg/...

@@ -85,7 +85,13 @@ func (a *App) transport(id int64) *ghinstallation.Transport {
 	defer a.mu.Unlock()
 	t, ok := a.insts[id]
 	if !ok {
-		t = ghinstallation.NewFromAppsTransport(a.apps, id)
+		// Each installation's transport gets its own copy of the App's: ghinstallation
+		// writes the AppsTransport's BaseURL and Client at every token refresh, under the
+		// installation transport's lock only, so a shared one is a data race between two
+		// installations' refreshes. The copy shares the signer and the round tripper,
+		// both safe for concurrent use.
+		apps := *a.apps
+		t = ghinstallation.NewFromAppsTransport(&apps, id)
 		t.BaseURL = a.apps.BaseURL
 		a.insts[id] = t
 	}

@@ -111,7 +111,9 @@ func TestDeployedNotes(t *testing.T) {
 	if !strings.Contains(b, "**Apply** to `st*g*` **failed** at ") {
 		t.Fatalf("failure note:\n%s", b)
 	}
-	// Pull request 9 came before prod's previous apply; st*g* was never applied.
+	// Pull request 9 came before prod's previous apply; st*g* was never applied (its
+	// note is written after pull requests 1 and 2's: waited for too).
+	waitFor(9, "`st*g*` **failed**")
 	if b := body(9); strings.Contains(b, "**Applied**") || !strings.Contains(b, "`st*g*` **failed**") {
 		t.Fatalf("pull request 9's comment:\n%s", b)
 	}
