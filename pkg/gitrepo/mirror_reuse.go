@@ -154,25 +154,6 @@ func commitTree(st *filesystem.Storage, c plumbing.Hash) (*object.Tree, error) {
 	return t, nil
 }
 
-// peelIn is peel on a storage.
-func peelIn(st *filesystem.Storage, h plumbing.Hash) (plumbing.Hash, error) {
-	for range 10 {
-		obj, err := object.GetObject(st, h)
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("read object %s: %w", h, err)
-		}
-		switch o := obj.(type) {
-		case *object.Commit:
-			return o.Hash, nil
-		case *object.Tag:
-			h = o.Target
-		default:
-			return plumbing.ZeroHash, fmt.Errorf("object %s is a %s, not a commit", h, obj.Type())
-		}
-	}
-	return plumbing.ZeroHash, fmt.Errorf("object %s: too many nested tags", h)
-}
-
 // changed is an ErrWorktreeChanged error naming what changed.
 func (w *Worktree) changed(format string, args ...any) error {
 	return fmt.Errorf("work tree %s: %s: %w", w.Dir, fmt.Sprintf(format, args...), ErrWorktreeChanged)

@@ -520,22 +520,26 @@ func TestRemovedNamespaceIsDeleted(t *testing.T) {
 	mustGitops(t, 0, append([]string{"plan"}, args...)...)
 }
 
+// secretValueCases are Secrets whose values the API server echoes in its error: a
+// wrongly typed value. TestSecretValuesNotEchoedInApplyErrors takes the first two.
+var secretValueCases = []struct {
+	name   string
+	values string // the data/stringData part of the Secret
+	field  string
+	hidden []string
+}{
+	{"number-in-stringdata", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
+	{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
+		[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
+	{"map-in-stringdata", "stringData:\n  pw:\n    nested: sekrit-in-a-map\n", ".stringData.pw", []string{"sekrit-in-a-map"}},
+}
+
 // TestSecretValuesNotEchoedInApplyErrors: a Secret in a namespace that the same change
 // creates cannot be dry-run before the namespace exists; the executor validates it
 // after creating the namespace, and the server's error, which echoes the wrongly typed
 // value, is shown without it in every output format.
 func TestSecretValuesNotEchoedInApplyErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		values string // the data/stringData part of the Secret
-		field  string
-		hidden []string
-	}{
-		{"number-in-stringdata", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
-		{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
-			[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
-	}
-	for _, tc := range cases {
+	for _, tc := range secretValueCases[:2] {
 		for _, f := range []string{"text", "json", "markdown"} {
 			t.Run(tc.name+"-"+f, func(t *testing.T) {
 				ns := unique("secret-apply-" + f)
@@ -566,18 +570,7 @@ func TestSecretValuesNotEchoedInApplyErrors(t *testing.T) {
 func TestSecretValuesNotEchoedInErrors(t *testing.T) {
 	ns := unique("secret-errors")
 	createNamespace(t, ns)
-	cases := []struct {
-		name   string
-		values string // the data/stringData part of the Secret
-		field  string
-		hidden []string
-	}{
-		{"number-in-stringdata", "stringData:\n  pin: 987654321\n", ".stringData.pin", []string{"987654321"}},
-		{"list-in-data", "data:\n  pw:\n  - c2Vrcml0LWluLWEtbGlzdA==\n", ".data.pw",
-			[]string{"c2Vrcml0LWluLWEtbGlzdA==", "sekrit-in-a-list"}},
-		{"map-in-stringdata", "stringData:\n  pw:\n    nested: sekrit-in-a-map\n", ".stringData.pw", []string{"sekrit-in-a-map"}},
-	}
-	for _, tc := range cases {
+	for _, tc := range secretValueCases {
 		t.Run(tc.name, func(t *testing.T) {
 			set := ns + "-" + tc.name
 			r := gitrepotest.NewRepo(t, map[string]string{"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + tc.name +
