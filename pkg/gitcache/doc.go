@@ -15,8 +15,9 @@
 // so force-pushed, deleted and rewritten branches are seen as they are), fetches that
 // commit alone if the cache lacks it (by its sha, shallow, the cached commits offered
 // as haves; a commit that came without files the remote took for had, since the cached
-// commits are shallow, is fetched again alone), and checks it out into a new temporary
-// directory that Close removes. The bytes one job fetches and checks out are bounded
+// commits are shallow, is fetched again alone), and checks it out into a new
+// directory of the work directory (Options.WorkDir, <dir>/work by default) that Close
+// removes. The bytes one job fetches and checks out are bounded
 // together (Request.MaxBytes, gitrepo.ErrTooLarge).
 //
 // A checkout its job only read is kept idle at Close (renamed, Options.IdleWorktrees
