@@ -29,8 +29,8 @@ func TestCheckoutWarmFetchesLess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if src.Revision != first || src.Dirty || src.Root != co.Dir {
-		t.Errorf("source at %s (dirty %v, root %s), want %s clean at %s", src.Revision, src.Dirty, src.Root, first, co.Dir)
+	if src.Revision != first || src.Dirty() || src.Root != co.Dir {
+		t.Errorf("source at %s (dirty %v, root %s), want %s clean at %s", src.Revision, src.Dirty(), src.Root, first, co.Dir)
 	}
 	src.Close()
 	dir := co.Dir

@@ -60,8 +60,8 @@ func TestIdleWorktreeReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if src.Revision != second || src.Dirty {
-		t.Errorf("source at %s (dirty %v), want %s clean", src.Revision, src.Dirty, second)
+	if src.Revision != second || src.Dirty() {
+		t.Errorf("source at %s (dirty %v), want %s clean", src.Revision, src.Dirty(), second)
 	}
 	src.Close()
 	if used, _ := c.Usage(); used <= 0 {

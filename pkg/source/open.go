@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
 )
@@ -74,10 +75,14 @@ func (o *Options) Open(ctx context.Context, log *slog.Logger) (*Source, error) {
 		}
 		return s, nil
 	}
-	if s.Dirty, err = repo.Dirty(); err != nil {
-		log.Warn("cannot tell whether the work tree has uncommitted changes; taking it as dirty", "dir", top, "err", err)
-		s.Dirty = true
-	}
+	s.dirty = sync.OnceValue(func() bool {
+		dirty, err := repo.Dirty()
+		if err != nil {
+			log.Warn("cannot tell whether the work tree has uncommitted changes; taking it as dirty", "dir", top, "err", err)
+			return true
+		}
+		return dirty
+	})
 	return s, nil
 }
 

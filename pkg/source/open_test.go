@@ -102,7 +102,7 @@ func TestOpen(t *testing.T) {
 			if tt.wantURL != "" && s.URL != tt.wantURL {
 				t.Errorf("URL = %s, want %s", s.URL, tt.wantURL)
 			}
-			if s.Dirty {
+			if s.Dirty() {
 				t.Errorf("Dirty on a clean work tree")
 			}
 		})
@@ -118,8 +118,8 @@ func TestOpenDirtyWorkTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if !s.Dirty || s.Revision != f.second {
-		t.Errorf("Dirty = %v, Revision = %s; want true, %s", s.Dirty, s.Revision, f.second)
+	if !s.Dirty() || s.Revision != f.second {
+		t.Errorf("Dirty = %v, Revision = %s; want true, %s", s.Dirty(), s.Revision, f.second)
 	}
 }
 

@@ -20,8 +20,6 @@ type Source struct {
 	Paths []string
 	// Revision is the commit sha; "" for a directory outside git.
 	Revision string
-	// Dirty is set for a local work tree with uncommitted changes (they are read).
-	Dirty bool
 	// URL is the repository URL (without credentials) or local path, for records.
 	URL string
 	// Repo is the git repository, nil for a directory outside git.
@@ -32,6 +30,14 @@ type Source struct {
 	generation bool
 	limits     manifest.Limits
 	redactor   *redact.Redactor
+	dirty      func() bool // nil: never dirty (a clone, a directory outside git)
+}
+
+// Dirty reports whether Root is a local work tree with uncommitted changes (they are
+// read). It reads the status of every file, so it is asked only by who needs it (a
+// plan of a checkout nobody wrote to never does), once per Source.
+func (s *Source) Dirty() bool {
+	return s.dirty != nil && s.dirty()
 }
 
 // Close removes a clone. The Source must not be used afterwards.

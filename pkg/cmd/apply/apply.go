@@ -142,7 +142,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.GitSyncTag != "" && src.Repo == nil {
 		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("--git-sync-tag needs a git source"))
 	}
-	if src.Dirty && src.Revision != "" {
+	if src.Dirty() && src.Revision != "" {
 		o.Log.Warn("the work tree has uncommitted changes: they are applied, and the revision is recorded with a -dirty suffix")
 		src.Revision += dirtySuffix
 	}
@@ -269,7 +269,7 @@ func (o *Options) once(ctx context.Context, src *cmdutil.Source) error {
 	case err != nil:
 		return cmdutil.Exit(cmdutil.ExitFailure, err)
 	}
-	if o.GitSyncTag != "" && src.Dirty {
+	if o.GitSyncTag != "" && src.Dirty() {
 		return cmdutil.Exit(cmdutil.ExitChanges, fmt.Errorf("applied, but not moving sync tag %s: the work tree has uncommitted changes", o.GitSyncTag))
 	}
 	if o.GitSyncTag != "" && src.Revision != "" {
