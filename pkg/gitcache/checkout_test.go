@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo"
+	"github.com/kubectl-gitops/kubectl-gitops/pkg/gitrepo/gitrepotest"
 	"github.com/kubectl-gitops/kubectl-gitops/pkg/source"
 )
 
@@ -126,7 +127,7 @@ func TestCheckoutMovingRefs(t *testing.T) {
 			}
 		}},
 		{name: "a commit over the byte limit fails and the cache still works", run: func(t *testing.T, c *Cache, rem *remote, r *repo) {
-			big := r.push(t, "big", map[string]string{"big.txt": randomText(t, 1<<20)})
+			big := r.push(t, "big", map[string]string{"big.txt": gitrepotest.RandomText(t, 1<<20)})
 			_, err := c.Checkout(context.Background(), Request{URL: r.url, Ref: big, MaxBytes: 256 << 10})
 			if !errors.Is(err, gitrepo.ErrTooLarge) {
 				t.Fatalf("checkout over the limit: %v, want ErrTooLarge", err)

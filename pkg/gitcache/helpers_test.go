@@ -2,8 +2,6 @@ package gitcache
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,7 +90,7 @@ func (r *remote) newRepo(t *testing.T, name string, n int) *repo {
 	t.Helper()
 	files := map[string]string{"version": "1\n", "deploy/app.yaml": "kind: ConfigMap\n"}
 	for i := range n {
-		files[fmt.Sprintf("data/f%03d.txt", i)] = randomText(t, 8<<10)
+		files[fmt.Sprintf("data/f%03d.txt", i)] = gitrepotest.RandomText(t, 8<<10)
 	}
 	w := gitrepotest.NewRepo(t, files)
 	bare := w.Bare(t, filepath.Join(r.root, name+".git"))
@@ -106,15 +104,6 @@ func (p *repo) push(t *testing.T, msg string, files map[string]string) string {
 	sha := p.Commit(t, msg, files)
 	p.Git(t, "push", "-q", "-f", "origin", "HEAD")
 	return sha
-}
-
-func randomText(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n*3/4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b) + "\n"
 }
 
 func newCache(t *testing.T, o Options) *Cache {

@@ -2,8 +2,6 @@ package gitrepo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +31,7 @@ func newMirrorRemote(t *testing.T, n int) *mirrorRemote {
 	}
 	files := map[string]string{"version": "1\n"}
 	for i := range n {
-		files[fmt.Sprintf("data/f%03d.txt", i)] = randomText(t, 8<<10)
+		files[fmt.Sprintf("data/f%03d.txt", i)] = gitrepotest.RandomText(t, 8<<10)
 	}
 	root := t.TempDir()
 	w := gitrepotest.NewRepo(t, files)
@@ -87,15 +85,6 @@ func checkOut(t *testing.T, bare, sha, name string) string {
 	return readFile(t, filepath.Join(dir, filepath.FromSlash(name)))
 }
 
-func randomText(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n*3/4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b) + "\n"
-}
-
 func TestFetchCommitIncremental(t *testing.T) {
 	tests := []struct {
 		name string
@@ -147,7 +136,7 @@ func TestFetchCommitIncremental(t *testing.T) {
 		{name: "a commit far from the cached ones is fetched alone, within the whole limit", run: func(t *testing.T, m *mirrorRemote, bare string, cold int64) {
 			// 2 MiB of new text (a pack of 1.5 MiB): past a quarter of the 4 MiB limit,
 			// within it with the rest of the tree.
-			head := m.push(t, "big", map[string]string{"big.txt": randomText(t, 2<<20)})
+			head := m.push(t, "big", map[string]string{"big.txt": gitrepotest.RandomText(t, 2<<20)})
 			const limit = 4 << 20
 			before := m.fetched.Load()
 			n, err := FetchCommit(context.Background(), bare, m.url, head, WithMaxBytes(limit))
